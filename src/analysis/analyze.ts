@@ -1,0 +1,70 @@
+// One analysis run: read and parse the files, build the program, interpret it.
+import { Model } from '../model/model.js';
+import { parseSource, type ParsedFile } from '../parser/parse.js';
+import { InputError, readSource } from '../parser/source.js';
+import type { Rule } from '../rules/types.js';
+import { Interpreter, type AnalysisStats, type Finding } from './interpreter.js';
+import { Program } from './program.js';
+
+export interface AnalyzeOptions {
+  rules: readonly Rule[];
+  defines: ReadonlySet<string>;
+  /** Files whose read errors are fatal (named on the command line). */
+  explicit?: ReadonlySet<string>;
+}
+
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
+export interface RunSummary {
+  files: number;
+  functions: number;
+  functionsWithParseErrors: { file: string; function: string; line: number }[];
+  unnamedFunctions: number;
+  skipped: SkippedFile[];
+  latin1Files: string[];
+  analysis: AnalysisStats;
+}
+
+export interface AnalyzeResult {
+  findings: Finding[];
+  summary: RunSummary;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export async function analyzeFiles(files: string[], options: AnalyzeOptions): Promise<AnalyzeResult> {
+  const parsed: ParsedFile[] = [];
+  const sources = new Map<string, string>();
+  const skipped: SkippedFile[] = [];
+  const latin1Files: string[] = [];
+  for (const file of files) {
+    try {
+      const source = readSource(file);
+      const result = parseSource(source);
+      parsed.push(result);
+      sources.set(file, source.text);
+      if (source.encoding === 'latin1') latin1Files.push(file);
+    } catch (err) {
+      if (!(err instanceof InputError) || options.explicit?.has(file)) throw err;
+      skipped.push({ file, reason: err.problem });
+    }
+    // tree-sitter's trees are freed only when the event loop turns.
+    await yieldToEventLoop();
+  }
+  const program = new Program(parsed, new Model(), options.defines, sources);
+  const interpreter = new Interpreter(program, options.rules);
+  const findings = interpreter.run();
+  const summary: RunSummary = {
+    files: parsed.length,
+    functions: program.functions.length,
+    functionsWithParseErrors: program.functions.filter((f) => f.def.parseErrors)
+      .map((f) => ({ file: f.def.file, function: f.def.name, line: f.def.line })),
+    unnamedFunctions: parsed.reduce((n, f) => n + f.unnamedFunctions, 0),
+    skipped, latin1Files,
+    analysis: interpreter.stats(),
+  };
+  return { findings, summary };
+}

@@ -1,0 +1,570 @@
+// The abstract interpreter: a forward analysis over each function's CFG with a
+// bounded set of states per block, and summaries per (function, entry state)
+// in the style of Reps–Horwitz–Sagiv tabulation: a call applies the callee's
+// exit states (split by return value), computed on demand and memoised.
+//
+// Findings belong to the function whose own path creates them: when a rule
+// fires on a state whose relevant resource was set before the function was
+// entered, the violation is handed to the caller (as "pending"), which
+// reports it at its call site — unless the function is an analysis root.
+import { ANY_SIGN, isTemp, type AssignEvent, type Block, type CallEvent, type Edge, type Loc, type ReturnEvent, type SignSet } from '../cfg/types.js';
+import type { Op, Slot } from '../model/model.js';
+import type { Rule, ViolationReport } from '../rules/types.js';
+import type { FnInfo, Program, Tracked } from './program.js';
+import {
+  describeState, isEqs, joinStates, pushStep, State, stepsSince,
+  type Context, type Resource, type TraceNode, type TraceStep,
+} from './state.js';
+
+/** States kept per block before they are joined (and precision is lost). */
+export const MAX_STATES_PER_BLOCK = 48;
+/** Work budget per function analysis, in block visits. */
+const MAX_BLOCK_VISITS = 200_000;
+const MAX_TRACE_STEPS = 60;
+
+export interface TraceEntry {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  depth: number;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: string;
+  file: string;
+  line: number;
+  column: number;
+  function: string;
+  message: string;
+  trace: TraceEntry[];
+  notes: string[];
+}
+
+interface PendingViolation {
+  rule: Rule;
+  report: ViolationReport;
+  /** From the callee's entry to the symptom. */
+  steps: TraceStep[];
+  notes: string[];
+}
+
+interface ExitRecord {
+  state: State;
+  ret: SignSet;
+  steps: TraceStep[];
+}
+
+interface Summary {
+  exits: Map<string, ExitRecord>;
+  pending: PendingViolation[];
+  pendingKeys: Set<string>;
+  recursive: boolean;
+}
+
+interface Frame {
+  fn: FnInfo;
+  entry: State;
+  isRoot: boolean;
+  summary: Summary;
+  /** Per resource: the function is taken to be entered inside it (an exit handler). */
+  enteredInside: Record<Tracked, boolean>;
+}
+
+export interface AnalysisStats {
+  functionsAnalysed: number;
+  summaries: number;
+  precisionLost: string[];
+  unknownCallees: number;
+  indirectCalls: number;
+}
+
+export class Interpreter {
+  private readonly findings = new Map<string, Finding>();
+  private readonly summaries = new Map<FnInfo, Map<string, Summary>>();
+  private readonly inProgress = new Set<Summary>();
+  private readonly precisionLost = new Set<FnInfo>();
+  private readonly analysed = new Set<FnInfo>();
+  private readonly unknownCallees = new Set<string>();
+  private indirectCalls = 0;
+
+  constructor(private readonly program: Program, private readonly rules: readonly Rule[]) {}
+
+  run(): Finding[] {
+    for (const fn of this.program.functions) if (this.program.isRoot(fn)) this.analyseRoot(fn);
+    // Functions reached by no root (only called from within a cycle): roots too.
+    for (const fn of this.program.functions) if (!this.analysed.has(fn)) this.analyseRoot(fn);
+    return [...this.findings.values()].sort(compareFindings);
+  }
+
+  stats(): AnalysisStats {
+    let summaries = 0;
+    for (const m of this.summaries.values()) summaries += m.size;
+    return {
+      functionsAnalysed: this.analysed.size, summaries,
+      precisionLost: [...this.precisionLost].map((f) => `${f.def.file}:${f.def.name}`).sort(),
+      unknownCallees: this.unknownCallees.size, indirectCalls: this.indirectCalls,
+    };
+  }
+
+  // ---- entry states -----------------------------------------------------------
+
+  /** A root starts with interrupts unknown, outside any EQS, accounting off —
+   *  unless its first operation on a resource is an exit on every path. */
+  private rootEntry(fn: FnInfo): { state: State; enteredInside: Record<Tracked, boolean> } {
+    const ct = this.program.role(fn, 'ct');
+    const vtime = this.program.role(fn, 'vtime');
+    const exitFirst = (r: typeof ct): boolean => r.first.has('exit') && !r.first.has('enter');
+    const enteredInside = { ct: exitFirst(ct), vtime: exitFirst(vtime) };
+    const state = State.initial({
+      ct: enteredInside.ct ? (ct.firstExitContext ?? 'guest') : 'kernel',
+      vtime: enteredInside.vtime ? 'on' : 'off',
+    });
+    return { state, enteredInside };
+  }
+
+  private analyseRoot(fn: FnInfo): void {
+    const { state, enteredInside } = this.rootEntry(fn);
+    const summary = newSummary();
+    this.runFunction({ fn, entry: state, isRoot: true, summary, enteredInside });
+  }
+
+  /** The callee's summary for the entry state a call gives it. */
+  private summaryFor(fn: FnInfo, entry: State): Summary {
+    let byKey = this.summaries.get(fn);
+    if (!byKey) { byKey = new Map(); this.summaries.set(fn, byKey); }
+    const key = entry.key;
+    const existing = byKey.get(key);
+    if (existing) {
+      if (this.inProgress.has(existing)) existing.recursive = true;
+      return existing;
+    }
+    const summary = newSummary();
+    byKey.set(key, summary);
+    this.inProgress.add(summary);
+    const frame: Frame = { fn, entry, isRoot: false, summary, enteredInside: { ct: false, vtime: false } };
+    // Recursion: re-run with the partial summary until its exits stop growing.
+    for (let round = 0; round < 6; round++) {
+      const before = summary.exits.size + summary.pending.length;
+      summary.recursive = false;
+      this.runFunction(frame);
+      if (!summary.recursive || summary.exits.size + summary.pending.length === before) break;
+    }
+    this.inProgress.delete(summary);
+    return summary;
+  }
+
+  // ---- one function ------------------------------------------------------------
+
+  private runFunction(frame: Frame): void {
+    this.analysed.add(frame.fn);
+    const cfg = frame.fn.cfg;
+    const n = cfg.blocks.length;
+    const seen: Map<string, State>[] = Array.from({ length: n }, () => new Map());
+    const pending: State[][] = Array.from({ length: n }, () => []);
+    const joinedAt = new Set<number>();
+    const order = reversePostorder(cfg.blocks, cfg.entry);
+    const queued = new Set<number>();
+
+    const enqueue = (id: number): void => { queued.add(id); };
+    const add = (id: number, s: State): void => {
+      const set = seen[id]!;
+      if (joinedAt.has(id)) {
+        const current = set.values().next().value as State;
+        const joined = joinStates(current, s);
+        if (joined.key === current.key) return;
+        set.clear();
+        set.set(joined.key, joined);
+        pending[id] = [joined];
+        enqueue(id);
+        return;
+      }
+      if (set.has(s.key)) return;
+      set.set(s.key, s);
+      pending[id]!.push(s);
+      enqueue(id);
+      if (set.size > MAX_STATES_PER_BLOCK) {
+        let joined: State | null = null;
+        for (const st of set.values()) joined = joined ? joinStates(joined, st) : st;
+        set.clear();
+        set.set(joined!.key, joined!);
+        pending[id] = [joined!];
+        joinedAt.add(id);
+        this.precisionLost.add(frame.fn);
+      }
+    };
+
+    add(cfg.entry, frame.entry);
+    let visits = 0;
+    while (queued.size) {
+      let next = -1;
+      for (const id of queued) if (next < 0 || order[id]! < order[next]!) next = id;
+      queued.delete(next);
+      const states = pending[next]!;
+      pending[next] = [];
+      if (++visits > MAX_BLOCK_VISITS) { this.precisionLost.add(frame.fn); break; }
+      const block = cfg.blocks[next]!;
+      for (const s of states) {
+        for (const out of this.runBlock(frame, block, s)) {
+          for (const edge of block.succs) {
+            if (edge.kind === 'return') continue;
+            const taken = takeEdge(out, edge);
+            if (taken) add(edge.to, taken);
+          }
+        }
+      }
+    }
+  }
+
+  private runBlock(frame: Frame, block: Block, start: State): State[] {
+    let states = [start];
+    for (const event of block.events) {
+      const next: State[] = [];
+      for (const s of states) {
+        if (event.kind === 'call') next.push(...this.call(frame, event, s));
+        else if (event.kind === 'assign') next.push(assign(s, event));
+        else this.return(frame, event, s);
+      }
+      states = next;
+      if (!states.length) break;
+    }
+    return states;
+  }
+
+  // ---- calls -----------------------------------------------------------------
+
+  private call(frame: Frame, call: CallEvent, s: State): State[] {
+    const name = call.callee;
+    const ops = name ? this.program.model.ops(name) : undefined;
+    if (ops) return this.applyPrimitive(frame, call, name!, ops, s);
+    const target = name ? this.program.resolve(name, frame.fn) : undefined;
+    if (target) return this.applyCallee(frame, call, target, s);
+    if (!name) this.indirectCalls++;
+    const label = name ?? call.calleeText;
+    this.unknownCallees.add(label);
+    let out = s.withFact(call.result, null);
+    if (isEqs(s.ct) && s.unknownInEqs.length < 20 && !s.unknownInEqs.includes(label)) {
+      out = out.with({ unknownInEqs: [...s.unknownInEqs, label] });
+    }
+    return [out];
+  }
+
+  private applyPrimitive(frame: Frame, call: CallEvent, name: string, ops: Op[], start: State): State[] {
+    let states = [start.withFact(call.result, null)];
+    const reports: Reported[] = [];
+    for (const op of ops) {
+      const next: State[] = [];
+      for (const before of states) {
+        for (const after of applyOp(op, call, name, before)) {
+          for (const rule of this.rules) {
+            rule.onOp?.({
+              fnName: frame.fn.def.name, primitive: name, op, loc: call.loc, before, after,
+              report: (v) => reports.push({ rule, report: v, before, steps: [{ loc: call.loc, message: v.symptom }] }),
+            });
+          }
+          next.push(after);
+        }
+      }
+      states = next;
+    }
+    this.routeAll(frame, call.loc, reports);
+    return states;
+  }
+
+  private applyCallee(frame: Frame, call: CallEvent, target: FnInfo, s: State): State[] {
+    const summary = this.summaryFor(target, calleeEntry(s, call, target));
+    const reports: Reported[] = summary.pending.map((p) => ({
+      rule: p.rule, report: p.report, before: s, notes: p.notes,
+      steps: [{ loc: call.loc, message: `call to ${target.def.name}(): ${p.report.symptom}`, inner: p.steps }],
+    }));
+    this.routeAll(frame, call.loc, reports);
+    const out: State[] = [];
+    for (const exit of summary.exits.values()) out.push(bindExit(s, call, target, exit));
+    return out;
+  }
+
+  // ---- returns -----------------------------------------------------------------
+
+  private return(frame: Frame, ret: ReturnEvent, s: State): void {
+    const signs = ret.value === null ? ANY_SIGN : ret.value.kind === 'const' ? ret.value.signs :
+      ret.value.kind === 'var' ? (s.facts.get(ret.value.name) ?? ANY_SIGN) : ANY_SIGN;
+    const flags = new Map([...s.flags].filter(([k]) => k.startsWith('*')));
+    const exitState = s.with({ facts: new Map(), flags, trace: null });
+    const key = `${exitState.key}#${signs}`;
+    if (!frame.summary.exits.has(key)) {
+      frame.summary.exits.set(key, { state: exitState, ret: signs, steps: capSteps(stepsSince(s.trace, null)) });
+    }
+    const reports: Reported[] = [];
+    for (const rule of this.rules) {
+      rule.onReturn?.({
+        fnName: frame.fn.def.name, loc: ret.loc, implicit: ret.implicit, entry: frame.entry, exit: s,
+        role: (r) => ({ ...this.program.role(frame.fn, r), exitHandler: frame.enteredInside[r] }),
+        report: (v) => reports.push({ rule, report: v, before: s, steps: [{ loc: ret.loc, message: v.symptom }] }),
+      });
+    }
+    this.routeAll(frame, ret.loc, reports);
+  }
+
+  // ---- findings ----------------------------------------------------------------
+
+  private routeAll(frame: Frame, loc: Loc, reports: Reported[]): void {
+    if (!reports.length) return;
+    const ids = new Set(reports.map((r) => r.rule.id));
+    for (const r of reports) {
+      if (r.rule.yieldsTo?.some((id) => ids.has(id))) continue;
+      this.route(frame, loc, r);
+    }
+  }
+
+  private route(frame: Frame, loc: Loc, r: Reported): void {
+    const causeNode = r.before.causes[r.report.resource];
+    const notes = [...(r.notes ?? [])];
+    if (r.report.resource === 'ct' && r.rule.id === 'irq-enabled-in-eqs' && r.before.unknownInEqs.length) {
+      const names = r.before.unknownInEqs;
+      notes.push(`assumes ${names.length} callee${names.length > 1 ? 's' : ''} with no known effect inside the window ` +
+        `(${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''}) leave interrupts and the context unchanged`);
+    }
+    if (causeNode === null && !frame.isRoot) {
+      const key = `${r.rule.id}|${loc.file}:${loc.line}:${loc.col}`;
+      if (frame.summary.pendingKeys.has(key)) return;
+      frame.summary.pendingKeys.add(key);
+      frame.summary.pending.push({ rule: r.rule, report: r.report, steps: capSteps([...stepsSince(r.before.trace, null), ...r.steps]), notes });
+      return;
+    }
+    const fnName = frame.fn.def.name;
+    let trace: TraceStep[];
+    let message: string;
+    if (causeNode) {
+      trace = [causeNode.step, ...stepsSince(r.before.trace, causeNode), ...r.steps];
+      message = r.report.message({ kind: 'step', step: causeNode.step });
+    } else {
+      const note = entryNote(fnName, frame, r.report.resource);
+      trace = [{ loc: { file: frame.fn.def.file, line: frame.fn.def.line, col: 1 }, message: `${fnName}() entered: ${describeState(frame.entry)}` },
+        ...stepsSince(r.before.trace, null), ...r.steps];
+      message = r.report.message({ kind: 'entry', note });
+      notes.push(`assumed entry state of ${fnName}(): ${describeState(frame.entry)}`);
+    }
+    if (this.precisionLost.has(frame.fn)) notes.push(`precision was lost to a join of states in ${fnName}(); other paths may hide further findings`);
+    const key = `${r.rule.id}|${loc.file}:${loc.line}:${loc.col}|${fnName}`;
+    if (this.findings.has(key)) return;
+    this.findings.set(key, {
+      ruleId: r.rule.id, severity: r.rule.defaultSeverity, file: loc.file, line: loc.line, column: loc.col,
+      function: fnName, message, trace: flattenTrace(capSteps(trace)), notes,
+    });
+  }
+}
+
+interface Reported {
+  rule: Rule;
+  report: ViolationReport;
+  before: State;
+  steps: TraceStep[];
+  notes?: string[];
+}
+
+function newSummary(): Summary {
+  return { exits: new Map(), pending: [], pendingKeys: new Set(), recursive: false };
+}
+
+function entryNote(fnName: string, frame: Frame, resource: Resource): string {
+  if (resource === 'ct' && frame.enteredInside.ct) {
+    return `${fnName}() is taken to be entered inside the ${frame.entry.ct} context: its first context operation on every path is an exit`;
+  }
+  if (resource === 'vtime' && frame.enteredInside.vtime) {
+    return `${fnName}() is taken to be entered with guest time accounting on: its first accounting operation on every path is a stop`;
+  }
+  return `${fnName}() has no callers in the scanned code and is assumed to be entered with ${describeState(frame.entry)}`;
+}
+
+// ---- state transformers -----------------------------------------------------------
+
+function slotKey(where: Slot, call: CallEvent): string | null {
+  if ('slot' in where) return where.slot;
+  if ('result' in where) return call.result;
+  const arg = call.args[where.arg];
+  return arg ? normaliseLvalue(arg.text) : null;
+}
+
+function normaliseLvalue(text: string): string {
+  let t = text.replace(/\s+/g, '');
+  while (t.startsWith('(') && t.endsWith(')')) t = t.slice(1, -1);
+  return t;
+}
+
+function step(s: State, call: CallEvent, message: string): TraceNode {
+  return pushStep(s.trace, { loc: call.loc, message });
+}
+
+const CONTEXT_WORDS: Record<Context, string> = {
+  guest: 'the guest context (EQS)', user: 'the user context (EQS)', idle: 'the idle context (idle EQS)', kernel: 'kernel context', unk: 'an unknown context',
+};
+
+/** One elementary operation; a few split the state (irqs_disabled() on unknown interrupts). */
+function applyOp(op: Op, call: CallEvent, name: string, s: State): State[] {
+  switch (op.op) {
+    case 'irq-off':
+    case 'irq-on': {
+      const v = op.op === 'irq-on' ? 'on' : 'off';
+      if (s.irq === v) return [s];
+      const node = step(s, call, `${name}() ${v === 'on' ? 'enables' : 'disables'} interrupts`);
+      return [s.with({ irq: v, trace: node, causes: { ...s.causes, irq: node } })];
+    }
+    case 'save': {
+      const key = slotKey(op.where, call);
+      return [key ? s.withFlag(key, s.irq) : s];
+    }
+    case 'restore': {
+      const key = slotKey(op.where, call);
+      const v = (key && s.flags.get(key)) || 'unk';
+      if (v === s.irq) return [s];
+      const node = step(s, call, `${name}() restores interrupts to ${v === 'unk' ? 'an unknown state' : v}`);
+      return [s.with({ irq: v, trace: node, causes: { ...s.causes, irq: node } })];
+    }
+    case 'ct-enter': {
+      const node = step(s, call, `${name}() enters ${CONTEXT_WORDS[op.context]}`);
+      return [s.with({ ct: op.context, trace: node, causes: { ...s.causes, ct: node }, unknownInEqs: [] })];
+    }
+    case 'ct-exit': {
+      if (s.ct === 'kernel') return [s];
+      const node = step(s, call, `${name}() leaves ${CONTEXT_WORDS[op.context]}`);
+      return [s.with({ ct: 'kernel', trace: node, causes: { ...s.causes, ct: node }, unknownInEqs: [] })];
+    }
+    case 'vtime-enter':
+    case 'vtime-exit': {
+      const v = op.op === 'vtime-enter' ? 'on' : 'off';
+      if (s.vtime === v) return [s];
+      const node = step(s, call, `${name}() ${v === 'on' ? 'starts' : 'stops'} guest time accounting`);
+      return [s.with({ vtime: v, trace: node, causes: { ...s.causes, vtime: node } })];
+    }
+    case 'gif-clear':
+    case 'gif-set': {
+      const v = op.op === 'gif-set' ? 'set' : 'clear';
+      if (s.gif === v) return [s];
+      return [s.with({ gif: v, trace: step(s, call, `${name}() ${v === 'set' ? 'sets' : 'clears'} the global interrupt flag`) })];
+    }
+    case 'assume-irq-off':
+      return s.irq === 'unk' ? [s.with({ irq: 'off' })] : [s];
+    case 'returns-true':
+      return [s.withFact(call.result, 4)];
+    case 'returns-irqs-disabled':
+      if (s.irq === 'off') return [s.withFact(call.result, 4)];
+      if (s.irq === 'on') return [s.withFact(call.result, 2)];
+      return [s.with({ irq: 'off' }).withFact(call.result, 4), s.with({ irq: 'on' }).withFact(call.result, 2)];
+    case 'noreturn':
+      return [];
+    case 'known':
+      return [s];
+  }
+}
+
+function assign(s: State, a: AssignEvent): State {
+  const v = a.value;
+  if (v.kind === 'const') return s.withFact(a.target, v.signs).withFlag(a.target, null);
+  if (v.kind === 'var') {
+    const fact = s.facts.get(v.name) ?? null;
+    const flag = s.flags.get(v.name) ?? null;
+    return s.withFact(a.target, fact).withFlag(a.target, flag);
+  }
+  if (!s.facts.has(a.target) && !s.flags.has(a.target)) return s;
+  return s.withFact(a.target, null).withFlag(a.target, null);
+}
+
+/** The state after following an edge, or null when its condition contradicts what is known. */
+function takeEdge(s: State, edge: Edge): State | null {
+  let out = s;
+  if (edge.cond) {
+    const known = s.facts.get(edge.cond.subject) ?? ANY_SIGN;
+    const narrowed = known & edge.cond.signs;
+    if (narrowed === 0) return null;
+    if (narrowed !== known) {
+      out = out.withFact(edge.cond.subject, narrowed);
+      if (edge.label && edge.loc) out = out.with({ trace: pushStep(out.trace, { loc: edge.loc, message: edge.label }) });
+    }
+  }
+  // Call results live only until the branch that tests them.
+  let hasTemp = false;
+  for (const k of out.facts.keys()) if (isTemp(k)) { hasTemp = true; break; }
+  if (hasTemp) out = out.with({ facts: new Map([...out.facts].filter(([k]) => !isTemp(k))) });
+  return out;
+}
+
+/** The callee's entry state: the caller's resources, and saved flags passed as arguments. */
+function calleeEntry(s: State, call: CallEvent, target: FnInfo): State {
+  const flags = new Map<string, State['irq']>();
+  target.def.params.forEach((p, i) => {
+    const arg = call.args[i];
+    if (!arg) return;
+    if (arg.ident && s.flags.has(arg.ident)) flags.set(p, s.flags.get(arg.ident)!);
+    if (arg.addressOf && s.flags.has(arg.addressOf)) flags.set(`*${p}`, s.flags.get(arg.addressOf)!);
+  });
+  return State.initial({ irq: s.irq, ct: s.ct, vtime: s.vtime, gif: s.gif, flags, joined: s.joined });
+}
+
+/** The caller's state after the call returns through `exit`. */
+function bindExit(s: State, call: CallEvent, target: FnInfo, exit: ExitRecord): State {
+  const e = exit.state;
+  let flags: Map<string, State['irq']> | null = null;
+  for (const [k, v] of e.flags) {
+    const param = k.slice(1);
+    const arg = call.args[target.def.params.indexOf(param)];
+    if (arg?.addressOf) { flags ??= new Map(s.flags); flags.set(arg.addressOf, v); }
+  }
+  let out = s.with({ irq: e.irq, ct: e.ct, vtime: e.vtime, gif: e.gif, joined: s.joined || e.joined, ...(flags ? { flags } : {}) });
+  out = out.withFact(call.result, exit.ret);
+  const changed = (['ct', 'vtime', 'irq'] as const).filter((r) => e.causes[r] !== null);
+  if (changed.length) {
+    const node = pushStep(s.trace, { loc: call.loc, message: `call to ${target.def.name}(): returns with ${describeState(e)}`, inner: exit.steps });
+    const causes = { ...s.causes };
+    for (const r of changed) causes[r] = node;
+    out = out.with({ trace: node, causes });
+  }
+  if (isEqs(e.ct)) {
+    const unknown = e.causes.ct !== null ? e.unknownInEqs : [...new Set([...s.unknownInEqs, ...e.unknownInEqs])].slice(0, 20);
+    out = out.with({ unknownInEqs: unknown });
+  }
+  return out;
+}
+
+// ---- helpers -------------------------------------------------------------------------
+
+function reversePostorder(blocks: Block[], entry: number): number[] {
+  const order = new Array<number>(blocks.length).fill(blocks.length);
+  const post: number[] = [];
+  const visited = new Set<number>();
+  const stack: [number, number][] = [[entry, 0]];
+  visited.add(entry);
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const succs = blocks[top[0]]!.succs;
+    if (top[1] < succs.length) {
+      const to = succs[top[1]++]!.to;
+      if (!visited.has(to)) { visited.add(to); stack.push([to, 0]); }
+    } else {
+      post.push(top[0]);
+      stack.pop();
+    }
+  }
+  post.reverse().forEach((id, i) => { order[id] = i; });
+  return order;
+}
+
+function capSteps(steps: TraceStep[]): TraceStep[] {
+  if (steps.length <= MAX_TRACE_STEPS) return steps;
+  const head = steps.slice(0, 5);
+  const tail = steps.slice(steps.length - (MAX_TRACE_STEPS - 6));
+  return [...head, { loc: tail[0]!.loc, message: `… ${steps.length - head.length - tail.length} steps omitted` }, ...tail];
+}
+
+function flattenTrace(steps: TraceStep[], depth = 0, out: TraceEntry[] = []): TraceEntry[] {
+  for (const s of steps) {
+    out.push({ file: s.loc.file, line: s.loc.line, column: s.loc.col, message: s.message, depth });
+    if (s.inner?.length) flattenTrace(s.inner, depth + 1, out);
+  }
+  return out;
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column ||
+    (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+}

@@ -1,0 +1,168 @@
+// The abstract state at a program point: small, finite and immutable. Its key
+// (identity) covers what the analysis decides with; provenance (where each
+// resource got its value, and the trace so far) rides along but does not split
+// states, so the set of states stays bounded.
+import type { Loc, SignSet } from '../cfg/types.js';
+
+export type Irq = 'on' | 'off' | 'unk';
+export type Context = 'kernel' | 'guest' | 'user' | 'idle' | 'unk';
+export type OnOff = 'on' | 'off' | 'unk';
+export type Gif = 'set' | 'clear' | 'unk';
+
+/** Resources whose history a finding can blame. */
+export type Resource = 'ct' | 'vtime' | 'irq';
+
+export interface TraceStep {
+  loc: Loc;
+  message: string;
+  /** Steps inside a callee, when the step is a call whose effect matters. */
+  inner?: TraceStep[];
+}
+
+/** A persistent (shared-tail) list of trace steps, newest first. */
+export interface TraceNode {
+  readonly step: TraceStep;
+  readonly prev: TraceNode | null;
+  readonly length: number;
+}
+
+export function pushStep(trace: TraceNode | null, step: TraceStep): TraceNode {
+  return { step, prev: trace, length: (trace?.length ?? 0) + 1 };
+}
+
+/** Steps after `from` (exclusive; null = from the start) up to the newest, oldest first. */
+export function stepsSince(trace: TraceNode | null, from: TraceNode | null): TraceStep[] {
+  const out: TraceStep[] = [];
+  for (let n = trace; n && n !== from; n = n.prev) out.push(n.step);
+  return out.reverse();
+}
+
+export function isEqs(ct: Context): boolean {
+  return ct === 'guest' || ct === 'user';
+}
+
+export interface StateFields {
+  irq: Irq;
+  ct: Context;
+  vtime: OnOff;
+  gif: Gif;
+  /** Saved interrupt state, by the text of the variable (or private slot) holding it. */
+  flags: ReadonlyMap<string, Irq>;
+  /** Signs known for locals, parameters and temporaries, from branches and assignments. */
+  facts: ReadonlyMap<string, SignSet>;
+  /** Made by joining states when the bound was hit: nothing is reported from it. */
+  joined: boolean;
+  /** Trace node where each resource got its current value; null: it had it on entry. */
+  causes: Readonly<Record<Resource, TraceNode | null>>;
+  trace: TraceNode | null;
+  /** Callees with no known effect called since the current EQS began. */
+  unknownInEqs: readonly string[];
+}
+
+function mapKey<V>(m: ReadonlyMap<string, V>): string {
+  if (m.size === 0) return '';
+  return [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+export class State implements StateFields {
+  readonly irq!: Irq;
+  readonly ct!: Context;
+  readonly vtime!: OnOff;
+  readonly gif!: Gif;
+  readonly flags!: ReadonlyMap<string, Irq>;
+  readonly facts!: ReadonlyMap<string, SignSet>;
+  readonly joined!: boolean;
+  readonly causes!: Readonly<Record<Resource, TraceNode | null>>;
+  readonly trace!: TraceNode | null;
+  readonly unknownInEqs!: readonly string[];
+  private cachedKey: string | null = null;
+
+  constructor(fields: StateFields) {
+    Object.assign(this, fields);
+  }
+
+  static initial(partial: Partial<StateFields> = {}): State {
+    return new State({
+      irq: 'unk', ct: 'kernel', vtime: 'off', gif: 'set', flags: new Map(), facts: new Map(), joined: false,
+      causes: { ct: null, vtime: null, irq: null }, trace: null, unknownInEqs: [], ...partial,
+    });
+  }
+
+  with(changes: Partial<StateFields>): State {
+    return new State({ ...this.fields(), ...changes });
+  }
+
+  fields(): StateFields {
+    return {
+      irq: this.irq, ct: this.ct, vtime: this.vtime, gif: this.gif, flags: this.flags, facts: this.facts,
+      joined: this.joined, causes: this.causes, trace: this.trace, unknownInEqs: this.unknownInEqs,
+    };
+  }
+
+  /** The resource part of the key: what a callee's behaviour can depend on. */
+  get resourceKey(): string {
+    return `${this.irq}/${this.ct}/${this.vtime}/${this.gif}${this.joined ? '/J' : ''}`;
+  }
+
+  get key(): string {
+    if (this.cachedKey === null) this.cachedKey = `${this.resourceKey}|${mapKey(this.flags)}|${mapKey(this.facts)}`;
+    return this.cachedKey;
+  }
+
+  /** Interrupts can actually be delivered: IF set (or maybe) and, on SVM, GIF set. */
+  get deliverable(): 'yes' | 'no' | 'maybe' {
+    if (this.irq === 'off' || this.gif === 'clear') return 'no';
+    if (this.irq === 'on' && this.gif === 'set') return 'yes';
+    return 'maybe';
+  }
+
+  withFact(name: string, signs: SignSet | null): State {
+    const facts = new Map(this.facts);
+    if (signs === null || signs === 7) facts.delete(name);
+    else facts.set(name, signs);
+    return this.with({ facts });
+  }
+
+  withFlag(name: string, value: Irq | null): State {
+    const flags = new Map(this.flags);
+    if (value === null) flags.delete(name);
+    else flags.set(name, value);
+    return this.with({ flags });
+  }
+}
+
+function joinValue<T extends string>(a: T, b: T, unknown: T): T {
+  return a === b ? a : unknown;
+}
+
+function joinMaps<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>, joinV: (x: V, y: V) => V | null): Map<string, V> {
+  const out = new Map<string, V>();
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (w === undefined) continue;
+    const j = joinV(v, w);
+    if (j !== null) out.set(k, j);
+  }
+  return out;
+}
+
+/** The least precise state covering both; marked joined (nothing is reported from it). */
+export function joinStates(a: State, b: State): State {
+  return a.with({
+    irq: joinValue(a.irq, b.irq, 'unk'), ct: joinValue(a.ct, b.ct, 'unk'), vtime: joinValue(a.vtime, b.vtime, 'unk'),
+    gif: joinValue(a.gif, b.gif, 'unk'),
+    flags: joinMaps(a.flags, b.flags, (x, y) => (x === y ? x : 'unk')),
+    facts: joinMaps(a.facts, b.facts, (x, y) => ((x | y) === 7 ? null : x | y)),
+    joined: true,
+  });
+}
+
+export function describeState(s: State): string {
+  const irq = s.irq === 'on' ? 'interrupts on' : s.irq === 'off' ? 'interrupts off' : 'interrupts unknown';
+  const ct = s.ct === 'kernel' ? 'kernel context' : s.ct === 'unk' ? 'context unknown' :
+    `${s.ct} context${isEqs(s.ct) ? ' (EQS)' : ' (idle EQS)'}`;
+  const parts = [irq, ct];
+  if (s.vtime === 'on') parts.push('guest time accounting on');
+  if (s.gif === 'clear') parts.push('GIF clear');
+  return parts.join('; ');
+}

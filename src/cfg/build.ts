@@ -1,0 +1,676 @@
+// Builds a CFG from a function body. A stack of typed contexts (loop, switch)
+// gives break/continue their targets, as in ESLint's code-path analysis.
+// Expressions are flattened into events in evaluation order; `&&`, `||` and
+// `?:` become branches, so every edge condition tests one variable.
+import { child, namedChildren, type SyntaxNode } from '../parser/syntax.js';
+import type { FunctionDef } from '../parser/parse.js';
+import {
+  ANY_SIGN, NEG, NONZERO, POS, ZERO, signOf,
+  type Block, type CallArg, type Cfg, type Condition, type EdgeKind, type Event, type Loc, type SignSet, type Value,
+} from './types.js';
+
+export interface CfgOptions {
+  /** Calls that never return (BUG(), panic() …). */
+  isNoReturn: (name: string) => boolean;
+  /** Integer constants known from #defines. */
+  constants: ReadonlyMap<string, number>;
+  /** Symbols pinned as defined with -D. */
+  defines: ReadonlySet<string>;
+  /** Source text of the file (the preprocessor directive keywords are not in the tree). */
+  source: string;
+}
+
+interface BreakContext { kind: 'loop' | 'switch'; breakTo: number; continueTo: number | null }
+
+/** Calls that are transparent for control flow: `if (unlikely(x))` tests x. */
+const TRANSPARENT_CALLS = new Set(['likely', 'unlikely', 'READ_ONCE', '__builtin_expect']);
+
+const STATEMENT_TYPES = new Set([
+  'compound_statement', 'expression_statement', 'if_statement', 'while_statement', 'do_statement',
+  'for_statement', 'switch_statement', 'case_statement', 'break_statement', 'continue_statement',
+  'return_statement', 'goto_statement', 'labeled_statement', 'declaration', 'preproc_if', 'preproc_ifdef',
+  'attributed_statement', 'ERROR',
+]);
+
+export function buildCfg(fn: FunctionDef, options: CfgOptions): Cfg {
+  return new CfgBuilder(fn, options).build();
+}
+
+class CfgBuilder {
+  private readonly blocks: Block[] = [];
+  private current: Block | null;
+  private readonly exit: Block;
+  private readonly contexts: BreakContext[] = [];
+  private readonly labels = new Map<string, Block>();
+  private temps = 0;
+
+  constructor(private readonly fn: FunctionDef, private readonly options: CfgOptions) {
+    this.current = this.newBlock();
+    this.exit = this.newBlock();
+  }
+
+  build(): Cfg {
+    this.statement(this.fn.body);
+    if (this.current) {
+      const closing = this.locAtEnd(this.fn.body);
+      this.emit({ kind: 'return', value: null, implicit: true, loc: closing });
+      this.edge(this.exit.id, 'return', null, null, closing);
+    }
+    markReachable(this.blocks, 0);
+    return {
+      name: this.fn.name, file: this.fn.file, params: this.fn.params, entry: 0, exit: this.exit.id,
+      blocks: this.blocks, parseErrors: this.fn.parseErrors,
+    };
+  }
+
+  // ---- blocks and edges ---------------------------------------------------
+
+  private newBlock(): Block {
+    const block: Block = { id: this.blocks.length, events: [], succs: [], reachable: false };
+    this.blocks.push(block);
+    return block;
+  }
+
+  /** The block events go into; code after a jump starts a fresh (unreachable) block. */
+  private here(): Block {
+    if (!this.current) this.current = this.newBlock();
+    return this.current;
+  }
+
+  private emit(event: Event): void {
+    this.here().events.push(event);
+  }
+
+  private edge(to: number, kind: EdgeKind, cond: Condition | null = null, label: string | null = null, loc: Loc | null = null): void {
+    this.here().succs.push({ to, kind, cond, label, loc });
+  }
+
+  /** Ends the current block with an edge to `target` and continues in `target`. */
+  private continueIn(target: Block, kind: EdgeKind = 'fall'): void {
+    if (this.current) this.edge(target.id, kind);
+    this.current = target;
+  }
+
+  private jump(to: number, kind: EdgeKind): void {
+    if (this.current) this.edge(to, kind);
+    this.current = null;
+  }
+
+  private loc(node: SyntaxNode): Loc {
+    return { file: this.fn.file, line: node.startRow + 1, col: node.startCol + 1 };
+  }
+
+  private locAtEnd(node: SyntaxNode): Loc {
+    const text = this.options.source;
+    const lineStart = text.lastIndexOf('\n', node.endIndex - 1) + 1;
+    return { file: this.fn.file, line: node.endRow + 1, col: node.endIndex - lineStart };
+  }
+
+  private text(node: SyntaxNode): string {
+    return this.options.source.slice(node.startIndex, node.endIndex).replace(/\s+/g, ' ');
+  }
+
+  private newTemp(): string {
+    return `$${++this.temps}`;
+  }
+
+  private labelBlock(name: string): Block {
+    let block = this.labels.get(name);
+    if (!block) { block = this.newBlock(); this.labels.set(name, block); }
+    return block;
+  }
+
+  private findContext(predicate: (c: BreakContext) => boolean): BreakContext | undefined {
+    for (let i = this.contexts.length - 1; i >= 0; i--) if (predicate(this.contexts[i]!)) return this.contexts[i];
+    return undefined;
+  }
+
+  // ---- statements ---------------------------------------------------------
+
+  private statement(node: SyntaxNode): void {
+    switch (node.type) {
+      case 'compound_statement':
+        for (const s of namedChildren(node)) this.statement(s);
+        return;
+      case 'expression_statement': {
+        const expr = namedChildren(node)[0];
+        if (expr?.type === 'gnu_asm_expression') this.asm(expr);
+        else if (expr) this.expression(expr);
+        return;
+      }
+      case 'declaration':
+        return this.declaration(node);
+      case 'if_statement':
+        return this.ifStatement(node);
+      case 'while_statement':
+        return this.whileStatement(node);
+      case 'do_statement':
+        return this.doStatement(node);
+      case 'for_statement':
+        return this.forStatement(node);
+      case 'switch_statement':
+        return this.switchStatement(node);
+      case 'break_statement': {
+        const target = this.findContext(() => true);
+        if (target) this.jump(target.breakTo, 'break');
+        return;
+      }
+      case 'continue_statement': {
+        const target = this.findContext((c) => c.kind === 'loop');
+        if (target?.continueTo != null) this.jump(target.continueTo, 'continue');
+        return;
+      }
+      case 'return_statement': {
+        const expr = namedChildren(node)[0];
+        const value = expr ? this.expression(expr) : null;
+        const loc = this.loc(node);
+        this.emit({ kind: 'return', value, implicit: false, loc });
+        this.edge(this.exit.id, 'return', null, null, loc);
+        this.current = null;
+        return;
+      }
+      case 'goto_statement': {
+        const label = child(node, 'label')?.text;
+        if (label) this.jump(this.labelBlock(label).id, 'goto');
+        return;
+      }
+      case 'labeled_statement': {
+        const label = child(node, 'label')?.text;
+        if (label) this.continueIn(this.labelBlock(label));
+        for (const s of namedChildren(node)) if (s.field !== 'label') this.statement(s);
+        return;
+      }
+      case 'case_statement':
+        // A case label outside a switch body's top level (rare): treat as statements.
+        for (const s of namedChildren(node)) if (s.field !== 'value') this.statement(s);
+        return;
+      case 'preproc_if':
+      case 'preproc_ifdef':
+      case 'preproc_elif':
+      case 'preproc_elifdef':
+        return this.preprocConditional(node);
+      case 'preproc_else':
+        for (const s of namedChildren(node)) this.statement(s);
+        return;
+      case 'attributed_statement':
+        for (const s of namedChildren(node)) if (s.type !== 'attribute_declaration') this.statement(s);
+        return;
+      case 'ERROR':
+        return this.errorRegion(node);
+      default:
+        if (node.type.endsWith('_expression')) this.expression(node);
+        // Other nodes (type definitions, #define, empty statements, comments) have no effect.
+        return;
+    }
+  }
+
+  /** Best effort inside a region tree-sitter could not parse: statements and
+   *  expressions found in it are taken in source order. */
+  private errorRegion(node: SyntaxNode): void {
+    for (const c of namedChildren(node)) {
+      if (STATEMENT_TYPES.has(c.type)) this.statement(c);
+      else if (c.type.endsWith('_expression') || c.type === 'identifier') this.expression(c);
+      else this.errorRegion(c);
+    }
+  }
+
+  private declaration(node: SyntaxNode): void {
+    for (const d of node.children) {
+      if (d.type !== 'init_declarator') continue;
+      const value = child(d, 'value');
+      const name = plainDeclaratorName(child(d, 'declarator'));
+      if (!value) continue;
+      const v = value.type === 'initializer_list' ? (this.expression(value), { kind: 'unknown' } as Value) : this.expression(value);
+      if (name) this.emit({ kind: 'assign', target: name, value: v, loc: this.loc(d) });
+    }
+  }
+
+  private ifStatement(node: SyntaxNode): void {
+    const thenBlock = this.newBlock();
+    const elseBlock = this.newBlock();
+    const after = this.newBlock();
+    this.condition(child(node, 'condition')!, thenBlock.id, elseBlock.id);
+    this.current = thenBlock;
+    const consequence = child(node, 'consequence');
+    if (consequence) this.statement(consequence);
+    this.jump(after.id, 'fall');
+    this.current = elseBlock;
+    const alternative = child(node, 'alternative');
+    if (alternative) for (const s of namedChildren(alternative)) this.statement(s);
+    this.jump(after.id, 'fall');
+    this.current = after;
+  }
+
+  private whileStatement(node: SyntaxNode): void {
+    const head = this.newBlock();
+    const body = this.newBlock();
+    const after = this.newBlock();
+    this.continueIn(head);
+    this.condition(child(node, 'condition')!, body.id, after.id);
+    this.loopBody(child(node, 'body'), body, after, head.id);
+    this.jump(head.id, 'back');
+    this.current = after;
+  }
+
+  private doStatement(node: SyntaxNode): void {
+    const body = this.newBlock();
+    const test = this.newBlock();
+    const after = this.newBlock();
+    this.continueIn(body);
+    this.loopBody(child(node, 'body'), body, after, test.id);
+    this.continueIn(test);
+    this.condition(child(node, 'condition')!, body.id, after.id, 'back');
+    this.current = after;
+  }
+
+  private forStatement(node: SyntaxNode): void {
+    const init = child(node, 'initializer');
+    if (init) init.type === 'declaration' ? this.declaration(init) : this.expression(init);
+    const head = this.newBlock();
+    const body = this.newBlock();
+    const update = this.newBlock();
+    const after = this.newBlock();
+    this.continueIn(head);
+    const cond = child(node, 'condition');
+    if (cond) this.condition(cond, body.id, after.id);
+    else this.jump(body.id, 'true');
+    this.loopBody(child(node, 'body'), body, after, update.id);
+    this.continueIn(update);
+    for (const u of node.children.filter((c) => c.field === 'update')) this.expression(u);
+    this.jump(head.id, 'back');
+    this.current = after;
+  }
+
+  private loopBody(body: SyntaxNode | undefined, block: { id: number } & Block, after: Block, continueTo: number): void {
+    this.current = block;
+    this.contexts.push({ kind: 'loop', breakTo: after.id, continueTo });
+    if (body) this.statement(body);
+    this.contexts.pop();
+  }
+
+  private switchStatement(node: SyntaxNode): void {
+    const subject = this.expression(unparen(child(node, 'condition')!));
+    const subjectVar = subject.kind === 'var' ? subject.name : null;
+    const dispatch = this.here();
+    const after = this.newBlock();
+    const body = child(node, 'body');
+    const cases = body ? namedChildren(body) : [];
+    this.contexts.push({ kind: 'switch', breakTo: after.id, continueTo: null });
+    this.current = null;
+    let hasDefault = false;
+    for (const c of cases) {
+      if (c.type !== 'case_statement') { this.statement(c); continue; }
+      const block = this.newBlock();
+      if (this.current) this.edge(block.id, 'fall');
+      const valueNode = child(c, 'value');
+      const loc = this.loc(c);
+      if (valueNode) {
+        const k = this.constantValue(valueNode);
+        const cond = subjectVar && k !== null ? { subject: subjectVar, signs: signOf(k) } : null;
+        dispatch.succs.push({ to: block.id, kind: 'case', cond, label: `case ${this.text(valueNode)} taken`, loc });
+      } else {
+        hasDefault = true;
+        dispatch.succs.push({ to: block.id, kind: 'default', cond: null, label: 'default case taken', loc });
+      }
+      this.current = block;
+      for (const s of namedChildren(c)) if (s.field !== 'value') this.statement(s);
+    }
+    this.contexts.pop();
+    this.jump(after.id, 'fall');
+    if (!hasDefault) dispatch.succs.push({ to: after.id, kind: 'default', cond: null, label: 'no case matched', loc: null });
+    this.current = after;
+  }
+
+  private asm(node: SyntaxNode): void {
+    const labels = child(node, 'goto_labels');
+    if (!labels) return;
+    for (const l of namedChildren(labels)) if (l.text) this.edge(this.labelBlock(l.text).id, 'goto');
+  }
+
+  /** `#ifdef NAME` / `#if defined(NAME)` / `#if NAME` / `#if IS_ENABLED(NAME)`: both arms are
+   *  paths, told apart by a fact on `#NAME` so that a later test of NAME is correlated. */
+  private preprocConditional(node: SyntaxNode): void {
+    const directive = this.options.source.slice(node.startIndex, node.startIndex + 8);
+    let symbol: string | null = null;
+    let negate = /^#\s*(ifndef|elifndef)/.test(directive);
+    if (node.type === 'preproc_ifdef' || node.type === 'preproc_elifdef') {
+      symbol = child(node, 'name')?.text ?? null;
+    } else {
+      const cond = child(node, 'condition');
+      const m = cond ? /^\s*(!)?\s*(?:defined\s*\(?\s*|IS_ENABLED\s*\(\s*|IS_BUILTIN\s*\(\s*)?([A-Za-z_]\w*)\s*\)?\s*$/.exec(this.text(cond)) : null;
+      if (m) { symbol = m[2]!; negate = Boolean(m[1]); }
+    }
+    const armBody = namedChildren(node).filter((c) => c.field !== 'name' && c.field !== 'condition' && c.field !== 'alternative');
+    const alternative = child(node, 'alternative');
+    const pinned = symbol !== null && this.options.defines.has(symbol);
+    const thenBlock = this.newBlock();
+    const elseBlock = this.newBlock();
+    const after = this.newBlock();
+    const loc = this.loc(node);
+    if (pinned) {
+      this.edge(negate ? elseBlock.id : thenBlock.id, 'true', null, `${symbol} is defined (-D)`, loc);
+    } else {
+      const subject = symbol ? `#${symbol}` : null;
+      const yes = subject ? { subject, signs: negate ? ZERO : NONZERO } : null;
+      const no = subject ? { subject, signs: negate ? NONZERO : ZERO } : null;
+      this.edge(thenBlock.id, 'true', yes, symbol ? `assuming ${symbol} is ${negate ? 'not ' : ''}defined` : 'taking the #if arm', loc);
+      this.edge(elseBlock.id, 'false', no, symbol ? `assuming ${symbol} is ${negate ? '' : 'not '}defined` : 'taking the #else arm', loc);
+    }
+    this.current = thenBlock;
+    for (const s of armBody) this.statement(s);
+    this.jump(after.id, 'fall');
+    this.current = elseBlock;
+    if (alternative) this.statement(alternative);
+    this.jump(after.id, 'fall');
+    this.current = after;
+  }
+
+  // ---- conditions -----------------------------------------------------------
+
+  /** Emits the evaluation of `node` as a branch to `onTrue` / `onFalse`. */
+  private condition(raw: SyntaxNode, onTrue: number, onFalse: number, trueKind: EdgeKind = 'true'): void {
+    const node = unparen(raw);
+    const loc = this.loc(node);
+    const text = this.text(node);
+    if (node.type === 'unary_expression' && operatorOf(node) === '!') {
+      return this.condition(child(node, 'argument')!, onFalse, onTrue, trueKind === 'back' ? 'false' : 'true');
+    }
+    if (node.type === 'binary_expression' && (operatorOf(node) === '&&' || operatorOf(node) === '||')) {
+      const mid = this.newBlock();
+      if (operatorOf(node) === '&&') this.condition(child(node, 'left')!, mid.id, onFalse);
+      else this.condition(child(node, 'left')!, onTrue, mid.id);
+      this.current = mid;
+      return this.condition(child(node, 'right')!, onTrue, onFalse, trueKind);
+    }
+    if (node.type === 'call_expression' && TRANSPARENT_CALLS.has(calleeName(node) ?? '')) {
+      const arg = namedChildren(child(node, 'arguments')!)[0];
+      if (arg) return this.condition(arg, onTrue, onFalse, trueKind);
+    }
+    const constant = this.constantValue(node);
+    if (constant !== null) {
+      this.jump(constant !== 0 ? onTrue : onFalse, constant !== 0 ? trueKind : 'false');
+      return;
+    }
+    let subject: Value;
+    let signs: [SignSet, SignSet] = [NONZERO, ZERO];
+    const comparison = node.type === 'binary_expression' ? this.comparison(node) : null;
+    if (comparison) {
+      subject = this.expression(comparison.operand);
+      signs = comparison.signs;
+    } else {
+      subject = this.expression(node);
+    }
+    const subjectName = subject.kind === 'var' ? subject.name : null;
+    const cond = (s: SignSet): Condition | null => (subjectName && s !== ANY_SIGN ? { subject: subjectName, signs: s } : null);
+    this.edge(onTrue, trueKind, cond(signs[0]), `${text} is true`, loc);
+    this.edge(onFalse, 'false', cond(signs[1]), `${text} is false`, loc);
+    this.current = null;
+  }
+
+  /** `x OP k` or `k OP x` with k constant: the signs of x on the true and the false edge. */
+  private comparison(node: SyntaxNode): { operand: SyntaxNode; signs: [SignSet, SignSet] } | null {
+    let op = operatorOf(node);
+    let left = child(node, 'left')!;
+    let right = child(node, 'right')!;
+    let k = this.constantValue(right);
+    if (k === null) {
+      k = this.constantValue(left);
+      if (k === null) return null;
+      [left, right] = [right, left];
+      op = ({ '<': '>', '>': '<', '<=': '>=', '>=': '<=' } as Record<string, string>)[op] ?? op;
+    }
+    const signs = comparisonSigns(op, k);
+    return signs ? { operand: left, signs } : null;
+  }
+
+  /** The integer value of a constant expression, when it is one we can read. */
+  private constantValue(raw: SyntaxNode): number | null {
+    const node = unparen(raw);
+    switch (node.type) {
+      case 'number_literal': {
+        const n = Number(String(node.text).replace(/[uUlL]+$/, ''));
+        return Number.isFinite(n) ? n : null;
+      }
+      case 'true': return 1;
+      case 'false': case 'null': return 0;
+      case 'char_literal': return String(node.text) === "'\\0'" ? 0 : 1;
+      case 'identifier': {
+        const name = String(node.text);
+        if (name === 'NULL') return 0;
+        return this.options.constants.get(name) ?? null;
+      }
+      case 'unary_expression': {
+        const arg = child(node, 'argument');
+        const op = operatorOf(node);
+        if (op === '-' && arg) {
+          const v = this.constantValue(arg);
+          if (v !== null) return -v;
+          if (arg.type === 'identifier' && isErrnoName(String(arg.text))) return -1;
+        }
+        return null;
+      }
+      case 'cast_expression': {
+        const value = child(node, 'value');
+        return value ? this.constantValue(value) : null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  // ---- expressions ----------------------------------------------------------
+
+  /** Emits the events of `node` in evaluation order and returns what its value is known to be. */
+  private expression(node: SyntaxNode): Value {
+    switch (node.type) {
+      case 'identifier': {
+        const k = this.constantValue(node);
+        if (k !== null) return { kind: 'const', signs: signOf(k) };
+        return { kind: 'var', name: String(node.text) };
+      }
+      case 'number_literal': case 'true': case 'false': case 'null': case 'char_literal': {
+        const k = this.constantValue(node);
+        return k === null ? { kind: 'unknown' } : { kind: 'const', signs: signOf(k) };
+      }
+      case 'parenthesized_expression': {
+        const inner = namedChildren(node)[0];
+        if (!inner) return { kind: 'unknown' };
+        if (inner.type === 'compound_statement') return this.statementExpression(inner);
+        return this.expression(inner);
+      }
+      case 'call_expression':
+        return this.call(node);
+      case 'assignment_expression':
+        return this.assignment(node);
+      case 'update_expression': {
+        const arg = child(node, 'argument');
+        if (arg?.type === 'identifier') this.emit({ kind: 'assign', target: String(arg.text), value: { kind: 'unknown' }, loc: this.loc(node) });
+        else if (arg) this.expression(arg);
+        return { kind: 'unknown' };
+      }
+      case 'unary_expression': {
+        const k = this.constantValue(node);
+        if (k !== null) return { kind: 'const', signs: signOf(k) };
+        const arg = child(node, 'argument');
+        const value = arg ? this.expression(arg) : { kind: 'unknown' as const };
+        if (operatorOf(node) === '-' && value.kind === 'const') return { kind: 'const', signs: negateSigns(value.signs) };
+        return { kind: 'unknown' };
+      }
+      case 'binary_expression': {
+        const op = operatorOf(node);
+        if (op === '&&' || op === '||') return this.valueOfCondition(node);
+        this.expression(child(node, 'left')!);
+        this.expression(child(node, 'right')!);
+        return { kind: 'unknown' };
+      }
+      case 'conditional_expression': {
+        const result = this.newTemp();
+        const yes = this.newBlock();
+        const no = this.newBlock();
+        const after = this.newBlock();
+        this.condition(child(node, 'condition')!, yes.id, no.id);
+        for (const [block, field] of [[yes, 'consequence'], [no, 'alternative']] as const) {
+          this.current = block;
+          const branch = child(node, field);
+          const value = branch ? this.expression(branch) : { kind: 'unknown' as const };
+          this.emit({ kind: 'assign', target: result, value, loc: this.loc(node) });
+          this.jump(after.id, 'fall');
+        }
+        this.current = after;
+        return { kind: 'var', name: result };
+      }
+      case 'comma_expression': {
+        this.expression(child(node, 'left')!);
+        return this.expression(child(node, 'right')!);
+      }
+      case 'cast_expression': {
+        const value = child(node, 'value');
+        return value ? this.expression(value) : { kind: 'unknown' };
+      }
+      case 'sizeof_expression': case 'alignof_expression': case 'offsetof_expression':
+      case 'string_literal': case 'concatenated_string': case 'gnu_asm_expression': case 'generic_expression':
+        return { kind: 'unknown' };
+      default:
+        // field, subscript, pointer, compound literal, initializer lists, ERROR …:
+        // evaluate the calls they contain, in order.
+        for (const c of namedChildren(node)) {
+          if (c.type === 'compound_statement') this.statementExpression(c);
+          else if (c.type !== 'field_identifier' && c.type !== 'type_descriptor') this.expression(c);
+        }
+        return { kind: 'unknown' };
+    }
+  }
+
+  /** `({ …; v; })`: the statements run, the value is the last expression's. */
+  private statementExpression(block: SyntaxNode): Value {
+    const statements = namedChildren(block);
+    const last = statements[statements.length - 1];
+    for (const s of statements.slice(0, -1)) this.statement(s);
+    if (last?.type === 'expression_statement' && namedChildren(last)[0]) return this.expression(namedChildren(last)[0]!);
+    if (last) this.statement(last);
+    return { kind: 'unknown' };
+  }
+
+  /** `a && b` used as a value: branches, with a temporary holding 1 or 0. */
+  private valueOfCondition(node: SyntaxNode): Value {
+    const result = this.newTemp();
+    const yes = this.newBlock();
+    const no = this.newBlock();
+    const after = this.newBlock();
+    this.condition(node, yes.id, no.id);
+    const loc = this.loc(node);
+    this.current = yes;
+    this.emit({ kind: 'assign', target: result, value: { kind: 'const', signs: POS }, loc });
+    this.jump(after.id, 'fall');
+    this.current = no;
+    this.emit({ kind: 'assign', target: result, value: { kind: 'const', signs: ZERO }, loc });
+    this.jump(after.id, 'fall');
+    this.current = after;
+    return { kind: 'var', name: result };
+  }
+
+  private assignment(node: SyntaxNode): Value {
+    const left = child(node, 'left')!;
+    const right = child(node, 'right')!;
+    const op = operatorOf(node);
+    const value = this.expression(right);
+    if (left.type === 'identifier') {
+      this.emit({ kind: 'assign', target: String(left.text), value: op === '=' ? value : { kind: 'unknown' }, loc: this.loc(node) });
+      return { kind: 'var', name: String(left.text) };
+    }
+    this.expression(left);
+    return op === '=' ? value : { kind: 'unknown' };
+  }
+
+  private call(node: SyntaxNode): Value {
+    const fnNode = child(node, 'function')!;
+    const name = calleeName(node);
+    const argNodes = namedChildren(child(node, 'arguments') ?? node).filter((a) => a.field !== 'function');
+    if (name && TRANSPARENT_CALLS.has(name) && argNodes.length >= 1) {
+      const first = this.expression(argNodes[0]!);
+      for (const a of argNodes.slice(1)) this.expression(a);
+      return first;
+    }
+    if (!name) this.expression(fnNode);
+    const args: CallArg[] = argNodes.map((a) => {
+      const u = unparen(a);
+      const addressOf = u.type === 'pointer_expression' && operatorOf(u) === '&' && child(u, 'argument')?.type === 'identifier'
+        ? String(child(u, 'argument')!.text) : null;
+      return { text: this.text(a), ident: u.type === 'identifier' ? String(u.text) : null, addressOf };
+    });
+    for (const a of argNodes) this.expression(a);
+    const result = this.newTemp();
+    this.emit({ kind: 'call', callee: name, calleeText: this.text(fnNode), args, result, loc: this.loc(node) });
+    if (name && this.options.isNoReturn(name)) this.current = null;
+    return { kind: 'var', name: result };
+  }
+}
+
+// ---- helpers ----------------------------------------------------------------
+
+function markReachable(blocks: Block[], entry: number): void {
+  const stack = [entry];
+  while (stack.length) {
+    const b = blocks[stack.pop()!]!;
+    if (b.reachable) continue;
+    b.reachable = true;
+    for (const e of b.succs) stack.push(e.to);
+  }
+}
+
+export function unparen(node: SyntaxNode): SyntaxNode {
+  let n = node;
+  while (n.type === 'parenthesized_expression') {
+    const inner = namedChildren(n);
+    if (inner.length !== 1 || inner[0]!.type === 'compound_statement') break;
+    n = inner[0]!;
+  }
+  return n;
+}
+
+export function operatorOf(node: SyntaxNode): string {
+  return String(child(node, 'operator')?.text ?? '');
+}
+
+export function calleeName(call: SyntaxNode): string | null {
+  const fn = child(call, 'function');
+  if (!fn) return null;
+  const u = unparen(fn);
+  return u.type === 'identifier' ? String(u.text) : null;
+}
+
+function plainDeclaratorName(decl: SyntaxNode | undefined): string | null {
+  return decl?.type === 'identifier' ? String(decl.text) : null;
+}
+
+function negateSigns(s: SignSet): SignSet {
+  return (s & ZERO) | (s & NEG ? POS : 0) | (s & POS ? NEG : 0);
+}
+
+/** Kernel error codes (`-EINVAL`, `-EINTR`) are negative. */
+function isErrnoName(name: string): boolean {
+  return /^E[A-Z0-9_]+$/.test(name);
+}
+
+/** Signs of x for which `x OP k` is true and false, where they can be told. */
+function comparisonSigns(op: string, k: number): [SignSet, SignSet] | null {
+  const s = signOf(k);
+  if (k === 0) {
+    switch (op) {
+      case '==': return [ZERO, NONZERO];
+      case '!=': return [NONZERO, ZERO];
+      case '<': return [NEG, ZERO | POS];
+      case '<=': return [NEG | ZERO, POS];
+      case '>': return [POS, NEG | ZERO];
+      case '>=': return [ZERO | POS, NEG];
+      default: return null;
+    }
+  }
+  switch (op) {
+    case '==': return [s, ANY_SIGN];
+    case '!=': return [ANY_SIGN, s];
+    case '<': case '<=': return k > 0 ? [ANY_SIGN, POS] : [NEG, ANY_SIGN];
+    case '>': case '>=': return k > 0 ? [POS, ANY_SIGN] : [ANY_SIGN, NEG];
+    default: return null;
+  }
+}

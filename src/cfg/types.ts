@@ -1,0 +1,105 @@
+// The control-flow graph of one function: basic blocks of events, edges that
+// carry their kind and, on branch edges, the condition under which they are taken.
+
+/** Abstract sign of an integer: a bit set over {negative, zero, positive}. */
+export type SignSet = number;
+export const NEG = 1;
+export const ZERO = 2;
+export const POS = 4;
+export const NONZERO = NEG | POS;
+export const ANY_SIGN = NEG | ZERO | POS;
+
+export function signOf(n: number): SignSet {
+  return n < 0 ? NEG : n === 0 ? ZERO : POS;
+}
+
+export interface Loc {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based, in characters. */
+  col: number;
+}
+
+/** What an expression's value is known to be, as far as the analysis cares. */
+export type Value =
+  | { kind: 'const'; signs: SignSet }
+  | { kind: 'var'; name: string }
+  | { kind: 'unknown' };
+
+export interface CallArg {
+  text: string;
+  /** The argument is a plain identifier. */
+  ident: string | null;
+  /** The argument is `&identifier`. */
+  addressOf: string | null;
+}
+
+export interface CallEvent {
+  kind: 'call';
+  /** Name of the function called directly, or null for an indirect call. */
+  callee: string | null;
+  /** Source text of the callee expression (for messages about indirect calls). */
+  calleeText: string;
+  args: CallArg[];
+  /** Variable (usually a `$n` temporary) that receives the call's value. */
+  result: string;
+  loc: Loc;
+}
+
+export interface AssignEvent {
+  kind: 'assign';
+  target: string;
+  value: Value;
+  loc: Loc;
+}
+
+export interface ReturnEvent {
+  kind: 'return';
+  value: Value | null;
+  /** Falling off the end of the function. */
+  implicit: boolean;
+  loc: Loc;
+}
+
+export type Event = CallEvent | AssignEvent | ReturnEvent;
+
+export type EdgeKind = 'fall' | 'true' | 'false' | 'case' | 'default' | 'goto' | 'break' | 'continue' | 'back' | 'return';
+
+/** The edge is taken only on paths where `subject`'s value lies in `signs`. */
+export interface Condition {
+  subject: string;
+  signs: SignSet;
+}
+
+export interface Edge {
+  to: number;
+  kind: EdgeKind;
+  cond: Condition | null;
+  /** Human-readable description of the branch taken, for traces. */
+  label: string | null;
+  loc: Loc | null;
+}
+
+export interface Block {
+  id: number;
+  events: Event[];
+  succs: Edge[];
+  /** False when no path from the entry reaches the block (kept, not deleted). */
+  reachable: boolean;
+}
+
+export interface Cfg {
+  name: string;
+  file: string;
+  params: string[];
+  entry: number;
+  exit: number;
+  blocks: Block[];
+  /** The function's body held ERROR nodes; the CFG is a best effort. */
+  parseErrors: boolean;
+}
+
+export function isTemp(name: string): boolean {
+  return name.startsWith('$');
+}

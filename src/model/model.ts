@@ -1,0 +1,77 @@
+// The model: primitive name -> elementary operations, parsed from the data tables.
+import { BUILTIN_MODEL, type ModelGeneration } from './primitives.js';
+
+export type ContextKind = 'guest' | 'user' | 'idle';
+
+export type Slot = { arg: number } | { slot: string } | { result: true };
+
+export type Op =
+  | { op: 'irq-off' } | { op: 'irq-on' }
+  | { op: 'save'; where: Slot } | { op: 'restore'; where: Slot }
+  | { op: 'ct-enter'; context: ContextKind } | { op: 'ct-exit'; context: ContextKind }
+  | { op: 'vtime-enter' } | { op: 'vtime-exit' }
+  | { op: 'gif-clear' } | { op: 'gif-set' }
+  | { op: 'assume-irq-off' }
+  | { op: 'returns-true' } | { op: 'returns-irqs-disabled' }
+  | { op: 'noreturn' }
+  | { op: 'known' };
+
+export class ModelError extends Error {}
+
+function parseSlot(text: string, where: string): Slot {
+  if (text.startsWith('%')) return { slot: text };
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new ModelError(`${where}: bad argument '${text}'`);
+  return { arg: n };
+}
+
+export function parseOps(spec: string, where: string): Op[] {
+  const ops: Op[] = [];
+  for (const word of spec.trim().split(/\s+/)) {
+    const m = /^([a-z-]+)(?:\(([^)]*)\))?$/.exec(word);
+    if (!m) throw new ModelError(`${where}: cannot read '${word}'`);
+    const [, name, arg] = m as unknown as [string, string, string | undefined];
+    switch (name) {
+      case 'irq-off': case 'irq-on': case 'vtime-enter': case 'vtime-exit': case 'gif-clear': case 'gif-set':
+      case 'assume-irq-off': case 'noreturn': case 'known':
+        ops.push({ op: name }); break;
+      case 'save-result': ops.push({ op: 'save', where: { result: true } }); break;
+      case 'save': case 'restore':
+        if (arg === undefined) throw new ModelError(`${where}: ${name} needs an argument`);
+        ops.push({ op: name, where: parseSlot(arg, where) }); break;
+      case 'ct-enter': case 'ct-exit':
+        if (arg !== 'guest' && arg !== 'user' && arg !== 'idle') throw new ModelError(`${where}: ${name} needs guest, user or idle`);
+        ops.push({ op: name, context: arg }); break;
+      case 'returns':
+        if (arg === 'true') ops.push({ op: 'returns-true' });
+        else if (arg === 'irqs-disabled') ops.push({ op: 'returns-irqs-disabled' });
+        else throw new ModelError(`${where}: returns(true) or returns(irqs-disabled)`);
+        break;
+      default:
+        throw new ModelError(`${where}: unknown operation '${name}'`);
+    }
+  }
+  return ops;
+}
+
+export class Model {
+  private readonly primitives = new Map<string, Op[]>();
+
+  constructor(generations: ModelGeneration[] = BUILTIN_MODEL) {
+    for (const g of generations) for (const [name, spec] of Object.entries(g.primitives)) {
+      this.primitives.set(name, parseOps(spec, `${g.name}: ${name}`));
+    }
+  }
+
+  ops(name: string): Op[] | undefined {
+    return this.primitives.get(name);
+  }
+
+  isNoReturn(name: string): boolean {
+    return this.primitives.get(name)?.some((o) => o.op === 'noreturn') ?? false;
+  }
+
+  has(name: string): boolean {
+    return this.primitives.has(name);
+  }
+}

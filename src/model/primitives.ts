@@ -1,0 +1,100 @@
+// What each kernel primitive does to the abstract state, as data.
+// Each entry is a sequence of elementary operations, in the order the kernel
+// performs them (guest_exit() saves, leaves, stops accounting, restores).
+//
+// Operation words:
+//   irq-off | irq-on                 interrupts disabled / enabled
+//   save(N) | save(%slot)            remember the interrupt state in argument N's variable (or a private slot)
+//   save-result                      remember it in the variable the call's value is assigned to
+//   restore(N) | restore(%slot)      set interrupts back to the remembered state
+//   ct-enter(K) | ct-exit(K)         enter / leave context K: guest, user (EQS) or idle
+//   vtime-enter | vtime-exit         guest time accounting (PF_VCPU) on / off
+//   gif-clear | gif-set              x86 SVM global interrupt flag (clgi / stgi)
+//   assume-irq-off                   a precondition: interrupts are off here
+//   returns(true) | returns(irqs-disabled) | noreturn
+//   known                            no effect on the state (known, so not an "unknown callee")
+
+export interface ModelGeneration {
+  name: string;
+  description: string;
+  primitives: Record<string, string>;
+}
+
+const IRQ: Record<string, string> = {
+  local_irq_disable: 'irq-off', local_irq_enable: 'irq-on',
+  local_irq_save: 'save(0) irq-off', local_irq_restore: 'restore(0)', local_save_flags: 'save(0)',
+  raw_local_irq_disable: 'irq-off', raw_local_irq_enable: 'irq-on',
+  raw_local_irq_save: 'save(0) irq-off', raw_local_irq_restore: 'restore(0)', raw_local_save_flags: 'save(0)',
+  arch_local_irq_disable: 'irq-off', arch_local_irq_enable: 'irq-on',
+  arch_local_irq_save: 'save-result irq-off', arch_local_save_flags: 'save-result', arch_local_irq_restore: 'restore(0)',
+  native_irq_disable: 'irq-off', native_irq_enable: 'irq-on',
+  local_irq_enable_and_sleep: 'irq-on',
+  irqs_disabled: 'returns(irqs-disabled)', raw_irqs_disabled: 'returns(irqs-disabled)',
+  arch_irqs_disabled: 'returns(irqs-disabled)',
+  lockdep_assert_irqs_disabled: 'assume-irq-off', lockdep_assert_irqs_enabled: 'known',
+  spin_lock_irq: 'irq-off', spin_unlock_irq: 'irq-on',
+  spin_lock_irqsave: 'save(1) irq-off', spin_unlock_irqrestore: 'restore(1)',
+  raw_spin_lock_irq: 'irq-off', raw_spin_unlock_irq: 'irq-on',
+  raw_spin_lock_irqsave: 'save(1) irq-off', raw_spin_unlock_irqrestore: 'restore(1)',
+  read_lock_irq: 'irq-off', read_unlock_irq: 'irq-on', write_lock_irq: 'irq-off', write_unlock_irq: 'irq-on',
+  read_lock_irqsave: 'save(1) irq-off', read_unlock_irqrestore: 'restore(1)',
+  write_lock_irqsave: 'save(1) irq-off', write_unlock_irqrestore: 'restore(1)',
+  arch_spin_lock_irq: 'irq-off', arch_spin_unlock_irq: 'irq-on',
+  // x86 SVM: while the global interrupt flag is clear, setting IF unmasks nothing.
+  clgi: 'gif-clear', stgi: 'gif-set',
+};
+
+const NORETURN: Record<string, string> = {
+  BUG: 'noreturn', panic: 'noreturn', unreachable: 'noreturn', do_exit: 'noreturn', make_task_dead: 'noreturn',
+  __builtin_unreachable: 'noreturn', __builtin_trap: 'noreturn', kvm_spurious_fault: 'noreturn',
+  hyp_panic: 'noreturn', __hyp_do_panic: 'noreturn', nvhe_hyp_panic_handler: 'noreturn', emergency_restart: 'noreturn',
+};
+
+const EQS_DOORS: Record<string, string> = {
+  user_enter: 'ct-enter(user)', user_exit: 'ct-exit(user)',
+  user_enter_irqoff: 'ct-enter(user)', user_exit_irqoff: 'ct-exit(user)',
+  ct_user_enter: 'ct-enter(user)', ct_user_exit: 'ct-exit(user)',
+  __ct_user_enter: 'ct-enter(user)', __ct_user_exit: 'ct-exit(user)',
+  context_tracking_user_enter: 'ct-enter(user)', context_tracking_user_exit: 'ct-exit(user)',
+  __context_tracking_enter: 'known', __context_tracking_exit: 'known',
+  ct_idle_enter: 'ct-enter(idle)', ct_idle_exit: 'ct-exit(idle)',
+  rcu_idle_enter: 'ct-enter(idle)', rcu_idle_exit: 'ct-exit(idle)',
+  // Interrupt/NMI/exception entry make RCU watch for their own duration and
+  // restore the previous state on the way out: no net change to the context.
+  ct_irq_enter: 'known', ct_irq_exit: 'known', rcu_irq_enter: 'known', rcu_irq_exit: 'known',
+  ct_irq_enter_irqson: 'known', ct_irq_exit_irqson: 'known', ct_nmi_enter: 'known', ct_nmi_exit: 'known',
+  rcu_nmi_enter: 'known', rcu_nmi_exit: 'known', irqentry_enter: 'known', irqentry_exit: 'known',
+  exception_enter: 'known', exception_exit: 'known',
+  rcu_virt_note_context_switch: 'known', instrumentation_begin: 'known', instrumentation_end: 'known',
+};
+
+/** Before v5.17 (still present, deprecated, in 6.x). */
+const OLD_GUEST_API: Record<string, string> = {
+  guest_enter_irqoff: 'vtime-enter ct-enter(guest)',
+  guest_exit_irqoff: 'ct-exit(guest) vtime-exit',
+  guest_enter: 'save(%guest_enter) vtime-enter ct-enter(guest) restore(%guest_enter)',
+  guest_exit: 'save(%guest_exit) ct-exit(guest) vtime-exit restore(%guest_exit)',
+  // x86's private forms (arch/x86/kvm/x86.h): the exit leaves the context only;
+  // accounting is left later by vtime_account_guest_exit().
+  kvm_guest_enter_irqoff: 'vtime-enter ct-enter(guest)',
+  kvm_guest_exit_irqoff: 'ct-exit(guest)',
+};
+
+/** v5.17 on (include/linux/kvm_host.h). */
+const NEW_GUEST_API: Record<string, string> = {
+  guest_timing_enter_irqoff: 'vtime-enter', guest_timing_exit_irqoff: 'vtime-exit',
+  guest_context_enter_irqoff: 'ct-enter(guest)', guest_context_exit_irqoff: 'ct-exit(guest)',
+  guest_state_enter_irqoff: 'ct-enter(guest)', guest_state_exit_irqoff: 'ct-exit(guest)',
+  // Context tracking is assumed on for the CPU (nohz_full): the enter always enters.
+  context_tracking_guest_enter: 'ct-enter(guest) returns(true)', context_tracking_guest_exit: 'ct-exit(guest)',
+  ct_guest_enter: 'ct-enter(guest)', ct_guest_exit: 'ct-exit(guest)',
+  vtime_account_guest_enter: 'vtime-enter', vtime_account_guest_exit: 'vtime-exit',
+};
+
+export const BUILTIN_MODEL: ModelGeneration[] = [
+  { name: 'irq', description: 'interrupt primitives and locks that disable interrupts', primitives: IRQ },
+  { name: 'noreturn', description: 'functions that never return', primitives: NORETURN },
+  { name: 'eqs-doors', description: 'user/idle EQS doors and RCU-watching entry hooks', primitives: EQS_DOORS },
+  { name: 'guest-api-old', description: 'guest_enter/exit family before v5.17', primitives: OLD_GUEST_API },
+  { name: 'guest-api-new', description: 'guest_timing/context/state family from v5.17', primitives: NEW_GUEST_API },
+];

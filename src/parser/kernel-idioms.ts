@@ -1,0 +1,166 @@
+// Kernel C is not ISO C. Before tree-sitter sees a file, a few idioms that would
+// silently mis-parse (attribute macros between the type and the name turn
+// `static int __init f(void)` into a nameless function) or break the parse
+// (iterator macros followed by a block, GNU case ranges) are rewritten.
+// Every rewrite keeps the text's length and line breaks, so offsets, lines
+// and columns reported later are those of the original file.
+
+/** Annotation macros that expand to attributes, sections or sparse markers. */
+export const ATTRIBUTE_MACROS: ReadonlySet<string> = new Set([
+  'noinstr', '__noinstr', 'notrace', '__always_inline', 'noinline', '__noinline', '__always_unused',
+  '__maybe_unused', '__used', '__unused', '__must_check', '__init', '__exit', '__initdata', '__initconst',
+  '__exitdata', '__ref', '__refdata', '__meminit', '__init_or_module', '__sched', '__kprobes', '__cold',
+  '__hot', '__weak', '__visible', 'asmlinkage', '__noreturn', '__flatten', '__nocfi', '__cpuidle',
+  '__irq_entry', '__attribute_const__', '__pure', '__latent_entropy', '__hyp_text', '__no_kcsan',
+  '__no_sanitize_address', '__no_kasan_or_inline', '__no_sanitize_or_inline', '__nostackprotector',
+  '__naked', '__malloc', '__deprecated', '__randomize_layout', '__packed', '__read_mostly',
+  '__ro_after_init', '__cacheline_aligned', '____cacheline_aligned', '__cacheline_aligned_in_smp',
+  '____cacheline_aligned_in_smp', '__page_aligned_bss', '__page_aligned_data', '__user', '__kernel',
+  '__iomem', '__percpu', '__rcu', '__force', '__nocast', '__safe', '__private', '__bitwise',
+  '__nonstring', '__lockfunc', '__fastcall', '__always_inline_hyp', '__kvm_nvhe', '__noclone',
+  '__no_stack_protector', '__no_profile', '__noscs', '__no_randomize_layout', '__designated_init',
+  '__init_memblock', '__initdata_memblock', '__section_init', '__head', '__ksym', '__exitcall',
+  '__initcall', '__must_be_checked', '__counted_by_placeholder', '__always_inline__',
+]);
+
+/** Annotation macros that take a parenthesised argument list, blanked with it. */
+export const ATTRIBUTE_MACROS_WITH_ARGS: ReadonlySet<string> = new Set([
+  '__acquires', '__releases', '__must_hold', '__section', '__aligned', '__printf', '__scanf',
+  '__alloc_size', '__counted_by', '__cond_acquires', '__cond_releases', '__diag_ignore',
+  '__attribute_format', '__assume_aligned', '__no_sanitize', '__nocapture',
+]);
+
+const ITERATOR_NAME = /for_each/;
+
+function isIdentStart(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+function isIdentChar(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57);
+}
+
+/** Index just past the parenthesised group opening at `open`, or -1. */
+function skipParens(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') { if (--depth === 0) return i + 1; }
+    else if (c === '"' || c === "'") i = skipQuoted(text, i);
+    else if (c === ';' || c === '{' || c === '}') return -1;
+  }
+  return -1;
+}
+
+function skipQuoted(text: string, start: number): number {
+  const q = text[start];
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === q || text[i] === '\n') return i;
+  }
+  return text.length;
+}
+
+function skipSpace(text: string, i: number): number {
+  while (i < text.length && /\s/.test(text[i]!)) i++;
+  return i;
+}
+
+function prevNonSpace(text: string, i: number): number {
+  while (i >= 0 && /\s/.test(text[i]!)) i--;
+  return i;
+}
+
+function blank(chars: string[], from: number, to: number): void {
+  for (let i = from; i < to; i++) if (chars[i] !== '\n') chars[i] = ' ';
+}
+
+/** True when the token ending at `end` (exclusive) is the keyword `word`. */
+function endsWithWord(text: string, end: number, word: string): boolean {
+  const start = end - word.length;
+  return start >= 0 && text.slice(start, end) === word && (start === 0 || !isIdentChar(text.charCodeAt(start - 1)));
+}
+
+/** An iterator macro can only start a statement after one of these. */
+function atStatementStart(text: string, nameStart: number): boolean {
+  const p = prevNonSpace(text, nameStart - 1);
+  if (p < 0) return true;
+  const c = text[p];
+  if (c === ';' || c === '{' || c === '}' || c === ':' || c === ')') return true;
+  return endsWithWord(text, p + 1, 'else');
+}
+
+export interface NormalizeResult {
+  text: string;
+  rewrites: number;
+}
+
+export function normalizeKernelC(text: string): NormalizeResult {
+  const chars = text.split('');
+  let rewrites = 0;
+  let lineStart = true;
+  let inDirective = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const c = text[i];
+    if (c === '\n') {
+      if (!(i > 0 && text[i - 1] === '\\')) inDirective = false;
+      lineStart = true;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\f') continue;
+    if (lineStart && c === '#') inDirective = true;
+    lineStart = false;
+    if (c === '/' && text[i + 1] === '/') { while (i < text.length && text[i] !== '\n') i++; i--; continue; }
+    if (c === '/' && text[i + 1] === '*') { const e = text.indexOf('*/', i + 2); i = e < 0 ? text.length : e + 1; continue; }
+    if (c === '"' || c === "'") { i = skipQuoted(text, i); continue; }
+    if (!isIdentStart(code)) continue;
+    let end = i + 1;
+    while (end < text.length && isIdentChar(text.charCodeAt(end))) end++;
+    const word = text.slice(i, end);
+    if (!inDirective) {
+      if (ATTRIBUTE_MACROS.has(word)) {
+        blank(chars, i, end);
+        rewrites++;
+      } else if (ATTRIBUTE_MACROS_WITH_ARGS.has(word)) {
+        const open = skipSpace(text, end);
+        const close = text[open] === '(' ? skipParens(text, open) : -1;
+        if (close > 0) { blank(chars, i, close); rewrites++; end = close; }
+      } else if (word.length >= 8 && ITERATOR_NAME.test(word) && atStatementStart(text, i)) {
+        const open = skipSpace(text, end);
+        const close = text[open] === '(' ? skipParens(text, open) : -1;
+        const next = close > 0 ? text[skipSpace(text, close)] : undefined;
+        // A call statement ends with ';'; a loop macro is followed by its body.
+        if (next !== undefined && next !== ';' && next !== ')' && next !== ',') {
+          chars.splice(i, word.length, ...('while' + ' '.repeat(word.length - 5)).split(''));
+          rewrites++;
+        }
+      } else if (word === 'case') {
+        rewrites += blankCaseRange(text, chars, end);
+      }
+    }
+    i = end - 1;
+  }
+  return { text: rewrites ? chars.join('') : text, rewrites };
+}
+
+/** `case A ... B:` -> `case A        :` (the range's upper bound is dropped). */
+function blankCaseRange(text: string, chars: string[], from: number): number {
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === "'") i = skipQuoted(text, i);
+    else if (c === ';' || c === '{' || c === '}' || c === '\n') return 0;
+    else if (c === ':' && depth === 0) return 0;
+    else if (c === '.' && text.startsWith('...', i)) {
+      let colon = i + 3;
+      while (colon < text.length && text[colon] !== ':' && text[colon] !== '\n') colon++;
+      if (text[colon] !== ':') return 0;
+      blank(chars, i, colon);
+      return 1;
+    }
+  }
+  return 0;
+}

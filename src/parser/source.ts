@@ -1,0 +1,48 @@
+// Reading a source file: bytes -> text, telling binary files apart and keeping
+// locations exact for files that are not valid UTF-8 (kernel trees have Latin-1
+// comments): those are decoded byte-for-byte so that line numbers stay right.
+import { readFileSync } from 'node:fs';
+
+export type Encoding = 'utf-8' | 'latin1';
+
+export interface SourceText {
+  path: string;
+  text: string;
+  encoding: Encoding;
+}
+
+export class InputError extends Error {
+  constructor(readonly path: string, readonly problem: string) {
+    super(`${path}: ${problem}`);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function looksBinary(bytes: Uint8Array): boolean {
+  const window = Math.min(bytes.length, 8192);
+  for (let i = 0; i < window; i++) if (bytes[i] === 0) return true;
+  return false;
+}
+
+export function decodeSource(path: string, bytes: Uint8Array): SourceText {
+  if (looksBinary(bytes)) throw new InputError(path, 'binary file (contains NUL bytes), not C source');
+  try {
+    return { path, text: utf8.decode(bytes), encoding: 'utf-8' };
+  } catch {
+    return { path, text: Buffer.from(bytes).toString('latin1'), encoding: 'latin1' };
+  }
+}
+
+export function readSource(path: string): SourceText {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' :
+      code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? String(err)})`;
+    throw new InputError(path, why);
+  }
+  return decodeSource(path, bytes);
+}

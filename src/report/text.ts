@@ -1,0 +1,29 @@
+// gcc/sparse-style text: `file:line:col: warning: message [rule-id]`, then the
+// indented witness path, then what the run could not analyse.
+import type { AnalyzeResult } from '../analysis/analyze.js';
+
+export function formatText(result: AnalyzeResult): string {
+  const lines: string[] = [];
+  for (const f of result.findings) {
+    const level = f.severity === 'error' ? 'error' : f.severity === 'note' ? 'note' : 'warning';
+    lines.push(`${f.file}:${f.line}:${f.column}: ${level}: ${f.message} [${f.ruleId}]`);
+    lines.push(`  in ${f.function}():`);
+    for (const t of f.trace) lines.push(`    ${'  '.repeat(t.depth)}${t.file}:${t.line}:${t.column}: ${t.message}`);
+    for (const n of f.notes) lines.push(`  note: ${n}`);
+  }
+  const s = result.summary;
+  const counts = new Map<string, number>();
+  for (const f of result.findings) counts.set(f.ruleId, (counts.get(f.ruleId) ?? 0) + 1);
+  const byRule = [...counts].map(([r, n]) => `${n} ${r}`).join(', ');
+  lines.push(`eqscheck: ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${byRule ? ` (${byRule})` : ''}; ` +
+    `${s.files} files, ${s.functions} functions analysed`);
+  if (s.functionsWithParseErrors.length) {
+    lines.push(`eqscheck: ${s.functionsWithParseErrors.length} function${s.functionsWithParseErrors.length === 1 ? '' : 's'} not fully parsed (analysed as far as possible):`);
+    for (const p of s.functionsWithParseErrors.slice(0, 20)) lines.push(`  ${p.file}:${p.line}: ${p.function}()`);
+    if (s.functionsWithParseErrors.length > 20) lines.push(`  … and ${s.functionsWithParseErrors.length - 20} more (see --format json)`);
+  }
+  if (s.unnamedFunctions) lines.push(`eqscheck: ${s.unnamedFunctions} function definition${s.unnamedFunctions === 1 ? '' : 's'} whose name could not be parsed were not analysed`);
+  for (const k of s.skipped) lines.push(`eqscheck: skipped ${k.file}: ${k.reason}`);
+  if (s.analysis.precisionLost.length) lines.push(`eqscheck: precision lost to state joins in ${s.analysis.precisionLost.length} function(s): ${s.analysis.precisionLost.slice(0, 5).join(', ')}${s.analysis.precisionLost.length > 5 ? ', …' : ''}`);
+  return lines.join('\n') + '\n';
+}

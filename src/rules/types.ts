@@ -1,0 +1,67 @@
+// What a rule is: metadata, plus hooks the interpreter calls. Rules observe
+// states; they never change them. A rule reports a violation with the
+// resource whose history caused it; the interpreter decides where the
+// finding belongs (this function, or the caller that put it in that state).
+import type { Loc } from '../cfg/types.js';
+import type { Op } from '../model/model.js';
+import type { Resource, State, TraceStep } from '../analysis/state.js';
+import type { ResourceRole, Tracked } from '../analysis/program.js';
+
+export type Severity = 'error' | 'warning' | 'note';
+
+export interface RuleMeta {
+  id: string;
+  name: string;
+  shortDescription: string;
+  fullDescription: string;
+  defaultSeverity: Severity;
+  precision: 'very-high' | 'high' | 'medium' | 'low';
+  tags: string[];
+  help: { text: string; bad: string; good: string };
+  /** Not reported at a call or return where one of these rules reports too. */
+  yieldsTo?: string[];
+}
+
+/** Where the state a violation depends on came from. */
+export type Cause =
+  | { kind: 'step'; step: TraceStep }
+  | { kind: 'entry'; note: string };
+
+export interface ViolationReport {
+  resource: Resource;
+  /** What happens at the reported location, e.g. "local_irq_enable() enables interrupts". */
+  symptom: string;
+  /** Builds the finding's message once the cause is known. */
+  message: (cause: Cause) => string;
+}
+
+export interface OpContext {
+  fnName: string;
+  primitive: string;
+  op: Op;
+  loc: Loc;
+  before: State;
+  after: State;
+  report(v: ViolationReport): void;
+}
+
+export interface ReturnContext {
+  fnName: string;
+  loc: Loc;
+  implicit: boolean;
+  entry: State;
+  exit: State;
+  /** The function's role for a resource; `exitHandler`: entered inside it (inferred). */
+  role(resource: Tracked): ResourceRole & { exitHandler: boolean };
+  report(v: ViolationReport): void;
+}
+
+export interface Rule extends RuleMeta {
+  onOp?(ctx: OpContext): void;
+  onReturn?(ctx: ReturnContext): void;
+}
+
+export function describeCause(cause: Cause): string {
+  if (cause.kind === 'entry') return cause.note;
+  return `${cause.step.message} at ${cause.step.loc.file}:${cause.step.loc.line}`;
+}

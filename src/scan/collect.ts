@@ -1,0 +1,44 @@
+// Which files a scan covers: files named on the command line must exist and
+// be readable; directories are searched for *.c and *.h. The order is sorted,
+// so output does not depend on the file system.
+import fg from 'fast-glob';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../parser/source.js';
+
+export interface CollectedFiles {
+  /** Paths to analyse, relative to the current directory when inside it. */
+  files: string[];
+  /** Paths named explicitly (their read errors are fatal, not notices). */
+  explicit: Set<string>;
+}
+
+export function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), path.resolve(p));
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(p);
+}
+
+export function collectFiles(inputs: string[]): CollectedFiles {
+  const files = new Set<string>();
+  const explicit = new Set<string>();
+  for (const input of inputs) {
+    let st;
+    try {
+      st = statSync(input);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new InputError(input, code === 'ENOENT' ? 'no such file or directory' : `cannot access (${code})`);
+    }
+    if (st.isDirectory()) {
+      const found = fg.sync(['**/*.c', '**/*.h'], {
+        cwd: input, onlyFiles: true, followSymbolicLinks: false, dot: false, suppressErrors: true,
+      });
+      for (const f of found) files.add(displayPath(path.join(input, f)));
+    } else {
+      const p = displayPath(input);
+      files.add(p);
+      explicit.add(p);
+    }
+  }
+  return { files: [...files].sort(), explicit };
+}

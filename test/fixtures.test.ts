@@ -1,0 +1,75 @@
+// The fixture suite is the contract: every `/* expect: rule */` line must be
+// reported, every other line must stay quiet. `known-miss` records a real bug we
+// do not find (the test fails when it starts being found, so the note is
+// updated); `known-fp` records a false positive we still report.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeFiles } from '../src/analysis/analyze.js';
+import { RULES } from '../src/rules/index.js';
+
+const root = path.join(__dirname, '..', 'fixtures');
+
+interface Unit { name: string; files: string[] }
+
+function units(dir: string): Unit[] {
+  const out: Unit[] = [];
+  for (const entry of readdirSync(dir).sort()) {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) {
+      const files = readdirSync(full).filter((f) => /\.[ch]$/.test(f)).sort().map((f) => path.join(full, f));
+      out.push({ name: path.relative(root, full), files });
+    } else if (/\.c$/.test(entry)) {
+      out.push({ name: path.relative(root, full), files: [full] });
+    }
+  }
+  return out;
+}
+
+type Kind = 'expect' | 'known-miss' | 'known-fp';
+
+function annotations(files: string[]): { kind: Kind; key: string }[] {
+  const out: { kind: Kind; key: string }[] = [];
+  for (const file of files) {
+    readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+      for (const m of line.matchAll(/\/\*\s*(expect|known-miss|known-fp):\s*([a-z0-9,\s-]+?)\s*\*\//g)) {
+        for (const rule of m[2]!.split(',').map((r) => r.trim())) {
+          out.push({ kind: m[1] as Kind, key: `${path.relative(root, file)}:${i + 1}: ${rule}` });
+        }
+      }
+    });
+  }
+  return out;
+}
+
+function defines(files: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const f of files) {
+    const m = /\/\*\s*eqscheck-args:([^*]*)\*\//.exec(readFileSync(f, 'utf8'));
+    if (m) for (const d of m[1]!.matchAll(/-D\s*([A-Za-z_]\w*)/g)) out.add(d[1]!);
+  }
+  return out;
+}
+
+const all = [...units(path.join(root, 'cases')), ...units(path.join(root, 'examples'))];
+
+describe('fixtures', () => {
+  it('has a substantial suite', () => {
+    expect(all.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(all.map((u) => [u.name, u] as const))('%s', async (_name, unit) => {
+    const result = await analyzeFiles(unit.files, { rules: RULES, defines: defines(unit.files) });
+    const reported = new Set(result.findings.map((f) => `${path.relative(root, path.resolve(f.file))}:${f.line}: ${f.ruleId}`));
+    const notes = annotations(unit.files);
+    const expected = new Set(notes.filter((n) => n.kind !== 'known-miss').map((n) => n.key));
+    const knownMisses = notes.filter((n) => n.kind === 'known-miss').map((n) => n.key);
+    const missing = [...expected].filter((k) => !reported.has(k));
+    const unexpected = [...reported].filter((k) => !expected.has(k));
+    const nowFound = knownMisses.filter((k) => reported.has(k));
+    expect({ missing, unexpected: unexpected.filter((k) => !nowFound.includes(k)), nowFoundKnownMisses: nowFound })
+      .toEqual({ missing: [], unexpected: [], nowFoundKnownMisses: [] });
+    expect(result.summary.functionsWithParseErrors).toEqual([]);
+    expect(result.summary.unnamedFunctions).toBe(0);
+  });
+});

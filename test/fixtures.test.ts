@@ -51,7 +51,12 @@ function defines(files: string[]): Set<string> {
   return out;
 }
 
-const all = [...units(path.join(root, 'cases')), ...units(path.join(root, 'examples'))];
+const examplesDir = path.join(root, 'examples');
+const examples: Unit = {
+  name: 'examples',
+  files: readdirSync(examplesDir).filter((f) => /\.[ch]$/.test(f)).sort().map((f) => path.join(examplesDir, f)),
+};
+const all = [...units(path.join(root, 'cases')), examples];
 
 describe('fixtures', () => {
   it('has a substantial suite', () => {

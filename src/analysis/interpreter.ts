@@ -220,13 +220,17 @@ export class Interpreter {
   private runBlock(frame: Frame, block: Block, start: State): State[] {
     let states = [start];
     for (const event of block.events) {
-      const next: State[] = [];
+      const next = new Map<string, State>();
       for (const s of states) {
-        if (event.kind === 'call') next.push(...this.call(frame, event, s));
-        else if (event.kind === 'assign') next.push(assign(s, event));
+        if (event.kind === 'call') for (const o of this.call(frame, event, s)) { if (!next.has(o.key)) next.set(o.key, o); }
+        else if (event.kind === 'assign') { const o = assign(s, event); if (!next.has(o.key)) next.set(o.key, o); }
         else this.return(frame, event, s);
       }
-      states = next;
+      states = [...next.values()];
+      if (states.length > MAX_STATES_PER_BLOCK) {
+        states = [states.reduce(joinStates)];
+        this.precisionLost.add(frame.fn);
+      }
       if (!states.length) break;
     }
     return states;
@@ -448,6 +452,8 @@ function applyOp(op: Op, call: CallEvent, name: string, s: State): State[] {
     case 'returns-true':
       return [s.withFact(call.result, 4)];
     case 'returns-irqs-disabled':
+      // Only a tested result tells the paths apart (WARN_ON(irqs_disabled()) does not).
+      if (call.result === '') return [s];
       if (s.irq === 'off') return [s.withFact(call.result, 4)];
       if (s.irq === 'on') return [s.withFact(call.result, 2)];
       return [s.with({ irq: 'off' }).withFact(call.result, 4), s.with({ irq: 'on' }).withFact(call.result, 2)];

@@ -117,6 +117,7 @@ export class State implements StateFields {
   }
 
   withFact(name: string, signs: SignSet | null): State {
+    if (name === '' || (!this.facts.has(name) && (signs === null || signs === 7))) return this;
     const facts = new Map(this.facts);
     if (signs === null || signs === 7) facts.delete(name);
     else facts.set(name, signs);

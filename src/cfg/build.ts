@@ -57,6 +57,7 @@ class CfgBuilder {
       this.edge(this.exit.id, 'return', null, null, closing);
     }
     markReachable(this.blocks, 0);
+    pruneIrrelevantValues(this.blocks);
     return {
       name: this.fn.name, file: this.fn.file, params: this.fn.params, entry: 0, exit: this.exit.id,
       blocks: this.blocks, parseErrors: this.fn.parseErrors,
@@ -325,6 +326,7 @@ class CfgBuilder {
     const labels = child(node, 'goto_labels');
     if (!labels) return;
     for (const l of namedChildren(labels)) if (l.text) this.edge(this.labelBlock(l.text).id, 'goto');
+    this.continueIn(this.newBlock());
   }
 
   /** `#ifdef NAME` / `#if defined(NAME)` / `#if NAME` / `#if IS_ENABLED(NAME)`: both arms are
@@ -607,6 +609,34 @@ class CfgBuilder {
 }
 
 // ---- helpers ----------------------------------------------------------------
+
+/** Values matter only where a branch tests them, a return forwards them, or a
+ *  call receives them (saved interrupt flags). Facts about anything else would
+ *  only split states: `a = f(); b = g();` must not multiply paths by the
+ *  callees' return values when nothing tests a or b. */
+function pruneIrrelevantValues(blocks: Block[]): void {
+  const relevant = new Set<string>();
+  for (const b of blocks) {
+    for (const e of b.succs) if (e.cond) relevant.add(e.cond.subject);
+    for (const ev of b.events) {
+      if (ev.kind === 'return' && ev.value?.kind === 'var') relevant.add(ev.value.name);
+      if (ev.kind === 'call') for (const a of ev.args) relevant.add(a.ident ?? a.text.replace(/\s+/g, ''));
+    }
+  }
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const b of blocks) for (const ev of b.events) {
+      if (ev.kind === 'assign' && relevant.has(ev.target) && ev.value.kind === 'var' && !relevant.has(ev.value.name)) {
+        relevant.add(ev.value.name);
+        changed = true;
+      }
+    }
+  }
+  for (const b of blocks) {
+    b.events = b.events.filter((ev) => ev.kind !== 'assign' || relevant.has(ev.target));
+    for (const ev of b.events) if (ev.kind === 'call' && !relevant.has(ev.result)) ev.result = '';
+  }
+}
 
 function markReachable(blocks: Block[], entry: number): void {
   const stack = [entry];

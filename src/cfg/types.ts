@@ -42,7 +42,7 @@ export interface CallEvent {
   /** Source text of the callee expression (for messages about indirect calls). */
   calleeText: string;
   args: CallArg[];
-  /** Variable (usually a `$n` temporary) that receives the call's value. */
+  /** Variable (usually a `$n` temporary) that receives the call's value; '' when nothing uses it. */
   result: string;
   loc: Loc;
 }

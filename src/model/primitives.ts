@@ -29,6 +29,8 @@ const IRQ: Record<string, string> = {
   arch_local_irq_save: 'save-result irq-off', arch_local_save_flags: 'save-result', arch_local_irq_restore: 'restore(0)',
   native_irq_disable: 'irq-off', native_irq_enable: 'irq-on',
   local_irq_enable_and_sleep: 'irq-on',
+  // powerpc: hard-disable (also soft-disables); the soft state is what local_irq_enable() undoes.
+  hard_irq_disable: 'irq-off', __hard_irq_disable: 'irq-off', __hard_irq_enable: 'known',
   irqs_disabled: 'returns(irqs-disabled)', raw_irqs_disabled: 'returns(irqs-disabled)',
   arch_irqs_disabled: 'returns(irqs-disabled)',
   lockdep_assert_irqs_disabled: 'assume-irq-off', lockdep_assert_irqs_enabled: 'known',

@@ -32,7 +32,7 @@ export const irqEnabledInEqs: Rule = {
           symptom: `${primitive}() enters the ${op.context} context (EQS) with interrupts enabled`,
           message: (cause) =>
             `${op.context} context (EQS) entered with interrupts enabled by ${primitive}(): an interrupt can arrive while RCU is not watching ` +
-            `(interrupts ${cause.kind === 'entry' ? 'are on when the function is entered' : describeCause(cause)})`,
+            `(${cause.kind === 'entry' ? 'interrupts are on when the function is entered' : describeCause(cause)})`,
         });
       }
       return;

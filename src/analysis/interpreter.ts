@@ -7,7 +7,7 @@
 // fires on a state whose relevant resource was set before the function was
 // entered, the violation is handed to the caller (as "pending"), which
 // reports it at its call site — unless the function is an analysis root.
-import { ANY_SIGN, isTemp, type AssignEvent, type Block, type CallEvent, type Edge, type Loc, type ReturnEvent, type SignSet } from '../cfg/types.js';
+import { ANY_SIGN, ONE, ZERO, isTemp, type AssignEvent, type Block, type CallEvent, type Edge, type Loc, type ReturnEvent, type SignSet } from '../cfg/types.js';
 import type { Op, Slot } from '../model/model.js';
 import type { Rule, ViolationReport } from '../rules/types.js';
 import type { FnInfo, Program, Tracked } from './program.js';
@@ -450,13 +450,13 @@ function applyOp(op: Op, call: CallEvent, name: string, s: State): State[] {
     case 'assume-irq-off':
       return s.irq === 'unk' ? [s.with({ irq: 'off' })] : [s];
     case 'returns-true':
-      return [s.withFact(call.result, 4)];
+      return [s.withFact(call.result, ONE)];
     case 'returns-irqs-disabled':
       // Only a tested result tells the paths apart (WARN_ON(irqs_disabled()) does not).
       if (call.result === '') return [s];
-      if (s.irq === 'off') return [s.withFact(call.result, 4)];
-      if (s.irq === 'on') return [s.withFact(call.result, 2)];
-      return [s.with({ irq: 'off' }).withFact(call.result, 4), s.with({ irq: 'on' }).withFact(call.result, 2)];
+      if (s.irq === 'off') return [s.withFact(call.result, ONE)];
+      if (s.irq === 'on') return [s.withFact(call.result, ZERO)];
+      return [s.with({ irq: 'off' }).withFact(call.result, ONE), s.with({ irq: 'on' }).withFact(call.result, ZERO)];
     case 'noreturn':
       return [];
     case 'known':

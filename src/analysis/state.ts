@@ -2,7 +2,7 @@
 // (identity) covers what the analysis decides with; provenance (where each
 // resource got its value, and the trace so far) rides along but does not split
 // states, so the set of states stays bounded.
-import type { Loc, SignSet } from '../cfg/types.js';
+import { ANY_SIGN, type Loc, type SignSet } from '../cfg/types.js';
 
 export type Irq = 'on' | 'off' | 'unk';
 export type Context = 'kernel' | 'guest' | 'user' | 'idle' | 'unk';
@@ -117,9 +117,9 @@ export class State implements StateFields {
   }
 
   withFact(name: string, signs: SignSet | null): State {
-    if (name === '' || (!this.facts.has(name) && (signs === null || signs === 7))) return this;
+    if (name === '' || (!this.facts.has(name) && (signs === null || signs === ANY_SIGN))) return this;
     const facts = new Map(this.facts);
-    if (signs === null || signs === 7) facts.delete(name);
+    if (signs === null || signs === ANY_SIGN) facts.delete(name);
     else facts.set(name, signs);
     return this.with({ facts });
   }
@@ -153,7 +153,7 @@ export function joinStates(a: State, b: State): State {
     irq: joinValue(a.irq, b.irq, 'unk'), ct: joinValue(a.ct, b.ct, 'unk'), vtime: joinValue(a.vtime, b.vtime, 'unk'),
     gif: joinValue(a.gif, b.gif, 'unk'),
     flags: joinMaps(a.flags, b.flags, (x, y) => (x === y ? x : 'unk')),
-    facts: joinMaps(a.facts, b.facts, (x, y) => ((x | y) === 7 ? null : x | y)),
+    facts: joinMaps(a.facts, b.facts, (x, y) => ((x | y) === ANY_SIGN ? null : x | y)),
     joined: true,
   });
 }

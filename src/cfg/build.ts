@@ -5,7 +5,7 @@
 import { child, namedChildren, type SyntaxNode } from '../parser/syntax.js';
 import type { FunctionDef } from '../parser/parse.js';
 import {
-  ANY_SIGN, NEG, NONZERO, POS, ZERO, signOf,
+  ANY_SIGN, NEG, NONZERO, ONE, POS, SIGN_CLASSES, ZERO, signOf,
   type Block, type CallArg, type Cfg, type Condition, type EdgeKind, type Event, type Loc, type SignSet, type Value,
 } from './types.js';
 
@@ -50,11 +50,17 @@ class CfgBuilder {
   }
 
   build(): Cfg {
-    this.statement(this.fn.body);
-    if (this.current) {
-      const closing = this.locAtEnd(this.fn.body);
-      this.emit({ kind: 'return', value: null, implicit: true, loc: closing });
-      this.edge(this.exit.id, 'return', null, null, closing);
+    if (this.fn.variants) {
+      const entry = this.here();
+      const loc = this.loc(this.fn.body);
+      for (const v of this.fn.variants) {
+        const start = this.newBlock();
+        entry.succs.push({ to: start.id, kind: 'true', cond: null, label: v.label, loc });
+        this.current = start;
+        this.body(v.body);
+      }
+    } else {
+      this.body(this.fn.body);
     }
     markReachable(this.blocks, 0);
     pruneIrrelevantValues(this.blocks);
@@ -62,6 +68,15 @@ class CfgBuilder {
       name: this.fn.name, file: this.fn.file, params: this.fn.params, entry: 0, exit: this.exit.id,
       blocks: this.blocks, parseErrors: this.fn.parseErrors,
     };
+  }
+
+  private body(body: SyntaxNode): void {
+    this.statement(body);
+    if (this.current) {
+      const closing = this.locAtEnd(body);
+      this.emit({ kind: 'return', value: null, implicit: true, loc: closing });
+      this.edge(this.exit.id, 'return', null, null, closing);
+    }
   }
 
   // ---- blocks and edges ---------------------------------------------------
@@ -299,6 +314,14 @@ class CfgBuilder {
     this.contexts.push({ kind: 'switch', breakTo: after.id, continueTo: null });
     this.current = null;
     let hasDefault = false;
+    // Classes fully covered by case labels (0 and 1 are single values) cannot reach default.
+    let covered = 0;
+    for (const c of cases) {
+      const v = c.type === 'case_statement' ? child(c, 'value') : undefined;
+      const k = v ? this.constantValue(v) : null;
+      if (k === 0 || k === 1) covered |= signOf(k);
+    }
+    const defaultCond = subjectVar && covered ? { subject: subjectVar, signs: ANY_SIGN & ~covered } : null;
     for (const c of cases) {
       if (c.type !== 'case_statement') { this.statement(c); continue; }
       const block = this.newBlock();
@@ -311,14 +334,14 @@ class CfgBuilder {
         dispatch.succs.push({ to: block.id, kind: 'case', cond, label: `case ${this.text(valueNode)} taken`, loc });
       } else {
         hasDefault = true;
-        dispatch.succs.push({ to: block.id, kind: 'default', cond: null, label: 'default case taken', loc });
+        dispatch.succs.push({ to: block.id, kind: 'default', cond: defaultCond, label: 'default case taken', loc });
       }
       this.current = block;
       for (const s of namedChildren(c)) if (s.field !== 'value') this.statement(s);
     }
     this.contexts.pop();
     this.jump(after.id, 'fall');
-    if (!hasDefault) dispatch.succs.push({ to: after.id, kind: 'default', cond: null, label: 'no case matched', loc: null });
+    if (!hasDefault) dispatch.succs.push({ to: after.id, kind: 'default', cond: defaultCond, label: 'no case matched', loc: null });
     this.current = after;
   }
 
@@ -562,7 +585,7 @@ class CfgBuilder {
     this.condition(node, yes.id, no.id);
     const loc = this.loc(node);
     this.current = yes;
-    this.emit({ kind: 'assign', target: result, value: { kind: 'const', signs: POS }, loc });
+    this.emit({ kind: 'assign', target: result, value: { kind: 'const', signs: ONE }, loc });
     this.jump(after.id, 'fall');
     this.current = no;
     this.emit({ kind: 'assign', target: result, value: { kind: 'const', signs: ZERO }, loc });
@@ -682,25 +705,25 @@ function isErrnoName(name: string): boolean {
   return /^E[A-Z0-9_]+$/.test(name);
 }
 
-/** Signs of x for which `x OP k` is true and false, where they can be told. */
+/** Classes of x for which `x OP k` can be true and can be false. */
 function comparisonSigns(op: string, k: number): [SignSet, SignSet] | null {
-  const s = signOf(k);
-  if (k === 0) {
-    switch (op) {
-      case '==': return [ZERO, NONZERO];
-      case '!=': return [NONZERO, ZERO];
-      case '<': return [NEG, ZERO | POS];
-      case '<=': return [NEG | ZERO, POS];
-      case '>': return [POS, NEG | ZERO];
-      case '>=': return [ZERO | POS, NEG];
-      default: return null;
-    }
+  const holds: Record<string, (lo: number, hi: number) => [boolean, boolean]> = {
+    // [can be true, can be false] over x in [lo, hi]
+    '==': (lo, hi) => [lo <= k && k <= hi, !(lo === k && hi === k)],
+    '!=': (lo, hi) => [!(lo === k && hi === k), lo <= k && k <= hi],
+    '<': (lo, hi) => [lo < k, hi >= k],
+    '<=': (lo, hi) => [lo <= k, hi > k],
+    '>': (lo, hi) => [hi > k, lo <= k],
+    '>=': (lo, hi) => [hi >= k, lo < k],
+  };
+  const test = holds[op];
+  if (!test) return null;
+  let onTrue = 0;
+  let onFalse = 0;
+  for (const c of SIGN_CLASSES) {
+    const [canTrue, canFalse] = test(c.lo, c.hi);
+    if (canTrue) onTrue |= c.bit;
+    if (canFalse) onFalse |= c.bit;
   }
-  switch (op) {
-    case '==': return [s, ANY_SIGN];
-    case '!=': return [ANY_SIGN, s];
-    case '<': case '<=': return k > 0 ? [ANY_SIGN, POS] : [NEG, ANY_SIGN];
-    case '>': case '>=': return k > 0 ? [POS, ANY_SIGN] : [ANY_SIGN, NEG];
-    default: return null;
-  }
+  return [onTrue, onFalse];
 }

@@ -1,17 +1,26 @@
 // The control-flow graph of one function: basic blocks of events, edges that
 // carry their kind and, on branch edges, the condition under which they are taken.
 
-/** Abstract sign of an integer: a bit set over {negative, zero, positive}. */
+/** Abstract value of an integer: a bit set over the classes {negative, zero, one,
+ *  greater than one}. One is its own class because kernel helpers say "entered"
+ *  with `return 1` and callers test `== 1` or `case 1`. */
 export type SignSet = number;
 export const NEG = 1;
 export const ZERO = 2;
-export const POS = 4;
+export const ONE = 4;
+export const GT1 = 8;
+export const POS = ONE | GT1;
 export const NONZERO = NEG | POS;
 export const ANY_SIGN = NEG | ZERO | POS;
 
 export function signOf(n: number): SignSet {
-  return n < 0 ? NEG : n === 0 ? ZERO : POS;
+  return n < 0 ? NEG : n === 0 ? ZERO : n === 1 ? ONE : GT1;
 }
+
+/** The integer range each class covers. */
+export const SIGN_CLASSES: readonly { bit: SignSet; lo: number; hi: number }[] = [
+  { bit: NEG, lo: -Infinity, hi: -1 }, { bit: ZERO, lo: 0, hi: 0 }, { bit: ONE, lo: 1, hi: 1 }, { bit: GT1, lo: 2, hi: Infinity },
+];
 
 export interface Loc {
   file: string;

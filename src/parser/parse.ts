@@ -18,6 +18,9 @@ export interface FunctionDef {
   line: number;
   /** The body holds ERROR or MISSING nodes: analysed as far as it goes. */
   parseErrors: boolean;
+  /** When #if blocks split statements (the plain parse fails), the body parsed
+   *  once with every #if arm and once with every #else arm: both are paths. */
+  variants?: { label: string; body: SyntaxNode }[];
   isStatic: boolean;
 }
 
@@ -65,6 +68,10 @@ function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile): void {
     const type = cursor.nodeType;
     if (type === 'function_definition') {
       addFunction(buildSubtree(cursor, text), text, out);
+      const fn = out.functions[out.functions.length - 1];
+      if (fn?.parseErrors && /^[ \t]*#[ \t]*(if|else|elif|endif)/m.test(text.slice(cursor.startIndex, cursor.endIndex))) {
+        parseConfigVariants(fn, text, cursor.startIndex, cursor.endIndex);
+      }
     } else if (type === 'ERROR') {
       out.topLevelErrors++;
       visitTopLevel(cursor, text, out);
@@ -113,4 +120,52 @@ function addFunction(def: SyntaxNode, _text: string, out: ParsedFile): void {
   out.functions.push({
     name, file: out.path, params, body, line: fn.startRow + 1, parseErrors: hasError(body), isStatic,
   });
+}
+
+/** Keeps one arm of every #if/#ifdef … #endif in [start, end): the first arm
+ *  ('if') or the last (#else, or none: 'else'). Directive lines are blanked;
+ *  everything keeps its offset. */
+export function selectConfigArms(text: string, start: number, end: number, arm: 'if' | 'else'): string {
+  // Per open conditional: whether the arm we are in is kept.
+  const keep: boolean[] = [];
+  return text.slice(start, end).split('\n').map((line) => {
+    const directive = /^[ \t]*#[ \t]*(\w+)/.exec(line)?.[1];
+    const blankLine = line.replace(/[^\n]/g, ' ');
+    if (directive === 'if' || directive === 'ifdef' || directive === 'ifndef') {
+      keep.push(arm === 'if');
+      return blankLine;
+    }
+    if ((directive === 'elif' || directive === 'else') && keep.length) {
+      keep[keep.length - 1] = arm === 'else' && directive === 'else';
+      return blankLine;
+    }
+    if (directive === 'endif' && keep.length) {
+      keep.pop();
+      return blankLine;
+    }
+    return keep.every(Boolean) ? line : blankLine;
+  }).join('\n');
+}
+
+function parseConfigVariants(fn: FunctionDef, text: string, start: number, end: number): void {
+  const variants: { label: string; body: SyntaxNode }[] = [];
+  const prefix = text.slice(0, start).replace(/[^\n]/g, ' ');
+  for (const arm of ['if', 'else'] as const) {
+    const variantText = prefix + selectConfigArms(text, start, end, arm);
+    const tree = parser().parse(variantText, undefined, { bufferSize: variantText.length * 2 + 1024 });
+    const cursor = tree.walk() as unknown as Cursor;
+    let body: SyntaxNode | undefined;
+    if (cursor.gotoFirstChild()) {
+      do {
+        if (cursor.nodeType === 'function_definition' && cursor.startIndex === start) {
+          body = child(buildSubtree(cursor, variantText), 'body');
+          break;
+        }
+      } while (cursor.gotoNextSibling());
+    }
+    if (!body || hasError(body)) return;
+    variants.push({ label: arm === 'if' ? 'assuming the #if arms in this function are compiled in' : 'assuming the #else arms in this function are compiled in', body });
+  }
+  fn.variants = variants;
+  fn.parseErrors = false;
 }

@@ -1,0 +1,6 @@
+void f(int a, int b)
+{
+	if (a && b)
+		both();
+	after();
+}

@@ -1,0 +1,8 @@
+#define VERBOSE 0
+
+void f(void)
+{
+	if (VERBOSE)
+		trace();
+	work();
+}

@@ -1,0 +1,7 @@
+void f(void)
+{
+	do {
+		a();
+	} while (more());
+	b();
+}

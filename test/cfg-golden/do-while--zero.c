@@ -1,0 +1,7 @@
+void f(void)
+{
+	do {
+		a();
+	} while (0);
+	b();
+}

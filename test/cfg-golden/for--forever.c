@@ -1,0 +1,8 @@
+int f(void)
+{
+	for (;;) {
+		if (poll())
+			return 0;
+		relax();
+	}
+}

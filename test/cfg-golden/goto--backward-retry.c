@@ -1,0 +1,8 @@
+void f(void)
+{
+retry:
+	enter();
+	if (again())
+		goto retry;
+	leave();
+}

@@ -1,0 +1,12 @@
+int f(void)
+{
+	int r;
+
+	r = setup();
+	if (r)
+		goto out;
+	work();
+out:
+	teardown();
+	return r;
+}

@@ -1,0 +1,10 @@
+void f(void)
+{
+	a();
+#ifdef CONFIG_FOO
+	foo();
+#else
+	bar();
+#endif
+	b();
+}

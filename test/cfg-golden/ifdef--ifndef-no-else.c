@@ -1,0 +1,7 @@
+void f(void)
+{
+#ifndef CONFIG_FOO
+	bar();
+#endif
+	b();
+}

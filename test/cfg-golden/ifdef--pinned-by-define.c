@@ -1,0 +1,11 @@
+/* eqscheck-args: -D CONFIG_FOO */
+void f(void)
+{
+	a();
+#ifdef CONFIG_FOO
+	foo();
+#else
+	bar();
+#endif
+	b();
+}

@@ -1,0 +1,8 @@
+void f(int x)
+{
+	if (x)
+		BUG();
+	a();
+	BUG();
+	b();
+}

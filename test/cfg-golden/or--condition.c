@@ -1,0 +1,6 @@
+void f(int a)
+{
+	if (a || check())
+		either();
+	after();
+}

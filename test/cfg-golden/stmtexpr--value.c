@@ -1,0 +1,7 @@
+void f(void)
+{
+	int v = ({ a(); b(); });
+
+	if (v)
+		c();
+}

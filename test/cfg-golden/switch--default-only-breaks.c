@@ -1,0 +1,11 @@
+void f(int x)
+{
+	switch (x) {
+	case 0:
+		a();
+		break;
+	default:
+		break;
+	}
+	d();
+}

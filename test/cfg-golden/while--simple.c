@@ -1,0 +1,7 @@
+void f(int n)
+{
+	while (n) {
+		n = step(n);
+	}
+	done();
+}

@@ -3,6 +3,7 @@ import { Model } from '../model/model.js';
 import { parseSource, type ParsedFile } from '../parser/parse.js';
 import { InputError, readSource } from '../parser/source.js';
 import type { Rule } from '../rules/types.js';
+import { IncludedConstants } from '../scan/include-constants.js';
 import { Interpreter, type AnalysisStats, type Finding } from './interpreter.js';
 import { Program } from './program.js';
 
@@ -40,10 +41,13 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
   const sources = new Map<string, string>();
   const skipped: SkippedFile[] = [];
   const latin1Files: string[] = [];
+  const included = new IncludedConstants();
   for (const file of files) {
     try {
       const source = readSource(file);
       const result = parseSource(source);
+      // A file's own #defines win over those of the headers it includes.
+      for (const [k, v] of included.forFile(file, source.text)) if (!result.constants.has(k)) result.constants.set(k, v);
       parsed.push(result);
       sources.set(file, source.text);
       if (source.encoding === 'latin1') latin1Files.push(file);

@@ -34,13 +34,11 @@ export class Program {
   private readonly roles = new Map<FnInfo, Record<Tracked, ResourceRole>>();
 
   constructor(files: ParsedFile[], readonly model: Model, defines: ReadonlySet<string>, sources: Map<string, string>) {
-    const constants = new Map<string, number>();
-    for (const f of files) for (const [k, v] of f.constants) if (!constants.has(k)) constants.set(k, v);
     const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     for (const file of sorted) {
       for (const def of file.functions) {
         const cfg = buildCfg(def, {
-          isNoReturn: (n) => model.isNoReturn(n), constants, defines, source: sources.get(file.path) ?? '',
+          isNoReturn: (n) => model.isNoReturn(n), constants: file.constants, defines, source: sources.get(file.path) ?? '',
         });
         const fn: FnInfo = { id: `${def.file}:${def.line}:${def.name}`, def, cfg };
         this.functions.push(fn);
@@ -48,20 +46,27 @@ export class Program {
         list.push(fn);
         this.byName.set(def.name, list);
       }
-      for (const name of file.fileScopeNames) if (this.byName.has(name)) this.addressTaken.add(name);
     }
     for (const file of sorted) for (const name of file.fileScopeNames) if (this.byName.has(name)) this.addressTaken.add(name);
     this.linkCalls();
     this.computeRoles();
   }
 
-  /** The definition a call by name from `from` reaches: the model wins, then
-   *  a definition in the same file (static functions), then the first by path. */
+  /** The definition a call by name from `from` reaches: the model wins, then a
+   *  definition in the same file (static functions), then one the caller can see: code under arch/X never calls into arch/Y, and generic code calling a
+   *  function that several arches define (kvm_arch_*) reaches none we can pick. */
   resolve(name: string, from: FnInfo): FnInfo | undefined {
     if (this.model.has(name)) return undefined;
     const candidates = this.byName.get(name);
     if (!candidates) return undefined;
-    return candidates.find((c) => c.def.file === from.def.file) ?? candidates.find((c) => !c.def.isStatic) ?? candidates[0];
+    const sameFile = candidates.find((c) => c.def.file === from.def.file);
+    if (sameFile) return sameFile;
+    const arch = archOf(from.def.file);
+    // A static function is visible outside its file only from a header (static inline).
+    const visible = (c: FnInfo): boolean => !c.def.isStatic || c.def.file.endsWith('.h');
+    const linkable = candidates.filter((c) => visible(c) && (archOf(c.def.file) === null || arch === null || archOf(c.def.file) === arch));
+    if (arch === null && new Set(linkable.map((c) => archOf(c.def.file))).size > 1) return undefined;
+    return linkable[0];
   }
 
   *calls(fn: FnInfo): Generator<CallEvent> {
@@ -172,6 +177,11 @@ export class Program {
     const after = `${role.mayEnter}${role.mayExit}${[...role.first].sort().join()}${role.firstExitContext}`;
     return before !== after;
   }
+}
+
+/** The architecture a kernel source path belongs to (arch/<name>/…), or null for generic code. */
+export function archOf(file: string): string | null {
+  return /(?:^|\/)arch\/([^/]+)\//.exec(file.split('\\').join('/'))?.[1] ?? null;
 }
 
 export function opResource(op: Op): Tracked | null {

@@ -28,7 +28,7 @@ export interface ParsedFile {
   path: string;
   encoding: SourceText['encoding'];
   functions: FunctionDef[];
-  /** `#define NAME <integer>` seen at file scope. */
+  /** `#define NAME <integer>` seen at file scope (and, after analyze(), in included headers). */
   constants: Map<string, number>;
   /** Identifiers used in file-scope initializers (address-taken candidates). */
   fileScopeNames: Set<string>;
@@ -67,7 +67,7 @@ function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile): void {
   do {
     const type = cursor.nodeType;
     if (type === 'function_definition') {
-      addFunction(buildSubtree(cursor, text), text, out);
+      addFunction(buildSubtree(cursor, text), out);
       const fn = out.functions[out.functions.length - 1];
       if (fn?.parseErrors && /^[ \t]*#[ \t]*(if|else|elif|endif)/m.test(text.slice(cursor.startIndex, cursor.endIndex))) {
         parseConfigVariants(fn, text, cursor.startIndex, cursor.endIndex);
@@ -104,7 +104,7 @@ export function declaratorName(decl: SyntaxNode | undefined): { name?: string; f
   return { fn };
 }
 
-function addFunction(def: SyntaxNode, _text: string, out: ParsedFile): void {
+function addFunction(def: SyntaxNode, out: ParsedFile): void {
   const body = child(def, 'body');
   const { name, fn } = declaratorName(child(def, 'declarator'));
   if (!body) return;

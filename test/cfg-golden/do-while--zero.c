@@ -1,3 +1,13 @@
+/*
+B0:
+  B0 -> B2 fall
+B2: a()
+  B2 -> B3 fall
+B3:
+  B3 -> B4 false
+B4: b(); return (end)
+  B4 -> exit return
+*/
 void f(void)
 {
 	do {

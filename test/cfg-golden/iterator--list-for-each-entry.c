@@ -1,3 +1,15 @@
+/*
+B0:
+  B0 -> B2 fall
+B2:
+  B2 -> B3 true
+  B2 -> B4 false
+B3: visit(p)
+  B3 -> B2 back
+B4: done(); return (end)
+  B4 -> exit return
+*/
+/* known-bug: the iterator's last argument (the member name `node`) becomes the loop condition's subject */
 struct item;
 
 void f(struct list_head *head)

@@ -1,0 +1,94 @@
+// Integer constants from the headers a file includes, read without parsing:
+// `if (ret != RESUME_GUEST)` can only be decided when RESUME_GUEST's value is
+// known, and it usually lives in arch/<arch>/include/asm/kvm_host.h.
+// In a kernel tree, <linux/x.h> is include/linux/x.h (or include/uapi/linux/x.h)
+// and <asm/x.h> is arch/<arch>/include/asm/x.h for the file's own arch.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+\(?[ \t]*(-?[ \t]*(?:0x[0-9a-fA-F]+|\d+))[uUlL]*[ \t]*\)?[ \t]*(?:\/[*/].*)?$/gm;
+const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*([<"])([^>"]+)[>"]/gm;
+
+export function kernelRootOf(file: string): string | null {
+  let dir = path.dirname(path.resolve(file));
+  for (;;) {
+    if (existsSync(path.join(dir, 'include', 'linux')) && existsSync(path.join(dir, 'arch'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+export function readDefines(text: string, into: Map<string, number>): void {
+  for (const m of text.matchAll(DEFINE)) {
+    if (!into.has(m[1]!)) into.set(m[1]!, Number(m[2]!.replace(/[ \t]+/g, '')));
+  }
+}
+
+/** Header paths a file's #include lines name, resolved where they exist. */
+export function resolveIncludes(file: string, text: string, root: string | null, arch = archOfPath(file, root)): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(INCLUDE)) {
+    const [, kind, name] = m as unknown as [string, string, string];
+    const candidates = kind === '"' ? [path.join(path.dirname(file), name)] : [];
+    if (root) {
+      candidates.push(path.join(root, 'include', name), path.join(root, 'include', 'uapi', name));
+      if (arch) candidates.push(path.join(root, 'arch', arch, 'include', name), path.join(root, 'arch', arch, 'include', 'uapi', name));
+    }
+    const found = candidates.find((c) => existsSync(c));
+    if (found) out.push(found);
+  }
+  return out;
+}
+
+/** How deep #include chains are followed (<linux/kvm_host.h> -> <asm/kvm_host.h> is 2). */
+const MAX_INCLUDE_DEPTH = 3;
+
+/** Constants defined by the headers `file` includes, transitively up to a small
+ *  depth, nearest first. Header texts are cached. */
+export class IncludedConstants {
+  private readonly headers = new Map<string, { defines: Map<string, number>; text: string }>();
+
+  forFile(file: string, text: string): Map<string, number> {
+    const root = kernelRootOf(file);
+    // <asm/…> in any header means the including file's arch.
+    const arch = archOfPath(file, root);
+    const out = new Map<string, number>();
+    const seen = new Set<string>();
+    let frontier = resolveIncludes(file, text, root, arch);
+    for (let depth = 0; depth < MAX_INCLUDE_DEPTH && frontier.length; depth++) {
+      const next: string[] = [];
+      for (const header of frontier) {
+        if (seen.has(header)) continue;
+        seen.add(header);
+        const h = this.header(header);
+        for (const [k, v] of h.defines) if (!out.has(k)) out.set(k, v);
+        // Headers resolve <asm/…> for the arch of the file that includes them first.
+        next.push(...resolveIncludes(header, h.text, root, arch));
+      }
+      frontier = next;
+    }
+    return out;
+  }
+
+  private header(file: string): { defines: Map<string, number>; text: string } {
+    let h = this.headers.get(file);
+    if (!h) {
+      let text = '';
+      try {
+        text = readFileSync(file, 'latin1');
+      } catch {
+        // An unreadable header only costs precision.
+      }
+      h = { defines: new Map(), text };
+      readDefines(text, h.defines);
+      this.headers.set(file, h);
+    }
+    return h;
+  }
+}
+
+function archOfPath(file: string, root: string | null): string | undefined {
+  if (!root) return undefined;
+  return /^arch\/([^/]+)\//.exec(path.relative(root, path.resolve(file)).split(path.sep).join('/'))?.[1];
+}

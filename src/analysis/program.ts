@@ -38,7 +38,7 @@ export class Program {
     for (const file of sorted) {
       for (const def of file.functions) {
         const cfg = buildCfg(def, {
-          isNoReturn: (n) => model.isNoReturn(n), constants: file.constants, defines, source: sources.get(file.path) ?? '',
+          isNoReturn: (n) => model.isNoReturn(n), constants: file.constants, defines, iteratorLoops: file.iteratorLoops, source: sources.get(file.path) ?? '',
         });
         const fn: FnInfo = { id: `${def.file}:${def.line}:${def.name}`, def, cfg };
         this.functions.push(fn);

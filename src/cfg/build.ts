@@ -18,6 +18,8 @@ export interface CfgOptions {
   defines: ReadonlySet<string>;
   /** Source text of the file (the preprocessor directive keywords are not in the tree). */
   source: string;
+  /** Offsets of `while` loops that stand for kernel iterator macros. */
+  iteratorLoops?: ReadonlySet<number>;
 }
 
 interface BreakContext { kind: 'loop' | 'switch'; breakTo: number; continueTo: number | null }
@@ -262,7 +264,16 @@ class CfgBuilder {
     const body = this.newBlock();
     const after = this.newBlock();
     this.continueIn(head);
-    this.condition(child(node, 'condition')!, body.id, after.id);
+    if (this.options.iteratorLoops?.has(node.startIndex)) {
+      // list_for_each_entry(pos, head, member) { … }: zero or more iterations.
+      this.expression(child(node, 'condition')!);
+      const loc = this.loc(node);
+      this.edge(body.id, 'true', null, 'another iteration', loc);
+      this.edge(after.id, 'false', null, 'iteration ends', loc);
+      this.current = null;
+    } else {
+      this.condition(child(node, 'condition')!, body.id, after.id);
+    }
     this.loopBody(child(node, 'body'), body, after, head.id);
     this.jump(head.id, 'back');
     this.current = after;
@@ -330,7 +341,8 @@ class CfgBuilder {
       const loc = this.loc(c);
       if (valueNode) {
         const k = this.constantValue(valueNode);
-        const cond = subjectVar && k !== null ? { subject: subjectVar, signs: signOf(k) } : null;
+        const signs = k === null ? null : this.caseSigns(c, k);
+        const cond = subjectVar && signs !== null ? { subject: subjectVar, signs } : null;
         dispatch.succs.push({ to: block.id, kind: 'case', cond, label: `case ${this.text(valueNode)} taken`, loc });
       } else {
         hasDefault = true;
@@ -343,6 +355,21 @@ class CfgBuilder {
     this.jump(after.id, 'fall');
     if (!hasDefault) dispatch.succs.push({ to: after.id, kind: 'default', cond: defaultCond, label: 'no case matched', loc: null });
     this.current = after;
+  }
+
+  /** Classes a case label admits: its value's, or for a GNU range `case lo ... hi:`
+   *  (whose upper bound the normaliser blanked) every class the range meets. */
+  private caseSigns(c: SyntaxNode, lo: number): SignSet | null {
+    const label = this.options.source.slice(c.startIndex, this.options.source.indexOf(':', c.startIndex));
+    const range = /\.\.\.\s*(.+)$/s.exec(label);
+    if (!range) return signOf(lo);
+    const hiText = range[1]!.trim().replace(/^\((.*)\)$/, '$1').replace(/[uUlL]+$/, '');
+    const hi = /^-?\s*(0x[0-9a-fA-F]+|\d+)$/.test(hiText) ? Number(hiText.replace(/\s+/g, '')) :
+      (this.options.constants.get(hiText) ?? null);
+    if (hi === null) return null;
+    let signs = 0;
+    for (const cls of SIGN_CLASSES) if (cls.lo <= hi && lo <= cls.hi) signs |= cls.bit;
+    return signs;
   }
 
   private asm(node: SyntaxNode): void {

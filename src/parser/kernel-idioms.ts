@@ -93,11 +93,15 @@ function atStatementStart(text: string, nameStart: number): boolean {
 export interface NormalizeResult {
   text: string;
   rewrites: number;
+  /** Offsets of the `while` keywords that stand for iterator macros: their
+   *  condition is the macro's argument list, which tests nothing we know. */
+  iteratorLoops: Set<number>;
 }
 
 export function normalizeKernelC(text: string): NormalizeResult {
   const chars = text.split('');
   let rewrites = 0;
+  const iteratorLoops = new Set<number>();
   let lineStart = true;
   let inDirective = false;
   for (let i = 0; i < text.length; i++) {
@@ -133,6 +137,7 @@ export function normalizeKernelC(text: string): NormalizeResult {
         // A call statement ends with ';'; a loop macro is followed by its body.
         if (next !== undefined && next !== ';' && next !== ')' && next !== ',') {
           chars.splice(i, word.length, ...('while' + ' '.repeat(word.length - 5)).split(''));
+          iteratorLoops.add(i);
           rewrites++;
         }
       } else if (word === 'case') {
@@ -141,7 +146,7 @@ export function normalizeKernelC(text: string): NormalizeResult {
     }
     i = end - 1;
   }
-  return { text: rewrites ? chars.join('') : text, rewrites };
+  return { text: rewrites ? chars.join('') : text, rewrites, iteratorLoops };
 }
 
 /** `case A ... B:` -> `case A        :` (the range's upper bound is dropped). */

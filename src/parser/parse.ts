@@ -32,6 +32,8 @@ export interface ParsedFile {
   constants: Map<string, number>;
   /** Identifiers used in file-scope initializers (address-taken candidates). */
   fileScopeNames: Set<string>;
+  /** Offsets of loops rewritten from iterator macros (see kernel-idioms). */
+  iteratorLoops: Set<number>;
   /** Function definitions whose name could not be found (mis-parsed). */
   unnamedFunctions: number;
   /** Top-level ERROR regions. */
@@ -48,11 +50,11 @@ function parser(): Parser {
 }
 
 export function parseSource(source: SourceText): ParsedFile {
-  const { text } = normalizeKernelC(source.text);
+  const { text, iteratorLoops } = normalizeKernelC(source.text);
   const tree = parser().parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
   const result: ParsedFile = {
     path: source.path, encoding: source.encoding, functions: [], constants: new Map(),
-    fileScopeNames: new Set(), unnamedFunctions: 0, topLevelErrors: 0,
+    fileScopeNames: new Set(), iteratorLoops, unnamedFunctions: 0, topLevelErrors: 0,
   };
   const cursor = tree.walk() as unknown as Cursor;
   visitTopLevel(cursor, text, result);

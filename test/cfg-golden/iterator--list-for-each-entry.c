@@ -9,7 +9,6 @@ B3: visit(p)
 B4: done(); return (end)
   B4 -> exit return
 */
-/* known-bug: the iterator's last argument (the member name `node`) becomes the loop condition's subject */
 struct item;
 
 void f(struct list_head *head)

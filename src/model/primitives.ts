@@ -31,6 +31,8 @@ const IRQ: Record<string, string> = {
   local_irq_enable_and_sleep: 'irq-on',
   // powerpc: hard-disable (also soft-disables); the soft state is what local_irq_enable() undoes.
   hard_irq_disable: 'irq-off', __hard_irq_disable: 'irq-off', __hard_irq_enable: 'known',
+  // powerpc (asm/hw_irq.h): save and disable, PMU interrupts included.
+  powerpc_local_irq_pmu_save: 'save(0) irq-off', powerpc_local_irq_pmu_restore: 'restore(0)',
   irqs_disabled: 'returns(irqs-disabled)', raw_irqs_disabled: 'returns(irqs-disabled)',
   arch_irqs_disabled: 'returns(irqs-disabled)',
   lockdep_assert_irqs_disabled: 'assume-irq-off', lockdep_assert_irqs_enabled: 'known',

@@ -82,12 +82,15 @@ export interface AnalysisStats {
 
 export class Interpreter {
   private readonly findings = new Map<string, Finding>();
+  /** The function each finding was reported in (for notes added after the run). */
+  private readonly findingFunctions = new Map<Finding, FnInfo>();
   private readonly summaries = new Map<FnInfo, Map<string, Summary>>();
   private readonly inProgress = new Set<Summary>();
   private readonly precisionLost = new Set<FnInfo>();
   private readonly analysed = new Set<FnInfo>();
   private readonly unknownCallees = new Set<string>();
-  private indirectCalls = 0;
+  /** Indirect call sites met on analysed paths. */
+  private readonly indirectCalls = new Set<CallEvent>();
 
   constructor(private readonly program: Program, private readonly rules: readonly Rule[]) {}
 
@@ -95,6 +98,10 @@ export class Interpreter {
     for (const fn of this.program.functions) if (this.program.isRoot(fn)) this.analyseRoot(fn);
     // Functions reached by no root (only called from within a cycle): roots too.
     for (const fn of this.program.functions) if (!this.analysed.has(fn)) this.analyseRoot(fn);
+    // Known only once every analysis of the function is done.
+    for (const [finding, fn] of this.findingFunctions) {
+      if (this.precisionLost.has(fn)) finding.notes.push(`precision was lost to a join of states in ${fn.def.name}(); other paths may hide further findings`);
+    }
     return [...this.findings.values()].sort(compareFindings);
   }
 
@@ -104,7 +111,7 @@ export class Interpreter {
     return {
       functionsAnalysed: this.analysed.size, summaries,
       precisionLost: [...this.precisionLost].map((f) => `${f.def.file}:${f.def.name}`).sort(),
-      unknownCallees: this.unknownCallees.size, indirectCalls: this.indirectCalls,
+      unknownCallees: this.unknownCallees.size, indirectCalls: this.indirectCalls.size,
     };
   }
 
@@ -145,6 +152,9 @@ export class Interpreter {
     this.inProgress.add(summary);
     const frame: Frame = { fn, entry, isRoot: false, summary, enteredInside: { ct: false, vtime: false } };
     // Recursion: re-run with the partial summary until its exits stop growing.
+    // Summaries of other functions computed meanwhile from the partial one stay
+    // memoised (a known imprecision for mutual recursion through EQS code, which
+    // the kernel does not have).
     for (let round = 0; round < 6; round++) {
       const before = summary.exits.size + summary.pending.length;
       summary.recursive = false;
@@ -242,9 +252,9 @@ export class Interpreter {
     const name = call.callee;
     const ops = name ? this.program.model.ops(name) : undefined;
     if (ops) return this.applyPrimitive(frame, call, name!, ops, s);
-    const target = name ? this.program.resolve(name, frame.fn) : undefined;
+    const target = this.program.callee(call);
     if (target) return this.applyCallee(frame, call, target, s);
-    if (!name) this.indirectCalls++;
+    if (!name) this.indirectCalls.add(call);
     const label = name ?? call.calleeText;
     this.unknownCallees.add(label);
     let out = s.withFact(call.result, null);
@@ -349,13 +359,14 @@ export class Interpreter {
       message = r.report.message({ kind: 'entry', note });
       notes.push(`assumed entry state of ${fnName}(): ${describeState(frame.entry)}`);
     }
-    if (this.precisionLost.has(frame.fn)) notes.push(`precision was lost to a join of states in ${fnName}(); other paths may hide further findings`);
     const key = `${r.rule.id}|${loc.file}:${loc.line}:${loc.col}|${fnName}`;
     if (this.findings.has(key)) return;
-    this.findings.set(key, {
+    const finding: Finding = {
       ruleId: r.rule.id, severity: r.rule.defaultSeverity, file: loc.file, line: loc.line, column: loc.col,
       function: fnName, message, trace: flattenTrace(capSteps(trace)), notes,
-    });
+    };
+    this.findings.set(key, finding);
+    this.findingFunctions.set(finding, frame.fn);
   }
 }
 

@@ -15,6 +15,8 @@ export interface FnInfo {
   id: string;
   def: FunctionDef;
   cfg: Cfg;
+  /** arch/<name>/… the definition lives under, or null for generic code. */
+  arch: string | null;
 }
 
 export interface ResourceRole {
@@ -26,21 +28,33 @@ export interface ResourceRole {
   firstExitContext: Context | null;
 }
 
+/** What one call does to a resource, as far as the first-operation walk cares. */
+interface CallEffect {
+  first: ReadonlySet<FirstOp>;
+  exitContext: Context | null;
+}
+
+const NO_EFFECT: CallEffect = { first: new Set(['none']), exitContext: null };
+
 export class Program {
   readonly functions: FnInfo[] = [];
   private readonly byName = new Map<string, FnInfo[]>();
   readonly callers = new Map<FnInfo, Set<FnInfo>>();
   readonly addressTaken = new Set<string>();
+  /** Each direct call's definition, resolved once (the interpreter asks per state). */
+  private readonly targets = new Map<CallEvent, FnInfo>();
   private readonly roles = new Map<FnInfo, Record<Tracked, ResourceRole>>();
+  private readonly primitiveEffects = new Map<string, Record<Tracked, CallEffect>>();
 
   constructor(files: ParsedFile[], readonly model: Model, defines: ReadonlySet<string>, sources: Map<string, string>) {
     const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     for (const file of sorted) {
       for (const def of file.functions) {
         const cfg = buildCfg(def, {
-          isNoReturn: (n) => model.isNoReturn(n), constants: file.constants, defines, iteratorLoops: file.iteratorLoops, source: sources.get(file.path) ?? '',
+          isNoReturn: (n) => model.isNoReturn(n), constants: file.constants, defines, iteratorLoops: file.iteratorLoops,
+          source: sources.get(file.path) ?? '',
         });
-        const fn: FnInfo = { id: `${def.file}:${def.line}:${def.name}`, def, cfg };
+        const fn: FnInfo = { id: `${def.file}:${def.line}:${def.name}`, def, cfg, arch: archOf(def.file) };
         this.functions.push(fn);
         const list = this.byName.get(def.name) ?? [];
         list.push(fn);
@@ -53,7 +67,8 @@ export class Program {
   }
 
   /** The definition a call by name from `from` reaches: the model wins, then a
-   *  definition in the same file (static functions), then one the caller can see: code under arch/X never calls into arch/Y, and generic code calling a
+   *  definition in the same file (static functions), then one the caller can see:
+   *  code under arch/X never calls into arch/Y, and generic code calling a
    *  function that several arches define (kvm_arch_*) reaches none we can pick. */
   resolve(name: string, from: FnInfo): FnInfo | undefined {
     if (this.model.has(name)) return undefined;
@@ -61,19 +76,16 @@ export class Program {
     if (!candidates) return undefined;
     const sameFile = candidates.find((c) => c.def.file === from.def.file);
     if (sameFile) return sameFile;
-    const arch = archOf(from.def.file);
     // A static function is visible outside its file only from a header (static inline).
-    const visible = (c: FnInfo): boolean => !c.def.isStatic || c.def.file.endsWith('.h');
-    const linkable = candidates.filter((c) => visible(c) && (archOf(c.def.file) === null || arch === null || archOf(c.def.file) === arch));
-    if (arch === null && new Set(linkable.map((c) => archOf(c.def.file))).size > 1) return undefined;
+    const linkable = candidates.filter((c) => (!c.def.isStatic || c.def.file.endsWith('.h')) &&
+      (c.arch === null || from.arch === null || c.arch === from.arch));
+    if (from.arch === null && new Set(linkable.map((c) => c.arch)).size > 1) return undefined;
     return linkable[0];
   }
 
-  *calls(fn: FnInfo): Generator<CallEvent> {
-    for (const block of fn.cfg.blocks) {
-      if (!block.reachable) continue;
-      for (const e of block.events) if (e.kind === 'call') yield e;
-    }
+  /** The definition a call event reaches, if it is a function of the scanned code. */
+  callee(call: CallEvent): FnInfo | undefined {
+    return this.targets.get(call);
   }
 
   private linkCalls(): void {
@@ -82,16 +94,15 @@ export class Program {
       for (const block of fn.cfg.blocks) {
         for (const e of block.events) {
           if (e.kind === 'call') {
-            if (e.callee) {
-              const target = this.resolve(e.callee, fn);
-              if (target && block.reachable) this.callers.get(target)!.add(fn);
+            const target = e.callee ? this.resolve(e.callee, fn) : undefined;
+            if (target) {
+              this.targets.set(e, target);
+              if (block.reachable) this.callers.get(target)!.add(fn);
             }
-            for (const a of e.args) for (const n of [a.ident, a.addressOf]) if (n && this.byName.has(n)) this.addressTaken.add(n);
-          } else if (e.kind === 'assign' && e.value.kind === 'var' && this.byName.has(e.value.name)) {
-            this.addressTaken.add(e.value.name);
           }
         }
       }
+      for (const name of fn.cfg.valueNames) if (this.byName.has(name)) this.addressTaken.add(name);
     }
   }
 
@@ -105,31 +116,49 @@ export class Program {
     return this.roles.get(fn)![resource];
   }
 
-  /** What a call does first to a resource: from the model, or the callee's role. */
-  private callFirst(call: CallEvent, from: FnInfo, resource: Tracked): { first: Set<FirstOp>; exitContext: Context | null } {
-    const ops = call.callee ? this.model.ops(call.callee) : undefined;
-    if (ops) {
-      const op = ops.find((o) => opResource(o) === resource);
-      if (!op) return { first: new Set(['none']), exitContext: null };
-      const isEnter = op.op === 'ct-enter' || op.op === 'vtime-enter';
-      return { first: new Set([isEnter ? 'enter' : 'exit']), exitContext: op.op === 'ct-exit' ? op.context : null };
+  private primitiveEffect(name: string, resource: Tracked): CallEffect | undefined {
+    let effects = this.primitiveEffects.get(name);
+    if (!effects) {
+      const ops = this.model.ops(name);
+      if (!ops) return undefined;
+      const of = (r: Tracked): CallEffect => {
+        const op = ops.find((o) => opResource(o) === r);
+        if (!op) return NO_EFFECT;
+        const isEnter = op.op === 'ct-enter' || op.op === 'vtime-enter';
+        return { first: new Set([isEnter ? 'enter' : 'exit']), exitContext: op.op === 'ct-exit' ? op.context : null };
+      };
+      effects = { ct: of('ct'), vtime: of('vtime') };
+      this.primitiveEffects.set(name, effects);
     }
-    const target = call.callee ? this.resolve(call.callee, from) : undefined;
-    if (!target) return { first: new Set(['none']), exitContext: null };
+    return effects[resource];
+  }
+
+  /** What a call does first to a resource: from the model, or the callee's role. */
+  private callEffect(call: CallEvent, resource: Tracked): CallEffect {
+    const primitive = call.callee ? this.primitiveEffect(call.callee, resource) : undefined;
+    if (primitive) return primitive;
+    const target = this.targets.get(call);
+    if (!target) return NO_EFFECT;
     const r = this.roles.get(target)![resource];
     return { first: r.first, exitContext: r.firstExitContext };
   }
 
+  /** Roles grow monotonically; a function is revisited when one of its callees' role changed. */
   private computeRoles(): void {
     for (const fn of this.functions) {
       const empty = (): ResourceRole => ({ mayEnter: false, mayExit: false, first: new Set(), firstExitContext: null });
       this.roles.set(fn, { ct: empty(), vtime: empty() });
     }
     for (const resource of ['ct', 'vtime'] as const) {
-      let changed = true;
-      for (let round = 0; changed && round < 50; round++) {
-        changed = false;
-        for (const fn of this.functions) if (this.updateRole(fn, resource)) changed = true;
+      const queue = [...this.functions];
+      const queued = new Set(queue);
+      while (queue.length) {
+        const fn = queue.shift()!;
+        queued.delete(fn);
+        if (!this.updateRole(fn, resource)) continue;
+        for (const caller of this.callers.get(fn)!) {
+          if (!queued.has(caller)) { queued.add(caller); queue.push(caller); }
+        }
       }
     }
   }
@@ -137,17 +166,19 @@ export class Program {
   private updateRole(fn: FnInfo, resource: Tracked): boolean {
     const role = this.roles.get(fn)![resource];
     const before = `${role.mayEnter}${role.mayExit}${[...role.first].sort().join()}${role.firstExitContext}`;
-    for (const call of this.calls(fn)) {
-      const ops = call.callee ? this.model.ops(call.callee) : undefined;
-      if (ops) {
-        for (const o of ops) {
-          if (opResource(o) !== resource) continue;
-          if (o.op === 'ct-enter' || o.op === 'vtime-enter') role.mayEnter = true;
-          else role.mayExit = true;
-        }
-      } else if (call.callee) {
-        const target = this.resolve(call.callee, fn);
-        if (target && target !== fn) {
+    for (const block of fn.cfg.blocks) {
+      if (!block.reachable) continue;
+      for (const call of block.events) {
+        if (call.kind !== 'call') continue;
+        const ops = call.callee ? this.model.ops(call.callee) : undefined;
+        const target = this.targets.get(call);
+        if (ops) {
+          for (const o of ops) {
+            if (opResource(o) !== resource) continue;
+            if (o.op === 'ct-enter' || o.op === 'vtime-enter') role.mayEnter = true;
+            else role.mayExit = true;
+          }
+        } else if (target && target !== fn) {
           const r = this.roles.get(target)![resource];
           role.mayEnter ||= r.mayEnter;
           role.mayExit ||= r.mayExit;
@@ -167,7 +198,7 @@ export class Program {
       for (const e of block.events) {
         if (e.kind === 'return') { role.first.add('none'); stopped = true; break; }
         if (e.kind !== 'call') continue;
-        const { first, exitContext } = this.callFirst(e, fn, resource);
+        const { first, exitContext } = this.callEffect(e, resource);
         if (first.has('enter')) role.first.add('enter');
         if (first.has('exit')) { role.first.add('exit'); role.firstExitContext ??= exitContext; }
         if (!first.has('none')) { stopped = true; break; }

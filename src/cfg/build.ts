@@ -45,6 +45,7 @@ class CfgBuilder {
   private readonly contexts: BreakContext[] = [];
   private readonly labels = new Map<string, Block>();
   private temps = 0;
+  private readonly valueNames = new Set<string>();
 
   constructor(private readonly fn: FunctionDef, private readonly options: CfgOptions) {
     this.current = this.newBlock();
@@ -68,7 +69,7 @@ class CfgBuilder {
     pruneIrrelevantValues(this.blocks);
     return {
       name: this.fn.name, file: this.fn.file, params: this.fn.params, entry: 0, exit: this.exit.id,
-      blocks: this.blocks, parseErrors: this.fn.parseErrors,
+      blocks: this.blocks, parseErrors: this.fn.parseErrors, valueNames: this.valueNames,
     };
   }
 
@@ -518,6 +519,7 @@ class CfgBuilder {
       case 'identifier': {
         const k = this.constantValue(node);
         if (k !== null) return { kind: 'const', signs: signOf(k) };
+        this.valueNames.add(String(node.text));
         return { kind: 'var', name: String(node.text) };
       }
       case 'number_literal': case 'true': case 'false': case 'null': case 'char_literal': {

@@ -107,6 +107,9 @@ export interface Cfg {
   blocks: Block[];
   /** The function's body held ERROR nodes; the CFG is a best effort. */
   parseErrors: boolean;
+  /** Identifiers used as values, not called (`v->handle_exit = on_exit`): a
+   *  function named here has its address taken. */
+  valueNames: Set<string>;
 }
 
 export function isTemp(name: string): boolean {

@@ -30,7 +30,7 @@ export interface ParsedFile {
   functions: FunctionDef[];
   /** `#define NAME <integer>` seen at file scope (and, after analyze(), in included headers). */
   constants: Map<string, number>;
-  /** Identifiers used in file-scope initializers (address-taken candidates). */
+  /** Identifiers used in file-scope initializers and macro calls (address-taken candidates). */
   fileScopeNames: Set<string>;
   /** Offsets of loops rewritten from iterator macros (see kernel-idioms). */
   iteratorLoops: Set<number>;
@@ -82,8 +82,12 @@ function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile): void {
     } else if (type === 'preproc_def') {
       addConstant(text.slice(cursor.startIndex, cursor.endIndex), out);
     } else if (type === 'declaration' || type === 'expression_statement') {
+      // Names in an initializer (`.run = vmx_vcpu_run`) or a file-scope macro call
+      // (`module_init(f);`, `EXPORT_SYMBOL(f);`) have their address taken; the
+      // declarator of a prototype (`int f(void);`) does not.
       const slice = text.slice(cursor.startIndex, cursor.endIndex);
-      if (slice.includes('=') || slice.includes('(')) for (const m of slice.matchAll(/[A-Za-z_]\w*/g)) out.fileScopeNames.add(m[0]);
+      const used = type === 'declaration' ? slice.slice(slice.indexOf('=') + 1 || slice.length) : slice;
+      for (const m of used.matchAll(/[A-Za-z_]\w*/g)) out.fileScopeNames.add(m[0]);
     }
   } while (cursor.gotoNextSibling());
   cursor.gotoParent();

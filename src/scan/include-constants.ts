@@ -45,13 +45,18 @@ export function resolveIncludes(file: string, text: string, root: string | null,
 const MAX_INCLUDE_DEPTH = 3;
 
 /** Constants defined by the headers `file` includes, transitively up to a small
- *  depth, nearest first. Header texts are cached. */
+ *  depth, nearest first. Header texts and include resolution are cached: the
+ *  files of one arch include mostly the same headers. */
 export class IncludedConstants {
   private readonly headers = new Map<string, { defines: Map<string, number>; text: string }>();
+  /** A header's resolved includes, per arch (<asm/…> means the including file's arch). */
+  private readonly includes = new Map<string, string[]>();
+  private readonly roots = new Map<string, string | null>();
 
   forFile(file: string, text: string): Map<string, number> {
-    const root = kernelRootOf(file);
-    // <asm/…> in any header means the including file's arch.
+    const dir = path.dirname(path.resolve(file));
+    let root = this.roots.get(dir);
+    if (root === undefined) { root = kernelRootOf(file); this.roots.set(dir, root); }
     const arch = archOfPath(file, root);
     const out = new Map<string, number>();
     const seen = new Set<string>();
@@ -63,8 +68,10 @@ export class IncludedConstants {
         seen.add(header);
         const h = this.header(header);
         for (const [k, v] of h.defines) if (!out.has(k)) out.set(k, v);
-        // Headers resolve <asm/…> for the arch of the file that includes them first.
-        next.push(...resolveIncludes(header, h.text, root, arch));
+        const key = `${header}|${arch ?? ''}`;
+        let included = this.includes.get(key);
+        if (!included) { included = resolveIncludes(header, h.text, root, arch); this.includes.set(key, included); }
+        next.push(...included);
       }
       frontier = next;
     }

@@ -1,0 +1,84 @@
+// The program view: which functions are analysis roots, and where calls resolve.
+import { describe, expect, it } from 'vitest';
+import { Program, type FnInfo } from '../src/analysis/program.js';
+import { Model } from '../src/model/model.js';
+import { parseSource } from '../src/parser/parse.js';
+import { decodeSource } from '../src/parser/source.js';
+
+function program(files: Record<string, string>): Program {
+  const sources = new Map<string, string>();
+  const parsed = Object.entries(files).map(([path, text]) => {
+    sources.set(path, text);
+    return parseSource(decodeSource(path, Buffer.from(text)));
+  });
+  return new Program(parsed, new Model(), new Set(), sources);
+}
+
+function fn(p: Program, name: string, file?: string): FnInfo {
+  const found = p.functions.find((f) => f.def.name === name && (!file || f.def.file === file));
+  if (!found) throw new Error(`no ${name}`);
+  return found;
+}
+
+function callTarget(p: Program, from: FnInfo, callee: string): FnInfo | undefined {
+  for (const b of from.cfg.blocks) for (const e of b.events) if (e.kind === 'call' && e.callee === callee) return p.callee(e);
+  throw new Error(`${from.def.name} does not call ${callee}`);
+}
+
+describe('analysis roots', () => {
+  it('a prototype does not take a function\'s address', () => {
+    const p = program({
+      'kvm.h': 'int helper(int x);\n',
+      'a.c': 'int helper(int x) { return x; }\nint run(void) { return helper(1); }\n',
+    });
+    expect(p.isRoot(fn(p, 'helper'))).toBe(false);
+    expect(p.isRoot(fn(p, 'run'))).toBe(true);
+  });
+
+  it('an ops-table initializer, a file-scope macro call and a function-pointer assignment do', () => {
+    const p = program({
+      'a.c': [
+        'static int vmx_run(void) { return 0; }',
+        'static int vmx_init(void) { return 0; }',
+        'static int on_exit(void) { return 0; }',
+        'static int caller(void) { return vmx_run() + vmx_init() + on_exit(); }',
+        'struct ops vmx_ops = { .run = vmx_run };',
+        'module_init(vmx_init);',
+        'void setup(struct vcpu *v) { v->handle_exit = on_exit; }',
+      ].join('\n'),
+    });
+    for (const name of ['vmx_run', 'vmx_init', 'on_exit']) expect(p.isRoot(fn(p, name)), name).toBe(true);
+    expect(p.isRoot(fn(p, 'caller'))).toBe(true);
+  });
+});
+
+describe('call resolution', () => {
+  const files = {
+    'arch/x86/kvm/x86.c': 'void kvm_arch_put(void) { }\nvoid x86_run(void) { kvm_arch_put(); local_helper(); }\n',
+    'arch/arm64/kvm/arm.c': 'void kvm_arch_put(void) { }\nstatic void local_helper(void) { }\n',
+    'virt/kvm/kvm_main.c': 'void vcpu_put(void) { kvm_arch_put(); }\n',
+    'include/linux/kvm_host.h': 'static inline void inline_helper(void) { }\n',
+    'arch/arm64/kvm/vcpu.c': 'void arm_run(void) { kvm_arch_put(); inline_helper(); local_helper(); }\n',
+  };
+  const p = program(files);
+
+  it('code under arch/X reaches arch/X or generic definitions only', () => {
+    expect(callTarget(p, fn(p, 'x86_run'), 'kvm_arch_put')?.def.file).toBe('arch/x86/kvm/x86.c');
+    expect(callTarget(p, fn(p, 'arm_run'), 'kvm_arch_put')?.def.file).toBe('arch/arm64/kvm/arm.c');
+  });
+
+  it('generic code calling a function several arches define reaches none', () => {
+    expect(callTarget(p, fn(p, 'vcpu_put'), 'kvm_arch_put')).toBeUndefined();
+  });
+
+  it('a static function is visible from its own file or, in a header, from includers', () => {
+    expect(callTarget(p, fn(p, 'arm_run'), 'inline_helper')?.def.name).toBe('inline_helper');
+    expect(callTarget(p, fn(p, 'arm_run'), 'local_helper')).toBeUndefined();
+    expect(callTarget(p, fn(p, 'x86_run'), 'local_helper')).toBeUndefined();
+  });
+
+  it('model primitives win over definitions in the tree', () => {
+    const q = program({ 'a.c': 'void local_irq_enable(void) { }\nvoid f(void) { local_irq_enable(); }\n' });
+    expect(callTarget(q, fn(q, 'f'), 'local_irq_enable')).toBeUndefined();
+  });
+});

@@ -127,6 +127,12 @@ describe('edge conditions', () => {
     expect(calleeOf(nz.to)).toBe('b');
   });
 
+  it('edge kinds follow the statement\'s branches through ! (a do-while back edge stays back)', () => {
+    const c = cfg1('void f(int x, int done) { if (!x) a(); else b(); do { c(); } while (!done); }');
+    expect(condEdges(c, 'x').map((e) => [e.kind, e.cond!.signs])).toEqual([['false', NONZERO], ['true', ZERO]]);
+    expect(condEdges(c, 'done').map((e) => [e.kind, e.cond!.signs])).toEqual([['false', NONZERO], ['back', ZERO]]);
+  });
+
   it('x < 0 and 0 > x: NEG when true, everything else when false', () => {
     for (const test of ['x < 0', '0 > x']) {
       const [t, f] = condEdges(cfg1(`void f(int x) { if (${test}) a(); }`), 'x');

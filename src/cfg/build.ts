@@ -22,6 +22,9 @@ export interface CfgOptions {
   iteratorLoops?: ReadonlySet<number>;
 }
 
+/** Where a branch goes, and the kind of edge that takes it there. */
+interface BranchTarget { to: number; kind: EdgeKind }
+
 interface BreakContext { kind: 'loop' | 'switch'; breakTo: number; continueTo: number | null }
 
 /** Calls that are transparent for control flow: `if (unlikely(x))` tests x. */
@@ -248,7 +251,7 @@ class CfgBuilder {
     const thenBlock = this.newBlock();
     const elseBlock = this.newBlock();
     const after = this.newBlock();
-    this.condition(child(node, 'condition')!, thenBlock.id, elseBlock.id);
+    this.condition(child(node, 'condition')!, { to: thenBlock.id, kind: 'true' }, { to: elseBlock.id, kind: 'false' });
     this.current = thenBlock;
     const consequence = child(node, 'consequence');
     if (consequence) this.statement(consequence);
@@ -273,7 +276,7 @@ class CfgBuilder {
       this.edge(after.id, 'false', null, 'iteration ends', loc);
       this.current = null;
     } else {
-      this.condition(child(node, 'condition')!, body.id, after.id);
+      this.condition(child(node, 'condition')!, { to: body.id, kind: 'true' }, { to: after.id, kind: 'false' });
     }
     this.loopBody(child(node, 'body'), body, after, head.id);
     this.jump(head.id, 'back');
@@ -287,7 +290,7 @@ class CfgBuilder {
     this.continueIn(body);
     this.loopBody(child(node, 'body'), body, after, test.id);
     this.continueIn(test);
-    this.condition(child(node, 'condition')!, body.id, after.id, 'back');
+    this.condition(child(node, 'condition')!, { to: body.id, kind: 'back' }, { to: after.id, kind: 'false' });
     this.current = after;
   }
 
@@ -300,7 +303,7 @@ class CfgBuilder {
     const after = this.newBlock();
     this.continueIn(head);
     const cond = child(node, 'condition');
-    if (cond) this.condition(cond, body.id, after.id);
+    if (cond) this.condition(cond, { to: body.id, kind: 'true' }, { to: after.id, kind: 'false' });
     else this.jump(body.id, 'true');
     this.loopBody(child(node, 'body'), body, after, update.id);
     this.continueIn(update);
@@ -420,28 +423,30 @@ class CfgBuilder {
 
   // ---- conditions -----------------------------------------------------------
 
-  /** Emits the evaluation of `node` as a branch to `onTrue` / `onFalse`. */
-  private condition(raw: SyntaxNode, onTrue: number, onFalse: number, trueKind: EdgeKind = 'true'): void {
+  /** Emits the evaluation of `node` as a branch to `onTrue` / `onFalse`. A target
+   *  keeps its edge kind through `!`, `&&` and `||` (a loop's back edge stays `back`). */
+  private condition(raw: SyntaxNode, onTrue: BranchTarget, onFalse: BranchTarget): void {
     const node = unparen(raw);
     const loc = this.loc(node);
     const text = this.text(node);
     if (node.type === 'unary_expression' && operatorOf(node) === '!') {
-      return this.condition(child(node, 'argument')!, onFalse, onTrue, trueKind === 'back' ? 'false' : 'true');
+      return this.condition(child(node, 'argument')!, onFalse, onTrue);
     }
     if (node.type === 'binary_expression' && (operatorOf(node) === '&&' || operatorOf(node) === '||')) {
-      const mid = this.newBlock();
-      if (operatorOf(node) === '&&') this.condition(child(node, 'left')!, mid.id, onFalse);
-      else this.condition(child(node, 'left')!, onTrue, mid.id);
-      this.current = mid;
-      return this.condition(child(node, 'right')!, onTrue, onFalse, trueKind);
+      const mid = { to: this.newBlock().id, kind: 'true' as const };
+      if (operatorOf(node) === '&&') this.condition(child(node, 'left')!, mid, onFalse);
+      else this.condition(child(node, 'left')!, onTrue, { ...mid, kind: 'false' });
+      this.current = this.blocks[mid.to]!;
+      return this.condition(child(node, 'right')!, onTrue, onFalse);
     }
     if (node.type === 'call_expression' && TRANSPARENT_CALLS.has(calleeName(node) ?? '')) {
       const arg = namedChildren(child(node, 'arguments')!)[0];
-      if (arg) return this.condition(arg, onTrue, onFalse, trueKind);
+      if (arg) return this.condition(arg, onTrue, onFalse);
     }
     const constant = this.constantValue(node);
     if (constant !== null) {
-      this.jump(constant !== 0 ? onTrue : onFalse, constant !== 0 ? trueKind : 'false');
+      const target = constant !== 0 ? onTrue : onFalse;
+      this.jump(target.to, target.kind);
       return;
     }
     let subject: Value;
@@ -455,8 +460,8 @@ class CfgBuilder {
     }
     const subjectName = subject.kind === 'var' ? subject.name : null;
     const cond = (s: SignSet): Condition | null => (subjectName && s !== ANY_SIGN ? { subject: subjectName, signs: s } : null);
-    this.edge(onTrue, trueKind, cond(signs[0]), `${text} is true`, loc);
-    this.edge(onFalse, 'false', cond(signs[1]), `${text} is false`, loc);
+    this.edge(onTrue.to, onTrue.kind, cond(signs[0]), `${text} is true`, loc);
+    this.edge(onFalse.to, onFalse.kind, cond(signs[1]), `${text} is false`, loc);
     this.current = null;
   }
 
@@ -562,7 +567,7 @@ class CfgBuilder {
         const yes = this.newBlock();
         const no = this.newBlock();
         const after = this.newBlock();
-        this.condition(child(node, 'condition')!, yes.id, no.id);
+        this.condition(child(node, 'condition')!, { to: yes.id, kind: 'true' }, { to: no.id, kind: 'false' });
         for (const [block, field] of [[yes, 'consequence'], [no, 'alternative']] as const) {
           this.current = block;
           const branch = child(node, field);
@@ -611,7 +616,7 @@ class CfgBuilder {
     const yes = this.newBlock();
     const no = this.newBlock();
     const after = this.newBlock();
-    this.condition(node, yes.id, no.id);
+    this.condition(node, { to: yes.id, kind: 'true' }, { to: no.id, kind: 'false' });
     const loc = this.loc(node);
     this.current = yes;
     this.emit({ kind: 'assign', target: result, value: { kind: 'const', signs: ONE }, loc });

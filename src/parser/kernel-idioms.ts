@@ -17,17 +17,15 @@ export const ATTRIBUTE_MACROS: ReadonlySet<string> = new Set([
   '__ro_after_init', '__cacheline_aligned', '____cacheline_aligned', '__cacheline_aligned_in_smp',
   '____cacheline_aligned_in_smp', '__page_aligned_bss', '__page_aligned_data', '__user', '__kernel',
   '__iomem', '__percpu', '__rcu', '__force', '__nocast', '__safe', '__private', '__bitwise',
-  '__nonstring', '__lockfunc', '__fastcall', '__always_inline_hyp', '__kvm_nvhe', '__noclone',
+  '__nonstring', '__lockfunc', '__noclone',
   '__no_stack_protector', '__no_profile', '__noscs', '__no_randomize_layout', '__designated_init',
-  '__init_memblock', '__initdata_memblock', '__section_init', '__head', '__ksym', '__exitcall',
-  '__initcall', '__must_be_checked', '__counted_by_placeholder', '__always_inline__',
+  '__init_memblock', '__initdata_memblock', '__head', '__ksym',
 ]);
 
 /** Annotation macros that take a parenthesised argument list, blanked with it. */
 export const ATTRIBUTE_MACROS_WITH_ARGS: ReadonlySet<string> = new Set([
   '__acquires', '__releases', '__must_hold', '__section', '__aligned', '__printf', '__scanf',
-  '__alloc_size', '__counted_by', '__cond_acquires', '__cond_releases', '__diag_ignore',
-  '__attribute_format', '__assume_aligned', '__no_sanitize', '__nocapture',
+  '__alloc_size', '__counted_by', '__cond_acquires', '__diag_ignore', '__assume_aligned',
 ]);
 
 const ITERATOR_NAME = /for_each/;

@@ -3,6 +3,7 @@
 // (typically an error path that skips the exit). Entry helpers, exit helpers
 // and exit handlers change the context on purpose and are not reported for
 // their returns.
+import { changedOnReturn, returnWord } from './balance.js';
 import { describeCause, type Rule } from './types.js';
 
 const describeContext = (c: string): string => (c === 'kernel' ? 'outside any EQS' : `in the ${c} context`);
@@ -37,22 +38,18 @@ export const eqsUnbalanced: Rule = {
       ctx.report({
         resource: 'ct',
         symptom: `${primitive}() leaves the ${op.context} context while not inside it`,
-        message: (cause) => `${primitive}() leaves the ${op.context} context while not inside it (` +
-          (cause.kind === 'entry' ? cause.note : `it was left at ${cause.step.loc.file}:${cause.step.loc.line} by ${cause.step.message}`) + ')',
+        message: (cause) => `${primitive}() leaves the ${op.context} context while not inside it (${describeCause(cause)})`,
       });
     }
   },
   onReturn(ctx) {
-    const role = ctx.role('ct');
+    if (!changedOnReturn(ctx, 'ct', (s) => s.ct)) return;
     const { entry, exit } = ctx;
-    if (!role.mayEnter || !role.mayExit || role.exitHandler) return;
-    if (exit.joined || exit.ct === 'unk' || entry.ct === 'unk' || exit.ct === entry.ct) return;
-    const where = ctx.implicit ? 'falls off the end' : 'returns';
     ctx.report({
       resource: 'ct',
-      symptom: `${ctx.fnName}() ${where} ${describeContext(exit.ct)}`,
-      message: (cause) => `${ctx.fnName}() ${where} ${describeContext(exit.ct)} but was entered ${describeContext(entry.ct)}: ` +
-        `this path does not undo the change made at ${cause.kind === 'step' ? `${cause.step.loc.file}:${cause.step.loc.line} (${cause.step.message})` : 'entry'}`,
+      symptom: `${ctx.fnName}() ${returnWord(ctx)} ${describeContext(exit.ct)}`,
+      message: (cause) => `${ctx.fnName}() ${returnWord(ctx)} ${describeContext(exit.ct)} but was entered ${describeContext(entry.ct)}: ` +
+        `this path does not undo ${describeCause(cause)}`,
     });
   },
 };

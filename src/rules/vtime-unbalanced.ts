@@ -2,6 +2,7 @@
 // while off, or left on/off on a return path of a function that does both —
 // x86's fast-path re-entry loop restarted accounting on every iteration but
 // stopped it once.
+import { changedOnReturn, returnWord } from './balance.js';
 import { describeCause, type Rule } from './types.js';
 
 export const vtimeUnbalanced: Rule = {
@@ -34,22 +35,18 @@ export const vtimeUnbalanced: Rule = {
       ctx.report({
         resource: 'vtime',
         symptom: `${primitive}() stops guest time accounting while it is off`,
-        message: (cause) => `${primitive}() stops guest time accounting while it is off (` +
-          (cause.kind === 'entry' ? cause.note : `it was stopped at ${cause.step.loc.file}:${cause.step.loc.line} by ${cause.step.message}`) + ')',
+        message: (cause) => `${primitive}() stops guest time accounting while it is off (${describeCause(cause)})`,
       });
     }
   },
   onReturn(ctx) {
-    const role = ctx.role('vtime');
+    if (!changedOnReturn(ctx, 'vtime', (s) => s.vtime)) return;
     const { entry, exit } = ctx;
-    if (!role.mayEnter || !role.mayExit || role.exitHandler) return;
-    if (exit.joined || exit.vtime === 'unk' || entry.vtime === 'unk' || exit.vtime === entry.vtime) return;
-    const where = ctx.implicit ? 'falls off the end' : 'returns';
     ctx.report({
       resource: 'vtime',
-      symptom: `${ctx.fnName}() ${where} with guest time accounting ${exit.vtime}`,
-      message: (cause) => `${ctx.fnName}() ${where} with guest time accounting ${exit.vtime} but was entered with it ${entry.vtime}` +
-        (cause.kind === 'step' ? ` (changed at ${cause.step.loc.file}:${cause.step.loc.line}: ${cause.step.message})` : ''),
+      symptom: `${ctx.fnName}() ${returnWord(ctx)} with guest time accounting ${exit.vtime}`,
+      message: (cause) => `${ctx.fnName}() ${returnWord(ctx)} with guest time accounting ${exit.vtime} but was entered with it ${entry.vtime}: ` +
+        `this path does not undo ${describeCause(cause)}`,
     });
   },
 };

@@ -1,7 +1,7 @@
 /*
 B0:
-  B0 -> B3 true [x]
-  B0 -> B2 false [x]
+  B0 -> B3 false [x]
+  B0 -> B2 true [x]
 B2: return <const>
   B2 -> exit return
 B3:

@@ -21,7 +21,7 @@ function fn(p: Program, name: string, file?: string): FnInfo {
 }
 
 function callTarget(p: Program, from: FnInfo, callee: string): FnInfo | undefined {
-  for (const b of from.cfg.blocks) for (const e of b.events) if (e.kind === 'call' && e.callee === callee) return p.callee(e);
+  for (const b of from.cfg.blocks) for (const e of b.events) if (e.kind === 'call' && e.callee === callee) return p.callees(e)[0]?.fn;
   throw new Error(`${from.def.name} does not call ${callee}`);
 }
 

@@ -10,7 +10,7 @@
 import { ANY_SIGN, ONE, ZERO, isTemp, type AssignEvent, type Block, type CallEvent, type Edge, type Loc, type ReturnEvent, type SignSet } from '../cfg/types.js';
 import type { Op, Slot } from '../model/model.js';
 import type { Rule, ViolationReport } from '../rules/types.js';
-import type { FnInfo, Program, Tracked } from './program.js';
+import type { CallTarget, FnInfo, Program, Tracked } from './program.js';
 import {
   describeState, isEqs, joinStates, pushStep, State, stepsSince,
   type Context, type Resource, type TraceNode, type TraceStep,
@@ -250,10 +250,10 @@ export class Interpreter {
 
   private call(frame: Frame, call: CallEvent, s: State): State[] {
     const name = call.callee;
+    const targets = this.program.callees(call);
+    if (targets.length) return targets.flatMap((t) => this.applyCallee(frame, call, t, s));
     const ops = name ? this.program.model.ops(name) : undefined;
     if (ops) return this.applyPrimitive(frame, call, name!, ops, s);
-    const target = this.program.callee(call);
-    if (target) return this.applyCallee(frame, call, target, s);
     if (!name) this.indirectCalls.add(call);
     const label = name ?? call.calleeText;
     this.unknownCallees.add(label);
@@ -286,15 +286,15 @@ export class Interpreter {
     return states;
   }
 
-  private applyCallee(frame: Frame, call: CallEvent, target: FnInfo, s: State): State[] {
-    const summary = this.summaryFor(target, calleeEntry(s, call, target));
+  private applyCallee(frame: Frame, call: CallEvent, { fn: target, argOffset }: CallTarget, s: State): State[] {
+    const summary = this.summaryFor(target, calleeEntry(s, call, target, argOffset));
     const reports: Reported[] = summary.pending.map((p) => ({
       rule: p.rule, report: p.report, before: s, notes: p.notes,
       steps: [{ loc: call.loc, message: `call to ${target.def.name}(): ${p.report.symptom}`, inner: p.steps }],
     }));
     this.routeAll(frame, call.loc, reports);
     const out: State[] = [];
-    for (const exit of summary.exits.values()) out.push(bindExit(s, call, target, exit));
+    for (const exit of summary.exits.values()) out.push(bindExit(s, call, target, argOffset, exit));
     return out;
   }
 
@@ -460,6 +460,11 @@ function applyOp(op: Op, call: CallEvent, name: string, s: State): State[] {
     }
     case 'assume-irq-off':
       return s.irq === 'unk' ? [s.with({ irq: 'off' })] : [s];
+    case 'expect-irq-on':
+      // "spin_lock_irq() should only be used when interrupts are known to be enabled."
+      // Inside an EQS the path is kept: the unlock's enable is the defect to report.
+      if (s.irq === 'unk') return [s.with({ irq: 'on' })];
+      return s.irq === 'off' && s.ct === 'kernel' ? [] : [s];
     case 'returns-true':
       return [s.withFact(call.result, ONE)];
     case 'returns-irqs-disabled':
@@ -471,6 +476,7 @@ function applyOp(op: Op, call: CallEvent, name: string, s: State): State[] {
     case 'noreturn':
       return [];
     case 'known':
+    case 'forward':
       return [s];
   }
 }
@@ -507,10 +513,10 @@ function takeEdge(s: State, edge: Edge): State | null {
 }
 
 /** The callee's entry state: the caller's resources, and saved flags passed as arguments. */
-function calleeEntry(s: State, call: CallEvent, target: FnInfo): State {
+function calleeEntry(s: State, call: CallEvent, target: FnInfo, argOffset: number): State {
   const flags = new Map<string, State['irq']>();
   target.def.params.forEach((p, i) => {
-    const arg = call.args[i];
+    const arg = call.args[i + argOffset];
     if (!arg) return;
     if (arg.ident && s.flags.has(arg.ident)) flags.set(p, s.flags.get(arg.ident)!);
     if (arg.addressOf && s.flags.has(arg.addressOf)) flags.set(`*${p}`, s.flags.get(arg.addressOf)!);
@@ -519,12 +525,12 @@ function calleeEntry(s: State, call: CallEvent, target: FnInfo): State {
 }
 
 /** The caller's state after the call returns through `exit`. */
-function bindExit(s: State, call: CallEvent, target: FnInfo, exit: ExitRecord): State {
+function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, exit: ExitRecord): State {
   const e = exit.state;
   let flags: Map<string, State['irq']> | null = null;
   for (const [k, v] of e.flags) {
-    const param = k.slice(1);
-    const arg = call.args[target.def.params.indexOf(param)];
+    const index = target.def.params.indexOf(k.slice(1));
+    const arg = index < 0 ? undefined : call.args[index + argOffset];
     if (arg?.addressOf) { flags ??= new Map(s.flags); flags.set(arg.addressOf, v); }
   }
   let out = s.with({ irq: e.irq, ct: e.ct, vtime: e.vtime, gif: e.gif, joined: s.joined || e.joined, ...(flags ? { flags } : {}) });

@@ -28,6 +28,15 @@ export interface ResourceRole {
   firstExitContext: Context | null;
 }
 
+/** A function a call may reach; `argOffset` > 0 when a dispatcher forwards its later arguments. */
+export interface CallTarget {
+  fn: FnInfo;
+  argOffset: number;
+}
+
+/** More candidates than this for one indirect call: too vague to follow. */
+const MAX_INDIRECT_TARGETS = 8;
+
 /** What one call does to a resource, as far as the first-operation walk cares. */
 interface CallEffect {
   first: ReadonlySet<FirstOp>;
@@ -41,8 +50,11 @@ export class Program {
   private readonly byName = new Map<string, FnInfo[]>();
   readonly callers = new Map<FnInfo, Set<FnInfo>>();
   readonly addressTaken = new Set<string>();
-  /** Each direct call's definition, resolved once (the interpreter asks per state). */
-  private readonly targets = new Map<CallEvent, FnInfo>();
+  /** Each call's definitions, resolved once (the interpreter asks per state). */
+  private readonly targets = new Map<CallEvent, CallTarget[]>();
+  /** Function-pointer members and the functions stored in them (ops tables, `x->run = f`),
+   *  resolved where the pointer is stored. */
+  private readonly memberTargets = new Map<string, Set<FnInfo>>();
   private readonly roles = new Map<FnInfo, Record<Tracked, ResourceRole>>();
   private readonly primitiveEffects = new Map<string, Record<Tracked, CallEffect>>();
 
@@ -61,7 +73,11 @@ export class Program {
         this.byName.set(def.name, list);
       }
     }
-    for (const file of sorted) for (const name of file.fileScopeNames) if (this.byName.has(name)) this.addressTaken.add(name);
+    for (const file of sorted) {
+      for (const name of file.fileScopeNames) if (this.byName.has(name)) this.addressTaken.add(name);
+      for (const [member, name] of file.memberAssignments) this.addMemberTarget(member, this.resolveIn(name, file.path, archOf(file.path)));
+    }
+    for (const fn of this.functions) for (const [member, name] of fn.cfg.memberAssignments) this.addMemberTarget(member, this.resolve(name, fn));
     this.linkCalls();
     this.computeRoles();
   }
@@ -71,21 +87,54 @@ export class Program {
    *  code under arch/X never calls into arch/Y, and generic code calling a
    *  function that several arches define (kvm_arch_*) reaches none we can pick. */
   resolve(name: string, from: FnInfo): FnInfo | undefined {
+    return this.resolveIn(name, from.def.file, from.arch);
+  }
+
+  private resolveIn(name: string, file: string, arch: string | null): FnInfo | undefined {
     if (this.model.has(name)) return undefined;
     const candidates = this.byName.get(name);
     if (!candidates) return undefined;
-    const sameFile = candidates.find((c) => c.def.file === from.def.file);
+    const sameFile = candidates.find((c) => c.def.file === file);
     if (sameFile) return sameFile;
     // A static function is visible outside its file only from a header (static inline).
     const linkable = candidates.filter((c) => (!c.def.isStatic || c.def.file.endsWith('.h')) &&
-      (c.arch === null || from.arch === null || c.arch === from.arch));
-    if (from.arch === null && new Set(linkable.map((c) => c.arch)).size > 1) return undefined;
+      (c.arch === null || arch === null || c.arch === arch));
+    if (arch === null && new Set(linkable.map((c) => c.arch)).size > 1) return undefined;
     return linkable[0];
   }
 
-  /** The definition a call event reaches, if it is a function of the scanned code. */
-  callee(call: CallEvent): FnInfo | undefined {
-    return this.targets.get(call);
+  /** The definitions a call event may reach among the scanned functions. */
+  callees(call: CallEvent): readonly CallTarget[] {
+    return this.targets.get(call) ?? [];
+  }
+
+  private addMemberTarget(member: string, fn: FnInfo | undefined): void {
+    if (!fn) return;
+    let set = this.memberTargets.get(member);
+    if (!set) { set = new Set(); this.memberTargets.set(member, set); }
+    set.add(fn);
+  }
+
+  /** Where a call may go: by name, through a forwarding dispatcher, or through a
+   *  function-pointer member. A static-call key names its member with a prefix
+   *  (`kvm_x86_vcpu_run` -> `vcpu_run`): the longest `_`-suffix that is a member. */
+  private resolveCall(call: CallEvent, from: FnInfo): CallTarget[] {
+    if (call.callee) {
+      const forward = this.model.forwardArg(call.callee);
+      const name = forward === undefined ? call.callee : call.args[forward]?.ident;
+      const fn = name ? this.resolve(name, from) : undefined;
+      return fn ? [{ fn, argOffset: forward === undefined ? 0 : forward + 1 }] : [];
+    }
+    if (!call.member) return [];
+    const parts = call.member.split('_');
+    for (let i = 0; i < parts.length; i++) {
+      const stored = this.memberTargets.get(parts.slice(i).join('_'));
+      if (!stored) continue;
+      // Code under arch/X only holds pointers to arch/X or generic functions.
+      const fns = [...stored].filter((f) => f.arch === null || from.arch === null || f.arch === from.arch);
+      return fns.length <= MAX_INDIRECT_TARGETS ? fns.map((fn) => ({ fn, argOffset: 0 })) : [];
+    }
+    return [];
   }
 
   private linkCalls(): void {
@@ -94,11 +143,9 @@ export class Program {
       for (const block of fn.cfg.blocks) {
         for (const e of block.events) {
           if (e.kind === 'call') {
-            const target = e.callee ? this.resolve(e.callee, fn) : undefined;
-            if (target) {
-              this.targets.set(e, target);
-              if (block.reachable) this.callers.get(target)!.add(fn);
-            }
+            const targets = this.resolveCall(e, fn);
+            if (targets.length) this.targets.set(e, targets);
+            if (block.reachable) for (const t of targets) this.callers.get(t.fn)!.add(fn);
           }
         }
       }
@@ -135,12 +182,22 @@ export class Program {
 
   /** What a call does first to a resource: from the model, or the callee's role. */
   private callEffect(call: CallEvent, resource: Tracked): CallEffect {
-    const primitive = call.callee ? this.primitiveEffect(call.callee, resource) : undefined;
+    const primitive = call.callee && !this.targets.has(call) ? this.primitiveEffect(call.callee, resource) : undefined;
     if (primitive) return primitive;
-    const target = this.targets.get(call);
-    if (!target) return NO_EFFECT;
-    const r = this.roles.get(target)![resource];
-    return { first: r.first, exitContext: r.firstExitContext };
+    const targets = this.targets.get(call);
+    if (!targets) return NO_EFFECT;
+    if (targets.length === 1) {
+      const r = this.roles.get(targets[0]!.fn)![resource];
+      return { first: r.first, exitContext: r.firstExitContext };
+    }
+    const first = new Set<FirstOp>();
+    let exitContext: Context | null = null;
+    for (const t of targets) {
+      const r = this.roles.get(t.fn)![resource];
+      for (const f of r.first) first.add(f);
+      exitContext ??= r.firstExitContext;
+    }
+    return { first, exitContext };
   }
 
   /** Roles grow monotonically; a function is revisited when one of its callees' role changed. */
@@ -171,15 +228,14 @@ export class Program {
       for (const call of block.events) {
         if (call.kind !== 'call') continue;
         const ops = call.callee ? this.model.ops(call.callee) : undefined;
-        const target = this.targets.get(call);
-        if (ops) {
-          for (const o of ops) {
-            if (opResource(o) !== resource) continue;
-            if (o.op === 'ct-enter' || o.op === 'vtime-enter') role.mayEnter = true;
-            else role.mayExit = true;
-          }
-        } else if (target && target !== fn) {
-          const r = this.roles.get(target)![resource];
+        for (const o of ops ?? []) {
+          if (opResource(o) !== resource) continue;
+          if (o.op === 'ct-enter' || o.op === 'vtime-enter') role.mayEnter = true;
+          else role.mayExit = true;
+        }
+        for (const t of this.targets.get(call) ?? []) {
+          if (t.fn === fn) continue;
+          const r = this.roles.get(t.fn)![resource];
           role.mayEnter ||= r.mayEnter;
           role.mayExit ||= r.mayExit;
         }

@@ -49,6 +49,7 @@ class CfgBuilder {
   private readonly labels = new Map<string, Block>();
   private temps = 0;
   private readonly valueNames = new Set<string>();
+  private readonly memberAssignments: [string, string][] = [];
 
   constructor(private readonly fn: FunctionDef, private readonly options: CfgOptions) {
     this.current = this.newBlock();
@@ -73,6 +74,7 @@ class CfgBuilder {
     return {
       name: this.fn.name, file: this.fn.file, params: this.fn.params, entry: 0, exit: this.exit.id,
       blocks: this.blocks, parseErrors: this.fn.parseErrors, valueNames: this.valueNames,
+      memberAssignments: this.memberAssignments,
     };
   }
 
@@ -638,6 +640,10 @@ class CfgBuilder {
       return { kind: 'var', name: String(left.text) };
     }
     this.expression(left);
+    const assigned = unparen(right).type === 'cast_expression' ? child(unparen(right), 'value') : right;
+    const fnName = assigned ? addressedName(assigned) : null;
+    const field = left.type === 'field_expression' ? child(left, 'field')?.text : null;
+    if (op === '=' && field && fnName) this.memberAssignments.push([field, fnName]);
     return op === '=' ? value : { kind: 'unknown' };
   }
 
@@ -650,7 +656,8 @@ class CfgBuilder {
       for (const a of argNodes.slice(1)) this.expression(a);
       return first;
     }
-    if (!name) this.expression(fnNode);
+    const member = name ? null : dispatchMember(fnNode);
+    if (!name && !(member && unparen(fnNode).type === 'call_expression')) this.expression(fnNode);
     const args: CallArg[] = argNodes.map((a) => {
       const u = unparen(a);
       const addressOf = u.type === 'pointer_expression' && operatorOf(u) === '&' && child(u, 'argument')?.type === 'identifier'
@@ -659,7 +666,7 @@ class CfgBuilder {
     });
     for (const a of argNodes) this.expression(a);
     const result = this.newTemp();
-    this.emit({ kind: 'call', callee: name, calleeText: this.text(fnNode), args, result, loc: this.loc(node) });
+    this.emit({ kind: 'call', callee: name, calleeText: this.text(fnNode), member, args, result, loc: this.loc(node) });
     if (name && this.options.isNoReturn(name)) this.current = null;
     return { kind: 'var', name: result };
   }
@@ -717,6 +724,32 @@ export function unparen(node: SyntaxNode): SyntaxNode {
 
 export function operatorOf(node: SyntaxNode): string {
   return String(child(node, 'operator')?.text ?? '');
+}
+
+/** `fn` or `&fn`. */
+function addressedName(node: SyntaxNode): string | null {
+  const u = unparen(node);
+  if (u.type === 'identifier') return String(u.text);
+  if (u.type === 'pointer_expression' && operatorOf(u) === '&' && child(u, 'argument')?.type === 'identifier') {
+    return String(child(u, 'argument')!.text);
+  }
+  return null;
+}
+
+/** The name an indirect call dispatches through: `a->b.run(…)` -> run;
+ *  `static_call(key)(…)` or any `M(key)(…)` -> key. */
+function dispatchMember(fnNode: SyntaxNode): string | null {
+  const u = unparen(fnNode);
+  if (u.type === 'field_expression') return child(u, 'field')?.text ?? null;
+  if (u.type === 'pointer_expression' && operatorOf(u) === '*') {
+    const inner = child(u, 'argument');
+    return inner ? dispatchMember(inner) : null;
+  }
+  if (u.type === 'call_expression') {
+    const args = namedChildren(child(u, 'arguments') ?? u).filter((a) => a.field !== 'function');
+    if (calleeName(u) && args.length === 1 && args[0]!.type === 'identifier') return String(args[0]!.text);
+  }
+  return null;
 }
 
 export function calleeName(call: SyntaxNode): string | null {

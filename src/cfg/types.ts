@@ -50,6 +50,10 @@ export interface CallEvent {
   callee: string | null;
   /** Source text of the callee expression (for messages about indirect calls). */
   calleeText: string;
+  /** For an indirect call, the name it dispatches through: the member of
+   *  `ops->run(…)`, or the key of `static_call(kvm_x86_run)(…)` /
+   *  `kvm_x86_call(run)(…)`. Resolved against the function-pointer tables. */
+  member: string | null;
   args: CallArg[];
   /** Variable (usually a `$n` temporary) that receives the call's value; '' when nothing uses it. */
   result: string;
@@ -110,6 +114,8 @@ export interface Cfg {
   /** Identifiers used as values, not called (`v->handle_exit = on_exit`): a
    *  function named here has its address taken. */
   valueNames: Set<string>;
+  /** `x->member = fn` assignments in the body (function pointers set at run time). */
+  memberAssignments: [member: string, fn: string][];
 }
 
 export function isTemp(name: string): boolean {

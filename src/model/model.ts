@@ -11,10 +11,11 @@ export type Op =
   | { op: 'ct-enter'; context: ContextKind } | { op: 'ct-exit'; context: ContextKind }
   | { op: 'vtime-enter' } | { op: 'vtime-exit' }
   | { op: 'gif-clear' } | { op: 'gif-set' }
-  | { op: 'assume-irq-off' }
+  | { op: 'assume-irq-off' } | { op: 'expect-irq-on' }
   | { op: 'returns-true' } | { op: 'returns-irqs-disabled' }
   | { op: 'noreturn' }
-  | { op: 'known' };
+  | { op: 'known' }
+  | { op: 'forward'; arg: number };
 
 export class ModelError extends Error {}
 
@@ -33,7 +34,7 @@ export function parseOps(spec: string, where: string): Op[] {
     const [, name, arg] = m as unknown as [string, string, string | undefined];
     switch (name) {
       case 'irq-off': case 'irq-on': case 'vtime-enter': case 'vtime-exit': case 'gif-clear': case 'gif-set':
-      case 'assume-irq-off': case 'noreturn': case 'known':
+      case 'assume-irq-off': case 'expect-irq-on': case 'noreturn': case 'known':
         ops.push({ op: name }); break;
       case 'save-result': ops.push({ op: 'save', where: { result: true } }); break;
       case 'save': case 'restore':
@@ -42,6 +43,12 @@ export function parseOps(spec: string, where: string): Op[] {
       case 'ct-enter': case 'ct-exit':
         if (arg !== 'guest' && arg !== 'user' && arg !== 'idle') throw new ModelError(`${where}: ${name} needs guest, user or idle`);
         ops.push({ op: name, context: arg }); break;
+      case 'forward': {
+        const n = Number(arg);
+        if (!Number.isInteger(n) || n < 0) throw new ModelError(`${where}: forward needs an argument index`);
+        ops.push({ op: 'forward', arg: n });
+        break;
+      }
       case 'returns':
         if (arg === 'true') ops.push({ op: 'returns-true' });
         else if (arg === 'irqs-disabled') ops.push({ op: 'returns-irqs-disabled' });
@@ -69,6 +76,13 @@ export class Model {
 
   isNoReturn(name: string): boolean {
     return this.primitives.get(name)?.some((o) => o.op === 'noreturn') ?? false;
+  }
+
+  /** For a call-forwarding primitive (`kvm_call_hyp_ret(f, args…)`), the index of
+   *  the argument naming the function it calls with the arguments after it. */
+  forwardArg(name: string): number | undefined {
+    const op = this.primitives.get(name)?.find((o) => o.op === 'forward');
+    return op?.op === 'forward' ? op.arg : undefined;
   }
 
   has(name: string): boolean {

@@ -11,8 +11,11 @@
 //   vtime-enter | vtime-exit         guest time accounting (PF_VCPU) on / off
 //   gif-clear | gif-set              x86 SVM global interrupt flag (clgi / stgi)
 //   assume-irq-off                   a precondition: interrupts are off here
+//   expect-irq-on                    the API requires interrupts on (spin_lock_irq()); outside an EQS a
+//                                    path that reaches it with them off is taken to be impossible
 //   returns(true) | returns(irqs-disabled) | noreturn
 //   known                            no effect on the state (known, so not an "unknown callee")
+//   forward(N)                       calls the function named by argument N with the arguments after it
 
 export interface ModelGeneration {
   name: string;
@@ -36,14 +39,14 @@ const IRQ: Record<string, string> = {
   irqs_disabled: 'returns(irqs-disabled)', raw_irqs_disabled: 'returns(irqs-disabled)',
   arch_irqs_disabled: 'returns(irqs-disabled)',
   lockdep_assert_irqs_disabled: 'assume-irq-off', lockdep_assert_irqs_enabled: 'known',
-  spin_lock_irq: 'irq-off', spin_unlock_irq: 'irq-on',
+  spin_lock_irq: 'expect-irq-on irq-off', spin_unlock_irq: 'irq-on',
   spin_lock_irqsave: 'save(1) irq-off', spin_unlock_irqrestore: 'restore(1)',
-  raw_spin_lock_irq: 'irq-off', raw_spin_unlock_irq: 'irq-on',
+  raw_spin_lock_irq: 'expect-irq-on irq-off', raw_spin_unlock_irq: 'irq-on',
   raw_spin_lock_irqsave: 'save(1) irq-off', raw_spin_unlock_irqrestore: 'restore(1)',
-  read_lock_irq: 'irq-off', read_unlock_irq: 'irq-on', write_lock_irq: 'irq-off', write_unlock_irq: 'irq-on',
+  read_lock_irq: 'expect-irq-on irq-off', read_unlock_irq: 'irq-on', write_lock_irq: 'expect-irq-on irq-off', write_unlock_irq: 'irq-on',
   read_lock_irqsave: 'save(1) irq-off', read_unlock_irqrestore: 'restore(1)',
   write_lock_irqsave: 'save(1) irq-off', write_unlock_irqrestore: 'restore(1)',
-  arch_spin_lock_irq: 'irq-off', arch_spin_unlock_irq: 'irq-on',
+  arch_spin_lock_irq: 'expect-irq-on irq-off', arch_spin_unlock_irq: 'irq-on',
   // x86 SVM: while the global interrupt flag is clear, setting IF unmasks nothing.
   clgi: 'gif-clear', stgi: 'gif-set',
 };
@@ -95,10 +98,17 @@ const NEW_GUEST_API: Record<string, string> = {
   vtime_account_guest_enter: 'vtime-enter', vtime_account_guest_exit: 'vtime-exit',
 };
 
+/** Calls made through a dispatcher whose target is an argument. */
+const FORWARDING: Record<string, string> = {
+  // arm64 (asm/kvm_host.h): with VHE `f(args)`, otherwise an HVC into the hyp's own copy of f.
+  kvm_call_hyp: 'forward(0)', kvm_call_hyp_ret: 'forward(0)', kvm_call_hyp_nvhe: 'forward(0)',
+};
+
 export const BUILTIN_MODEL: ModelGeneration[] = [
   { name: 'irq', description: 'interrupt primitives and locks that disable interrupts', primitives: IRQ },
   { name: 'noreturn', description: 'functions that never return', primitives: NORETURN },
   { name: 'eqs-doors', description: 'user/idle EQS doors and RCU-watching entry hooks', primitives: EQS_DOORS },
   { name: 'guest-api-old', description: 'guest_enter/exit family before v5.17', primitives: OLD_GUEST_API },
   { name: 'guest-api-new', description: 'guest_timing/context/state family from v5.17', primitives: NEW_GUEST_API },
+  { name: 'forwarding', description: 'dispatchers that call the function named by an argument', primitives: FORWARDING },
 ];

@@ -32,6 +32,8 @@ export interface ParsedFile {
   constants: Map<string, number>;
   /** Identifiers used in file-scope initializers and macro calls (address-taken candidates). */
   fileScopeNames: Set<string>;
+  /** `.member = fn` designated initializers at file scope (ops tables). */
+  memberAssignments: [member: string, fn: string][];
   /** Offsets of loops rewritten from iterator macros (see kernel-idioms). */
   iteratorLoops: Set<number>;
   /** Function definitions whose name could not be found (mis-parsed). */
@@ -54,7 +56,7 @@ export function parseSource(source: SourceText): ParsedFile {
   const tree = parser().parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
   const result: ParsedFile = {
     path: source.path, encoding: source.encoding, functions: [], constants: new Map(),
-    fileScopeNames: new Set(), iteratorLoops, unnamedFunctions: 0, topLevelErrors: 0,
+    fileScopeNames: new Set(), memberAssignments: [], iteratorLoops, unnamedFunctions: 0, topLevelErrors: 0,
   };
   const cursor = tree.walk() as unknown as Cursor;
   visitTopLevel(cursor, text, result);
@@ -88,6 +90,9 @@ function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile): void {
       const slice = text.slice(cursor.startIndex, cursor.endIndex);
       const used = type === 'declaration' ? slice.slice(slice.indexOf('=') + 1 || slice.length) : slice;
       for (const m of used.matchAll(/[A-Za-z_]\w*/g)) out.fileScopeNames.add(m[0]);
+      for (const m of used.matchAll(/\.\s*([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)?&?\s*([A-Za-z_]\w*)\s*(?=[,}])/g)) {
+        out.memberAssignments.push([m[1]!, m[2]!]);
+      }
     }
   } while (cursor.gotoNextSibling());
   cursor.gotoParent();

@@ -17,7 +17,7 @@ function units(dir: string): Unit[] {
   for (const entry of readdirSync(dir).sort()) {
     const full = path.join(dir, entry);
     if (statSync(full).isDirectory()) {
-      const files = readdirSync(full).filter((f) => /\.[ch]$/.test(f)).sort().map((f) => path.join(full, f));
+      const files = (readdirSync(full, { recursive: true }) as string[]).filter((f) => /\.[chS]$/.test(f)).sort().map((f) => path.join(full, f));
       out.push({ name: path.relative(root, full), files });
     } else if (/\.c$/.test(entry)) {
       out.push({ name: path.relative(root, full), files: [full] });

@@ -251,7 +251,7 @@ export class Interpreter {
   private call(frame: Frame, call: CallEvent, s: State): State[] {
     const name = call.callee;
     const targets = this.program.callees(call);
-    if (targets.length) return targets.flatMap((t) => this.applyCallee(frame, call, t, s));
+    if (targets.length) return this.dispatch(targets, s).flatMap(([t, st]) => this.applyCallee(frame, call, t, st));
     const ops = name ? this.program.model.ops(name) : undefined;
     if (ops) return this.applyPrimitive(frame, call, name!, ops, s);
     if (!name) this.indirectCalls.add(call);
@@ -262,6 +262,17 @@ export class Interpreter {
       out = out.with({ unknownInEqs: [...s.unknownInEqs, label] });
     }
     return [out];
+  }
+
+  /** The targets a call may reach on this path. Choosing among implementations in
+   *  different directories (vmx/svm) commits the path to that directory. */
+  private dispatch(targets: readonly CallTarget[], s: State): [CallTarget, State][] {
+    if (targets.length === 1) return [[targets[0]!, s]];
+    const dirs = new Set(targets.map((t) => implDir(t.fn)));
+    if (dirs.size === 1) return targets.map((t) => [t, s]);
+    const committed = s.impl ? targets.filter((t) => implDir(t.fn) === s.impl) : [];
+    if (committed.length) return committed.map((t) => [t, s]);
+    return targets.map((t) => [t, s.with({ impl: implDir(t.fn) })]);
   }
 
   private applyPrimitive(frame: Frame, call: CallEvent, name: string, ops: Op[], start: State): State[] {
@@ -521,7 +532,7 @@ function calleeEntry(s: State, call: CallEvent, target: FnInfo, argOffset: numbe
     if (arg.ident && s.flags.has(arg.ident)) flags.set(p, s.flags.get(arg.ident)!);
     if (arg.addressOf && s.flags.has(arg.addressOf)) flags.set(`*${p}`, s.flags.get(arg.addressOf)!);
   });
-  return State.initial({ irq: s.irq, ct: s.ct, vtime: s.vtime, gif: s.gif, flags, joined: s.joined });
+  return State.initial({ irq: s.irq, ct: s.ct, vtime: s.vtime, gif: s.gif, flags, joined: s.joined, impl: s.impl });
 }
 
 /** The caller's state after the call returns through `exit`. */
@@ -533,7 +544,7 @@ function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, 
     const arg = index < 0 ? undefined : call.args[index + argOffset];
     if (arg?.addressOf) { flags ??= new Map(s.flags); flags.set(arg.addressOf, v); }
   }
-  let out = s.with({ irq: e.irq, ct: e.ct, vtime: e.vtime, gif: e.gif, joined: s.joined || e.joined, ...(flags ? { flags } : {}) });
+  let out = s.with({ irq: e.irq, ct: e.ct, vtime: e.vtime, gif: e.gif, joined: s.joined || e.joined, impl: e.impl, ...(flags ? { flags } : {}) });
   out = out.withFact(call.result, exit.ret);
   const changed = (['ct', 'vtime', 'irq'] as const).filter((r) => e.causes[r] !== null);
   if (changed.length) {
@@ -550,6 +561,11 @@ function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, 
 }
 
 // ---- helpers -------------------------------------------------------------------------
+
+function implDir(fn: FnInfo): string {
+  const file = fn.def.file;
+  return file.slice(0, Math.max(0, file.lastIndexOf('/')));
+}
 
 function reversePostorder(blocks: Block[], entry: number): number[] {
   const order = new Array<number>(blocks.length).fill(blocks.length);

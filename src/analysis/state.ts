@@ -57,6 +57,9 @@ export interface StateFields {
   trace: TraceNode | null;
   /** Callees with no known effect called since the current EQS began. */
   unknownInEqs: readonly string[];
+  /** The directory of the implementation an indirect call chose on this path
+   *  (vmx or svm): one machine runs one of them, so later dispatches agree. */
+  impl: string | null;
 }
 
 function mapKey<V>(m: ReadonlyMap<string, V>): string {
@@ -75,6 +78,7 @@ export class State implements StateFields {
   readonly causes!: Readonly<Record<Resource, TraceNode | null>>;
   readonly trace!: TraceNode | null;
   readonly unknownInEqs!: readonly string[];
+  readonly impl!: string | null;
   private cachedKey: string | null = null;
 
   constructor(fields: StateFields) {
@@ -84,7 +88,7 @@ export class State implements StateFields {
   static initial(partial: Partial<StateFields> = {}): State {
     return new State({
       irq: 'unk', ct: 'kernel', vtime: 'off', gif: 'set', flags: new Map(), facts: new Map(), joined: false,
-      causes: { ct: null, vtime: null, irq: null }, trace: null, unknownInEqs: [], ...partial,
+      causes: { ct: null, vtime: null, irq: null }, trace: null, unknownInEqs: [], impl: null, ...partial,
     });
   }
 
@@ -95,13 +99,13 @@ export class State implements StateFields {
   fields(): StateFields {
     return {
       irq: this.irq, ct: this.ct, vtime: this.vtime, gif: this.gif, flags: this.flags, facts: this.facts,
-      joined: this.joined, causes: this.causes, trace: this.trace, unknownInEqs: this.unknownInEqs,
+      joined: this.joined, causes: this.causes, trace: this.trace, unknownInEqs: this.unknownInEqs, impl: this.impl,
     };
   }
 
   /** The resource part of the key: what a callee's behaviour can depend on. */
   get resourceKey(): string {
-    return `${this.irq}/${this.ct}/${this.vtime}/${this.gif}${this.joined ? '/J' : ''}`;
+    return `${this.irq}/${this.ct}/${this.vtime}/${this.gif}${this.joined ? '/J' : ''}${this.impl ? `/${this.impl}` : ''}`;
   }
 
   get key(): string {
@@ -151,7 +155,7 @@ function joinMaps<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>, joinV
 export function joinStates(a: State, b: State): State {
   return a.with({
     irq: joinValue(a.irq, b.irq, 'unk'), ct: joinValue(a.ct, b.ct, 'unk'), vtime: joinValue(a.vtime, b.vtime, 'unk'),
-    gif: joinValue(a.gif, b.gif, 'unk'),
+    gif: joinValue(a.gif, b.gif, 'unk'), impl: a.impl === b.impl ? a.impl : null,
     flags: joinMaps(a.flags, b.flags, (x, y) => (x === y ? x : 'unk')),
     facts: joinMaps(a.facts, b.facts, (x, y) => ((x | y) === ANY_SIGN ? null : x | y)),
     joined: true,

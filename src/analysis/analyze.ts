@@ -3,6 +3,8 @@ import { Model } from '../model/model.js';
 import { parseSource, type ParsedFile } from '../parser/parse.js';
 import { InputError, readSource } from '../parser/source.js';
 import type { Rule } from '../rules/types.js';
+import { readAsm, type AsmFile } from '../scan/asm-symbols.js';
+import { emptyDispatchFacts, readDispatchFacts } from '../scan/dispatch-facts.js';
 import { IncludedConstants } from '../scan/include-constants.js';
 import { Interpreter, type AnalysisStats, type Finding } from './interpreter.js';
 import { Program } from './program.js';
@@ -41,11 +43,19 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
   const sources = new Map<string, string>();
   const skipped: SkippedFile[] = [];
   const latin1Files: string[] = [];
-  const included = new IncludedConstants();
+  const dispatchFacts = emptyDispatchFacts();
+  const included = new IncludedConstants((text) => readDispatchFacts(text, dispatchFacts));
+  const asmFunctions = new Map<string, AsmFile>();
   for (const file of files) {
     try {
       const source = readSource(file);
+      if (file.endsWith('.S')) {
+        const { functions, asm } = readAsm(file, source.text);
+        for (const name of functions) if (!asmFunctions.has(name)) asmFunctions.set(name, asm);
+        continue;
+      }
       const result = parseSource(source);
+      readDispatchFacts(source.text, dispatchFacts);
       // A file's own #defines win over those of the headers it includes.
       for (const [k, v] of included.forFile(file, source.text)) if (!result.constants.has(k)) result.constants.set(k, v);
       parsed.push(result);
@@ -58,7 +68,7 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
     // tree-sitter's trees are freed only when the event loop turns.
     await yieldToEventLoop();
   }
-  const program = new Program(parsed, new Model(), options.defines, sources);
+  const program = new Program(parsed, new Model(), options.defines, sources, asmFunctions, dispatchFacts);
   const interpreter = new Interpreter(program, options.rules);
   const findings = interpreter.run();
   const summary: RunSummary = {

@@ -120,12 +120,10 @@ export class Interpreter {
   /** A root starts with interrupts unknown, outside any EQS, accounting off —
    *  unless its first operation on a resource is an exit on every path. */
   private rootEntry(fn: FnInfo): { state: State; enteredInside: Record<Tracked, boolean> } {
-    const ct = this.program.role(fn, 'ct');
-    const vtime = this.program.role(fn, 'vtime');
-    const exitFirst = (r: typeof ct): boolean => r.first.has('exit') && !r.first.has('enter');
-    const enteredInside = { ct: exitFirst(ct), vtime: exitFirst(vtime) };
+    const enteredInside = { ct: this.program.entersInside(fn, 'ct'), vtime: this.program.entersInside(fn, 'vtime') };
     const state = State.initial({
-      ct: enteredInside.ct ? (ct.firstExitContext ?? 'guest') : 'kernel',
+      irq: this.program.pairsInterrupts(fn) ? 'on' : 'unk',
+      ct: enteredInside.ct ? (this.program.role(fn, 'ct').firstExitContext ?? 'guest') : 'kernel',
       vtime: enteredInside.vtime ? 'on' : 'off',
     });
     return { state, enteredInside };
@@ -150,7 +148,8 @@ export class Interpreter {
     const summary = newSummary();
     byKey.set(key, summary);
     this.inProgress.add(summary);
-    const frame: Frame = { fn, entry, isRoot: false, summary, enteredInside: { ct: false, vtime: false } };
+    const enteredInside = { ct: this.program.entersInside(fn, 'ct'), vtime: this.program.entersInside(fn, 'vtime') };
+    const frame: Frame = { fn, entry, isRoot: false, summary, enteredInside };
     // Recursion: re-run with the partial summary until its exits stop growing.
     // Summaries of other functions computed meanwhile from the partial one stay
     // memoised (a known imprecision for mutual recursion through EQS code, which
@@ -254,6 +253,10 @@ export class Interpreter {
     if (targets.length) return this.dispatch(targets, s).flatMap(([t, st]) => this.applyCallee(frame, call, t, st));
     const ops = name ? this.program.model.ops(name) : undefined;
     if (ops) return this.applyPrimitive(frame, call, name!, ops, s);
+    if (s.ct === 'guest') {
+      const handlers = this.program.guestExitHandlersFor(call, frame.fn);
+      if (handlers.length) return this.runGuest(call, handlers, s);
+    }
     if (!name) this.indirectCalls.add(call);
     const label = name ?? call.calleeText;
     this.unknownCallees.add(label);
@@ -265,14 +268,20 @@ export class Interpreter {
   }
 
   /** The targets a call may reach on this path. Choosing among implementations in
-   *  different directories (vmx/svm) commits the path to that directory. */
+   *  sibling directories (vmx/, svm/) commits the path to one of them; generic code
+   *  in a directory above them (arch/x86/kvm) stays compatible with either. */
   private dispatch(targets: readonly CallTarget[], s: State): [CallTarget, State][] {
     if (targets.length === 1) return [[targets[0]!, s]];
     const dirs = new Set(targets.map((t) => implDir(t.fn)));
     if (dirs.size === 1) return targets.map((t) => [t, s]);
-    const committed = s.impl ? targets.filter((t) => implDir(t.fn) === s.impl) : [];
-    if (committed.length) return committed.map((t) => [t, s]);
-    return targets.map((t) => [t, s.with({ impl: implDir(t.fn) })]);
+    const below = (dir: string, other: string): boolean => other.startsWith(`${dir}/`);
+    const compatible = s.impl ? targets.filter((t) => implDir(t.fn) === s.impl || below(implDir(t.fn), s.impl!)) : [];
+    const chosen = compatible.length ? compatible : targets;
+    return chosen.map((t) => {
+      const dir = implDir(t.fn);
+      const generic = [...dirs].some((d) => below(dir, d));
+      return [t, generic || dir === s.impl ? s : s.with({ impl: dir })];
+    });
   }
 
   private applyPrimitive(frame: Frame, call: CallEvent, name: string, ops: Op[], start: State): State[] {
@@ -297,8 +306,45 @@ export class Interpreter {
     return states;
   }
 
+  /** A call into assembly (or an unresolved pointer) inside the guest context runs
+   *  the guest, which comes back to C through the arch's exit handlers. When a
+   *  handler sometimes stays in the guest context and sometimes leaves it, staying
+   *  resumes the guest (the assembly loops): the call returns on the leaving paths. */
+  private runGuest(call: CallEvent, handlers: FnInfo[], s: State): State[] {
+    const exits: [FnInfo, ExitRecord][] = [];
+    for (const h of handlers) {
+      for (const e of this.summaryFor(h, this.rootEntry(h).state).exits.values()) exits.push([h, e]);
+    }
+    const leaving = exits.filter(([, e]) => e.state.ct !== 'guest');
+    const returning = leaving.length && leaving.length < exits.length ? leaving : exits;
+    const label = call.callee ?? call.calleeText;
+    return returning.map(([h, e]) => {
+      const node = pushStep(s.trace, {
+        loc: call.loc,
+        message: `${label}() runs the guest, which exits through ${h.def.name}(): returns with ${describeState(e.state)}`,
+        inner: e.steps,
+      });
+      // What the handler does not touch keeps the caller's value.
+      const touched = (r: Resource): boolean => e.state.causes[r] !== null;
+      const causes = { ...s.causes };
+      for (const r of ['ct', 'vtime', 'irq'] as const) if (touched(r)) causes[r] = node;
+      return s.with({
+        irq: touched('irq') ? e.state.irq : s.irq, ct: touched('ct') ? e.state.ct : s.ct,
+        vtime: touched('vtime') ? e.state.vtime : s.vtime, joined: s.joined || e.state.joined,
+        trace: node, causes, unknownInEqs: [],
+      }).withFact(call.result, e.ret);
+    });
+  }
+
   private applyCallee(frame: Frame, call: CallEvent, { fn: target, argOffset }: CallTarget, s: State): State[] {
-    const summary = this.summaryFor(target, calleeEntry(s, call, target, argOffset));
+    let entry = calleeEntry(s, call, target, argOffset);
+    if (this.program.pairsInterrupts(target)) {
+      // Its contract is "interrupts on": outside an EQS a path reaching it with them
+      // off is taken to be impossible (inside one, the enable is the defect to report).
+      if (entry.irq === 'off' && entry.ct === 'kernel') return [];
+      if (entry.irq === 'unk') entry = entry.with({ irq: 'on' });
+    }
+    const summary = this.summaryFor(target, entry);
     const reports: Reported[] = summary.pending.map((p) => ({
       rule: p.rule, report: p.report, before: s, notes: p.notes,
       steps: [{ loc: call.loc, message: `call to ${target.def.name}(): ${p.report.symptom}`, inner: p.steps }],

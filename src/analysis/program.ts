@@ -5,6 +5,8 @@
 import { buildCfg } from '../cfg/build.js';
 import type { CallEvent, Cfg } from '../cfg/types.js';
 import type { Model, Op } from '../model/model.js';
+import type { AsmFile } from '../scan/asm-symbols.js';
+import { emptyDispatchFacts, type DispatchFacts } from '../scan/dispatch-facts.js';
 import type { FunctionDef, ParsedFile } from '../parser/parse.js';
 import type { Context } from './state.js';
 
@@ -53,12 +55,19 @@ export class Program {
   /** Each call's definitions, resolved once (the interpreter asks per state). */
   private readonly targets = new Map<CallEvent, CallTarget[]>();
   /** Function-pointer members and the functions stored in them (ops tables, `x->run = f`),
-   *  resolved where the pointer is stored. */
-  private readonly memberTargets = new Map<string, Set<FnInfo>>();
+   *  resolved where the pointer is stored, with the table's struct type when known. */
+  private readonly memberTargets = new Map<string, { fn: FnInfo; type: string | null }[]>();
   private readonly roles = new Map<FnInfo, Record<Tracked, ResourceRole>>();
   private readonly primitiveEffects = new Map<string, Record<Tracked, CallEffect>>();
+  private readonly exitHandlers = new Map<string | null, FnInfo[]>();
+  private readonly pairing = new Map<FnInfo, boolean>();
 
-  constructor(files: ParsedFile[], readonly model: Model, defines: ReadonlySet<string>, sources: Map<string, string>) {
+  /** Functions defined in assembly, with the file that defines them. */
+  private readonly asmFunctions: ReadonlyMap<string, AsmFile>;
+
+  constructor(files: ParsedFile[], readonly model: Model, defines: ReadonlySet<string>, sources: Map<string, string>,
+    asmFunctions: ReadonlyMap<string, AsmFile> = new Map(), private readonly facts: DispatchFacts = emptyDispatchFacts()) {
+    this.asmFunctions = asmFunctions;
     const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     for (const file of sorted) {
       for (const def of file.functions) {
@@ -75,9 +84,9 @@ export class Program {
     }
     for (const file of sorted) {
       for (const name of file.fileScopeNames) if (this.byName.has(name)) this.addressTaken.add(name);
-      for (const [member, name] of file.memberAssignments) this.addMemberTarget(member, this.resolveIn(name, file.path, archOf(file.path)));
+      for (const a of file.memberAssignments) this.addMemberTarget(a.member, a.type, this.resolveIn(a.fn, file.path, archOf(file.path)));
     }
-    for (const fn of this.functions) for (const [member, name] of fn.cfg.memberAssignments) this.addMemberTarget(member, this.resolve(name, fn));
+    for (const fn of this.functions) for (const [member, name] of fn.cfg.memberAssignments) this.addMemberTarget(member, null, this.resolve(name, fn));
     this.linkCalls();
     this.computeRoles();
   }
@@ -108,16 +117,29 @@ export class Program {
     return this.targets.get(call) ?? [];
   }
 
-  private addMemberTarget(member: string, fn: FnInfo | undefined): void {
+  private addMemberTarget(member: string, type: string | null, fn: FnInfo | undefined): void {
     if (!fn) return;
-    let set = this.memberTargets.get(member);
-    if (!set) { set = new Set(); this.memberTargets.set(member, set); }
-    set.add(fn);
+    let list = this.memberTargets.get(member);
+    if (!list) { list = []; this.memberTargets.set(member, list); }
+    if (!list.some((t) => t.fn === fn && t.type === type)) list.push({ fn, type });
+  }
+
+  /** Functions stored in `member` of a struct of one of `types` (any struct when
+   *  the types are unknown; pointers stored at run time have no known struct). */
+  private storedIn(member: string, types: ReadonlySet<string> | null, from: FnInfo): FnInfo[] | null {
+    const stored = this.memberTargets.get(member);
+    if (!stored) return null;
+    const fns = stored
+      .filter((t) => !types || t.type === null || types.has(t.type))
+      // Code under arch/X only holds pointers to arch/X or generic functions.
+      .filter((t) => t.fn.arch === null || from.arch === null || t.fn.arch === from.arch)
+      .map((t) => t.fn);
+    return [...new Set(fns)];
   }
 
   /** Where a call may go: by name, through a forwarding dispatcher, or through a
-   *  function-pointer member. A static-call key names its member with a prefix
-   *  (`kvm_x86_vcpu_run` -> `vcpu_run`): the longest `_`-suffix that is a member. */
+   *  function pointer — a member of a struct (typed by the field it is reached
+   *  through when the source declares it) or a static-call key. */
   private resolveCall(call: CallEvent, from: FnInfo): CallTarget[] {
     if (call.callee) {
       const forward = this.model.forwardArg(call.callee);
@@ -125,16 +147,32 @@ export class Program {
       const fn = name ? this.resolve(name, from) : undefined;
       return fn ? [{ fn, argOffset: forward === undefined ? 0 : forward + 1 }] : [];
     }
-    if (!call.member) return [];
-    const parts = call.member.split('_');
-    for (let i = 0; i < parts.length; i++) {
-      const stored = this.memberTargets.get(parts.slice(i).join('_'));
-      if (!stored) continue;
-      // Code under arch/X only holds pointers to arch/X or generic functions.
-      const fns = [...stored].filter((f) => f.arch === null || from.arch === null || f.arch === from.arch);
-      return fns.length <= MAX_INDIRECT_TARGETS ? fns.map((fn) => ({ fn, argOffset: 0 })) : [];
+    const d = call.dispatch;
+    if (!d) return [];
+    let fns: FnInfo[] | null;
+    if (d.kind === 'member') {
+      fns = this.storedIn(d.member, d.container ? this.facts.fieldTypes.get(d.container) ?? null : null, from);
+    } else {
+      fns = this.resolveStaticCall(d.macro.startsWith('static_call') ? d.key : (this.facts.callMacros.get(d.macro) ?? '') + d.key, from);
     }
-    return [];
+    return fns && fns.length <= MAX_INDIRECT_TARGETS ? fns.map((fn) => ({ fn, argOffset: 0 })) : [];
+  }
+
+  /** static_call(kvm_x86_vcpu_run): the key's prefix (declared with the struct it
+   *  indexes) leaves the member; without a declared prefix, the longest
+   *  `_`-suffix of the key that is a member of some table. */
+  private resolveStaticCall(key: string, from: FnInfo): FnInfo[] | null {
+    let best: [string, string] | null = null;
+    for (const [prefix, type] of this.facts.staticCallPrefixes) {
+      if (key.startsWith(prefix) && key.length > prefix.length && (!best || prefix.length > best[0].length)) best = [prefix, type];
+    }
+    if (best) return this.storedIn(key.slice(best[0].length), new Set([best[1]]), from);
+    const parts = key.split('_');
+    for (let i = 0; i < parts.length; i++) {
+      const fns = this.storedIn(parts.slice(i).join('_'), null, from);
+      if (fns) return fns;
+    }
+    return null;
   }
 
   private linkCalls(): void {
@@ -151,6 +189,58 @@ export class Program {
       }
       for (const name of fn.cfg.valueNames) if (this.byName.has(name)) this.addressTaken.add(name);
     }
+  }
+
+  /** The exit handlers through which a call made inside the guest context may come
+   *  back, when the call runs the guest: a call into assembly of the caller's arch
+   *  comes back through the handlers that assembly names (`bl kvmppc_handle_exit_pr`);
+   *  an indirect call the source does not resolve, through handlers whose address
+   *  the arch stores (`vcpu->arch.handle_exit = kvm_handle_exit`). */
+  guestExitHandlersFor(call: CallEvent, from: FnInfo): FnInfo[] {
+    if (this.targets.has(call)) return [];
+    const handlers = this.guestExitHandlers(from.arch);
+    if (!call.callee) return handlers.filter((h) => this.addressTaken.has(h.def.name));
+    const asm = this.asmFunctions.get(call.callee);
+    if (!asm || archOf(asm.file) !== from.arch) return [];
+    return handlers.filter((h) => asm.references.has(h.def.name));
+  }
+
+  /** Roots of an arch taken to be entered inside the guest context (exit handlers). */
+  private guestExitHandlers(arch: string | null): FnInfo[] {
+    let handlers = this.exitHandlers.get(arch);
+    if (!handlers) {
+      handlers = this.functions.filter((f) => f.arch === arch && this.isRoot(f) && this.entersInside(f, 'ct') &&
+        this.roles.get(f)!.ct.firstExitContext === 'guest');
+      this.exitHandlers.set(arch, handlers);
+    }
+    return handlers;
+  }
+
+  /** The function's first operation on the resource is an exit on every path that has one. */
+  entersInside(fn: FnInfo, resource: Tracked): boolean {
+    const r = this.roles.get(fn)![resource];
+    return r.first.has('exit') && !r.first.has('enter');
+  }
+
+  /** The function itself first disables interrupts without saving them and later
+   *  enables them (local_irq_disable() … local_irq_enable()): by the kernel's rule
+   *  (save and restore when the state is not known) it expects to be called with
+   *  them on. (An exit handler enables first and disables last: the opposite.) */
+  pairsInterrupts(fn: FnInfo): boolean {
+    let known = this.pairing.get(fn);
+    if (known === undefined) {
+      const irqOps: { line: number; col: number; enables: boolean }[] = [];
+      for (const block of fn.cfg.blocks) for (const e of block.events) {
+        const ops = e.kind === 'call' && e.callee ? this.model.ops(e.callee) : undefined;
+        if (!ops || ops.some((o) => o.op === 'save')) continue;
+        const irq = ops.find((o) => o.op === 'irq-off' || o.op === 'irq-on');
+        if (irq && e.kind === 'call') irqOps.push({ line: e.loc.line, col: e.loc.col, enables: irq.op === 'irq-on' });
+      }
+      irqOps.sort((x, y) => x.line - y.line || x.col - y.col);
+      known = irqOps.length > 0 && !irqOps[0]!.enables && irqOps.some((o) => o.enables);
+      this.pairing.set(fn, known);
+    }
+    return known;
   }
 
   /** Functions analysed in an entry state of their own: no callers in the scanned

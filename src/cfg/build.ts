@@ -6,7 +6,7 @@ import { child, namedChildren, type SyntaxNode } from '../parser/syntax.js';
 import type { FunctionDef } from '../parser/parse.js';
 import {
   ANY_SIGN, NEG, NONZERO, ONE, POS, SIGN_CLASSES, ZERO, signOf,
-  type Block, type CallArg, type Cfg, type Condition, type EdgeKind, type Event, type Loc, type SignSet, type Value,
+  type Block, type CallArg, type Cfg, type Condition, type Dispatch, type EdgeKind, type Event, type Loc, type SignSet, type Value,
 } from './types.js';
 
 export interface CfgOptions {
@@ -656,8 +656,8 @@ class CfgBuilder {
       for (const a of argNodes.slice(1)) this.expression(a);
       return first;
     }
-    const member = name ? null : dispatchMember(fnNode);
-    if (!name && !(member && unparen(fnNode).type === 'call_expression')) this.expression(fnNode);
+    const dispatch = name ? null : dispatchOf(fnNode);
+    if (!name && dispatch?.kind !== 'key') this.expression(fnNode);
     const args: CallArg[] = argNodes.map((a) => {
       const u = unparen(a);
       const addressOf = u.type === 'pointer_expression' && operatorOf(u) === '&' && child(u, 'argument')?.type === 'identifier'
@@ -666,7 +666,7 @@ class CfgBuilder {
     });
     for (const a of argNodes) this.expression(a);
     const result = this.newTemp();
-    this.emit({ kind: 'call', callee: name, calleeText: this.text(fnNode), member, args, result, loc: this.loc(node) });
+    this.emit({ kind: 'call', callee: name, calleeText: this.text(fnNode), dispatch, args, result, loc: this.loc(node) });
     if (name && this.options.isNoReturn(name)) this.current = null;
     return { kind: 'var', name: result };
   }
@@ -736,18 +736,24 @@ function addressedName(node: SyntaxNode): string | null {
   return null;
 }
 
-/** The name an indirect call dispatches through: `a->b.run(…)` -> run;
- *  `static_call(key)(…)` or any `M(key)(…)` -> key. */
-function dispatchMember(fnNode: SyntaxNode): string | null {
+/** What an indirect call dispatches through: `a->ops->run(…)` -> member run of
+ *  the field ops; `static_call(key)(…)` or any `M(key)(…)` -> key. */
+function dispatchOf(fnNode: SyntaxNode): Dispatch | null {
   const u = unparen(fnNode);
-  if (u.type === 'field_expression') return child(u, 'field')?.text ?? null;
+  if (u.type === 'field_expression') {
+    const member = child(u, 'field')?.text;
+    const container = unparen(child(u, 'argument') ?? u);
+    const containerField = container.type === 'field_expression' ? child(container, 'field')?.text ?? null : null;
+    return member ? { kind: 'member', member, container: containerField } : null;
+  }
   if (u.type === 'pointer_expression' && operatorOf(u) === '*') {
     const inner = child(u, 'argument');
-    return inner ? dispatchMember(inner) : null;
+    return inner ? dispatchOf(inner) : null;
   }
   if (u.type === 'call_expression') {
+    const macro = calleeName(u);
     const args = namedChildren(child(u, 'arguments') ?? u).filter((a) => a.field !== 'function');
-    if (calleeName(u) && args.length === 1 && args[0]!.type === 'identifier') return String(args[0]!.text);
+    if (macro && args.length === 1 && args[0]!.type === 'identifier') return { kind: 'key', macro, key: String(args[0]!.text) };
   }
   return null;
 }

@@ -50,15 +50,20 @@ export interface CallEvent {
   callee: string | null;
   /** Source text of the callee expression (for messages about indirect calls). */
   calleeText: string;
-  /** For an indirect call, the name it dispatches through: the member of
-   *  `ops->run(…)`, or the key of `static_call(kvm_x86_run)(…)` /
-   *  `kvm_x86_call(run)(…)`. Resolved against the function-pointer tables. */
-  member: string | null;
+  /** For an indirect call, what it dispatches through, resolved against the
+   *  function-pointer tables: a member (`ctxt->ops->get_msr(…)`: member get_msr of
+   *  whatever field ops points to), or a key (`static_call(kvm_x86_run)(…)`,
+   *  `kvm_x86_call(run)(…)`). */
+  dispatch: Dispatch | null;
   args: CallArg[];
   /** Variable (usually a `$n` temporary) that receives the call's value; '' when nothing uses it. */
   result: string;
   loc: Loc;
 }
+
+export type Dispatch =
+  | { kind: 'member'; member: string; container: string | null }
+  | { kind: 'key'; macro: string; key: string };
 
 export interface AssignEvent {
   kind: 'assign';

@@ -32,8 +32,9 @@ export interface ParsedFile {
   constants: Map<string, number>;
   /** Identifiers used in file-scope initializers and macro calls (address-taken candidates). */
   fileScopeNames: Set<string>;
-  /** `.member = fn` designated initializers at file scope (ops tables). */
-  memberAssignments: [member: string, fn: string][];
+  /** `.member = fn` designated initializers at file scope (ops tables), with the
+   *  table's struct type when the declaration names it. */
+  memberAssignments: { type: string | null; member: string; fn: string }[];
   /** Offsets of loops rewritten from iterator macros (see kernel-idioms). */
   iteratorLoops: Set<number>;
   /** Function definitions whose name could not be found (mis-parsed). */
@@ -90,8 +91,9 @@ function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile): void {
       const slice = text.slice(cursor.startIndex, cursor.endIndex);
       const used = type === 'declaration' ? slice.slice(slice.indexOf('=') + 1 || slice.length) : slice;
       for (const m of used.matchAll(/[A-Za-z_]\w*/g)) out.fileScopeNames.add(m[0]);
+      const tableType = /^\s*(?:static\s+)?(?:const\s+)?struct\s+(\w+)/.exec(slice)?.[1] ?? null;
       for (const m of used.matchAll(/\.\s*([A-Za-z_]\w*)\s*=\s*(?:\([^()]*\)\s*)?&?\s*([A-Za-z_]\w*)\s*(?=[,}])/g)) {
-        out.memberAssignments.push([m[1]!, m[2]!]);
+        out.memberAssignments.push({ type: tableType, member: m[1]!, fn: m[2]! });
       }
     }
   } while (cursor.gotoNextSibling());

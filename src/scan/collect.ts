@@ -1,5 +1,6 @@
 // Which files a scan covers: files named on the command line must exist and
-// be readable; directories are searched for *.c and *.h. The order is sorted,
+// be readable; directories are searched for *.c and *.h (and *.S, whose function
+// names the analysis needs). The order is sorted,
 // so output does not depend on the file system.
 import fg from 'fast-glob';
 import { statSync } from 'node:fs';
@@ -30,7 +31,8 @@ export function collectFiles(inputs: string[]): CollectedFiles {
       throw new InputError(input, code === 'ENOENT' ? 'no such file or directory' : `cannot access (${code})`);
     }
     if (st.isDirectory()) {
-      const found = fg.sync(['**/*.c', '**/*.h'], {
+      // .S files are read for the functions they define, not analysed.
+      const found = fg.sync(['**/*.c', '**/*.h', '**/*.S'], {
         cwd: input, onlyFiles: true, followSymbolicLinks: false, dot: false, suppressErrors: true,
       });
       for (const f of found) files.add(displayPath(path.join(input, f)));

@@ -48,6 +48,9 @@ const MAX_INCLUDE_DEPTH = 3;
  *  depth, nearest first. Header texts and include resolution are cached: the
  *  files of one arch include mostly the same headers. */
 export class IncludedConstants {
+  /** @param onHeader sees each header's text once, when it is first read. */
+  constructor(private readonly onHeader: (text: string) => void = () => {}) {}
+
   private readonly headers = new Map<string, { defines: Map<string, number>; text: string }>();
   /** A header's resolved includes, per arch (<asm/…> means the including file's arch). */
   private readonly includes = new Map<string, string[]>();
@@ -89,6 +92,7 @@ export class IncludedConstants {
       }
       h = { defines: new Map(), text };
       readDefines(text, h.defines);
+      this.onHeader(text);
       this.headers.set(file, h);
     }
     return h;

@@ -1,0 +1,41 @@
+// Type-level facts that tell an indirect call where it goes, read from every
+// source and header text the run sees (plain text patterns of kernel idioms):
+//   DECLARE_STATIC_CALL(kvm_x86_##func, *(((struct kvm_x86_ops *)0)->func))
+//       static-call keys kvm_x86_<member> name members of struct kvm_x86_ops;
+//   #define kvm_x86_call(func) static_call(kvm_x86_##func)
+//       kvm_x86_call(run)(…) is static_call(kvm_x86_run)(…);
+//   const struct x86_emulate_ops *ops;
+//       a field named ops points to a struct x86_emulate_ops.
+
+export interface DispatchFacts {
+  /** Static-call key prefix -> the struct type whose members the keys name. */
+  staticCallPrefixes: Map<string, string>;
+  /** Wrapper macro -> the static-call key prefix it pastes its argument onto. */
+  callMacros: Map<string, string>;
+  /** Field name -> struct types it points to. */
+  fieldTypes: Map<string, Set<string>>;
+}
+
+export function emptyDispatchFacts(): DispatchFacts {
+  return { staticCallPrefixes: new Map(), callMacros: new Map(), fieldTypes: new Map() };
+}
+
+const WS = String.raw`(?:\s|\\\n)*`;
+const STATIC_CALL_KEY = new RegExp(
+  String.raw`(?:DECLARE|DEFINE)_STATIC_CALL(?:_NULL)?${WS}\(${WS}(\w+)${WS}##${WS}(\w+)${WS},${WS}\*${WS}\(${WS}\(${WS}\(${WS}struct${WS}(\w+)${WS}\*${WS}\)${WS}0${WS}\)${WS}->${WS}\2${WS}\)`, 'g');
+const CALL_MACRO = /#\s*define\s+(\w+)\s*\(\s*(\w+)\s*\)\s*static_call(?:_cond)?\s*\(\s*(\w+)\s*##\s*\2\s*\)/g;
+const POINTER_FIELD = /(?:^|[;{])\s*(?:const\s+)?struct\s+(\w+)\s*(?:const\s+)?\*\s*(?:const\s+)?(\w+)\s*;/gm;
+
+export function readDispatchFacts(text: string, into: DispatchFacts): void {
+  if (text.includes('STATIC_CALL')) {
+    for (const m of text.matchAll(STATIC_CALL_KEY)) into.staticCallPrefixes.set(m[1]!, m[3]!);
+  }
+  if (text.includes('static_call')) {
+    for (const m of text.matchAll(CALL_MACRO)) into.callMacros.set(m[1]!, m[3]!);
+  }
+  for (const m of text.matchAll(POINTER_FIELD)) {
+    let types = into.fieldTypes.get(m[2]!);
+    if (!types) { types = new Set(); into.fieldTypes.set(m[2]!, types); }
+    types.add(m[1]!);
+  }
+}

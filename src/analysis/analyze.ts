@@ -5,9 +5,10 @@ import { InputError, readSource } from '../parser/source.js';
 import type { Rule } from '../rules/types.js';
 import { readAsm, type AsmFile } from '../scan/asm-symbols.js';
 import { emptyDispatchFacts, readDispatchFacts } from '../scan/dispatch-facts.js';
-import { IncludedConstants } from '../scan/include-constants.js';
+import { IncludedConstants, kernelRootOf } from '../scan/include-constants.js';
+import { archFacts } from '../scan/arch-facts.js';
+import { archOf, Program } from './program.js';
 import { Interpreter, type AnalysisStats, type Finding } from './interpreter.js';
-import { Program } from './program.js';
 
 export interface AnalyzeOptions {
   rules: readonly Rule[];
@@ -71,6 +72,7 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
   const program = new Program(parsed, new Model(), options.defines, sources, asmFunctions, dispatchFacts);
   const interpreter = new Interpreter(program, options.rules);
   const findings = interpreter.run();
+  qualifyByArch(findings);
   const summary: RunSummary = {
     files: parsed.length,
     functions: program.functions.length,
@@ -81,4 +83,25 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
     analysis: interpreter.stats(),
   };
   return { findings, summary };
+}
+
+const EQS_RULES = new Set(['irq-enabled-in-eqs', 'eqs-unbalanced']);
+
+/** An EQS defect in an arch whose Kconfig never turns context tracking on is
+ *  latent; an interrupt window in an arch whose entry code handles interrupts in
+ *  the EQS (arch_in_rcu_eqs()) is handled. Both stay reported, as notes. */
+function qualifyByArch(findings: Finding[]): void {
+  for (const f of findings) {
+    const arch = archOf(f.file);
+    const root = arch ? kernelRootOf(f.file) : null;
+    if (!arch || !root || !EQS_RULES.has(f.ruleId)) continue;
+    const facts = archFacts(root, arch);
+    if (facts.contextTracking === false) {
+      f.severity = 'note';
+      f.message += ` [latent: arch/${arch} does not select HAVE_CONTEXT_TRACKING_USER, so context tracking never enters this EQS there today]`;
+    } else if (facts.inRcuEqsHook && f.ruleId === 'irq-enabled-in-eqs') {
+      f.severity = 'note';
+      f.message += ` [handled: arch/${arch} defines arch_in_rcu_eqs(), so the entry code makes RCU watch for interrupts taken in this EQS]`;
+    }
+  }
 }

@@ -1,0 +1,33 @@
+// Facts about an architecture read from the kernel tree it belongs to:
+// - whether it selects HAVE_CONTEXT_TRACKING_USER (HAVE_CONTEXT_TRACKING before
+//   5.19): if not, context tracking is never on there and a guest/user EQS is
+//   never entered — a defect in that window is latent;
+// - whether it defines arch_in_rcu_eqs(): then the generic entry code makes RCU
+//   watch for interrupts taken inside that EQS (s390's 2025 fix).
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import fg from 'fast-glob';
+
+export interface ArchFacts {
+  /** null when the tree has no Kconfig for the arch (not a kernel tree). */
+  contextTracking: boolean | null;
+  inRcuEqsHook: boolean;
+}
+
+const cache = new Map<string, ArchFacts>();
+
+export function archFacts(root: string, arch: string): ArchFacts {
+  const key = `${root}\0${arch}`;
+  let facts = cache.get(key);
+  if (!facts) {
+    const kconfig = path.join(root, 'arch', arch, 'Kconfig');
+    const contextTracking = existsSync(kconfig)
+      ? /^\s*select\s+HAVE_CONTEXT_TRACKING(?:_USER)?\b/m.test(readFileSync(kconfig, 'latin1'))
+      : null;
+    const headers = fg.sync('**/*.h', { cwd: path.join(root, 'arch', arch, 'include'), absolute: true, suppressErrors: true });
+    const inRcuEqsHook = headers.some((h) => /\barch_in_rcu_eqs\b/.test(readFileSync(h, 'latin1')));
+    facts = { contextTracking, inRcuEqsHook };
+    cache.set(key, facts);
+  }
+  return facts;
+}

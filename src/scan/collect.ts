@@ -3,7 +3,7 @@
 // names the analysis needs). The order is sorted,
 // so output does not depend on the file system.
 import fg from 'fast-glob';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../parser/source.js';
 
@@ -19,9 +19,27 @@ export function displayPath(p: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(p);
 }
 
-export function collectFiles(inputs: string[]): CollectedFiles {
+/** A kernel tree's root: what `eqscheck scan ~/linux` points at. */
+export function isKernelRoot(dir: string): boolean {
+  return existsSync(path.join(dir, 'Makefile')) && existsSync(path.join(dir, 'arch')) &&
+    existsSync(path.join(dir, 'include', 'linux'));
+}
+
+/** The default scope in a kernel tree: every arch's kvm directory and virt/kvm. */
+export function kvmScope(root: string): string[] {
+  const dirs = fg.sync(['arch/*/kvm', 'virt/kvm'], { cwd: root, onlyDirectories: true, suppressErrors: true }).sort();
+  return dirs.map((d) => path.join(root, d));
+}
+
+export interface CollectOptions {
+  /** In a kernel tree, every file rather than the KVM scope. */
+  all?: boolean;
+}
+
+export function collectFiles(paths: string[], options: CollectOptions = {}): CollectedFiles {
   const files = new Set<string>();
   const explicit = new Set<string>();
+  const inputs = paths.flatMap((p) => (!options.all && isKernelRoot(p) ? kvmScope(p) : [p]));
   for (const input of inputs) {
     let st;
     try {

@@ -183,3 +183,22 @@ describe('parseSource with kernel annotations', () => {
     expect(() => decodeSource('prog.o', bytes)).toThrow(/prog\.o/);
   });
 });
+
+describe('type arguments of kernel macros', () => {
+  const norm = (t: string): string => normalizeKernelC(t).text;
+
+  it('become 0 inside calls, keeping the length', () => {
+    const text = 'void f(void) { x = container_of(p, struct kvm_vcpu, arch); y = min_t(unsigned int, a, b); }';
+    const out = norm(text);
+    expect(out).toHaveLength(text.length);
+    expect(out).toContain('container_of(p, 0              , arch)');
+    expect(out).toContain('min_t(0           , a, b)');
+  });
+
+  it('leave declarators and sizeof/typeof alone', () => {
+    for (const text of ['static int f(void);', 'void g(struct kvm *, unsigned int);', 'int *h(void) { return 0; }',
+      'void k(void) { n = sizeof(struct kvm); m = typeof(struct kvm *); }']) {
+      expect(norm(text)).toBe(text);
+    }
+  });
+});

@@ -28,7 +28,18 @@ export const ATTRIBUTE_MACROS_WITH_ARGS: ReadonlySet<string> = new Set([
   '__alloc_size', '__counted_by', '__cond_acquires', '__diag_ignore', '__assume_aligned',
 ]);
 
-const ITERATOR_NAME = /for_each/;
+const ITERATOR_NAME = /for_each|foreach/;
+
+/** Callees whose arguments may legitimately be types (tree-sitter knows them). */
+const TYPE_TAKING = new Set([
+  'if', 'while', 'for', 'switch', 'return', 'sizeof', 'typeof', '__typeof__', '__typeof', 'alignof', '__alignof__',
+  '__alignof', '_Alignof', 'offsetof', '__builtin_offsetof', '_Generic', '__builtin_types_compatible_p', 'defined',
+  'asm', '__asm__', '__asm', '__attribute__', 'do', 'else', 'case', '__builtin_va_arg',
+]);
+
+const SCALAR = String.raw`(?:(?:unsigned|signed)\s+)?(?:char|short|int|long(?:\s+long)?|unsigned|signed|bool|_Bool|void|float|double|[us](?:8|16|32|64)|__[us](?:8|16|32|64)|size_t|ssize_t|uintptr_t|phys_addr_t|gfn_t|gpa_t|gva_t|hva_t|hpa_t|ulong|uint|loff_t)(?:\s+int)?`;
+/** A macro argument that is a type: `struct x *`, `unsigned int`, `foo_t *`, `typeof(x)`. */
+const TYPE_ARGUMENT = new RegExp(String.raw`^(?:(?:const|volatile)\s+)*(?:(?:struct|union|enum)\s+\w+|${SCALAR}|\w+(?=\s*\*))(?:\s*\*+\s*(?:const\b\s*)?)*$|^(?:typeof|__typeof__)\s*\(`);
 
 function isIdentStart(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
@@ -64,9 +75,41 @@ function skipSpace(text: string, i: number): number {
   return i;
 }
 
+/** The last character before `i` that is neither white space nor in a comment. */
 function prevNonSpace(text: string, i: number): number {
-  while (i >= 0 && /\s/.test(text[i]!)) i--;
-  return i;
+  for (;;) {
+    while (i >= 0 && /\s/.test(text[i]!)) i--;
+    if (i > 0 && text[i] === '/' && text[i - 1] === '*') {
+      const open = text.lastIndexOf('/*', i - 2);
+      if (open < 0) return i;
+      i = open - 1;
+      continue;
+    }
+    const lineStart = text.lastIndexOf('\n', i) + 1;
+    const lineComment = text.slice(lineStart, i + 1).indexOf('//');
+    if (lineComment >= 0 && !text.slice(lineStart, lineStart + lineComment).includes('"')) {
+      i = lineStart + lineComment - 1;
+      continue;
+    }
+    return i;
+  }
+}
+
+/** The [start, end) ranges of the top-level arguments of the call whose '(' is at `open`. */
+function callArguments(text: string, open: number): [number, number][] | null {
+  const args: [number, number][] = [];
+  let depth = 0;
+  let start = open + 1;
+  for (let i = open; i < text.length && i < open + 4000; i++) {
+    const c = text[i];
+    if (c === '"' || c === "'") { i = skipQuoted(text, i); continue; }
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (--depth === 0) { args.push([start, i]); return args; }
+    } else if (c === ',' && depth === 1) { args.push([start, i]); start = i + 1; }
+    else if (c === ';' && depth === 1) return null;
+  }
+  return null;
 }
 
 function blank(chars: string[], from: number, to: number): void {
@@ -140,11 +183,57 @@ export function normalizeKernelC(text: string): NormalizeResult {
         }
       } else if (word === 'case') {
         rewrites += blankCaseRange(text, chars, end);
+      } else if (word === 'static' && /^\s+(?:DEFINE|DECLARE)_\w+\s*\(/.test(text.slice(end, end + 80))) {
+        // `static DEFINE_RATELIMIT_STATE(rs, …);` in a body: a declaration macro.
+        blank(chars, i, end);
+        rewrites++;
+      } else if ((word === 'asm' || word === '__asm__' || word === '__asm') && isIdentChar(text.charCodeAt(prevNonSpace(text, i - 1)))) {
+        // `register unsigned long a0 asm("a0") = x;`: a register binding, not a statement.
+        const open = skipSpace(text, end);
+        const close = text[open] === '(' ? skipParens(text, open) : -1;
+        const after = close > 0 ? text[skipSpace(text, close)] : undefined;
+        if (after === '=' || after === ';' || after === ',') { blank(chars, i, close); rewrites++; end = close; }
+      } else if (!TYPE_TAKING.has(word) && inExpression(text, i)) {
+        rewrites += blankTypeArguments(text, chars, end);
       }
     }
     i = end - 1;
   }
   return { text: rewrites ? chars.join('') : text, rewrites, iteratorLoops };
+}
+
+const EXPRESSION_KEYWORDS = new Set(['return', 'case', 'else', 'do']);
+
+/** A name at `start` followed by `(` is a call, not a declarator: what precedes it
+ *  is an operator or punctuation (or `return`), not a type name or `*`. */
+function inExpression(text: string, start: number): boolean {
+  const p = prevNonSpace(text, start - 1);
+  if (p < 0) return false;
+  if (isIdentChar(text.charCodeAt(p))) {
+    let b = p;
+    while (b > 0 && isIdentChar(text.charCodeAt(b - 1))) b--;
+    return EXPRESSION_KEYWORDS.has(text.slice(b, p + 1));
+  }
+  return text[p] !== '*';
+}
+
+/** `container_of(p, struct x, m)`, `min_t(unsigned int, a, b)`: a type passed to a
+ *  macro is no expression; it becomes `0` (no call can hide in a type). */
+function blankTypeArguments(text: string, chars: string[], nameEnd: number): number {
+  const open = skipSpace(text, nameEnd);
+  if (text[open] !== '(') return 0;
+  const args = callArguments(text, open);
+  if (!args) return 0;
+  let n = 0;
+  for (const [start, end] of args) {
+    const arg = text.slice(start, end).trim();
+    if (!arg || !TYPE_ARGUMENT.test(arg) || /\n\s*#/.test(arg)) continue;
+    const first = start + text.slice(start, end).search(/\S/);
+    blank(chars, first, end);
+    chars[first] = '0';
+    n++;
+  }
+  return n;
 }
 
 /** `case A ... B:` -> `case A        :` (the range's upper bound is dropped). */

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../src/analysis/analyze.js';
+import { readUserModel, type UserModel } from '../src/model/user-model.js';
 import { RULES } from '../src/rules/index.js';
 
 const root = path.join(__dirname, '..', 'fixtures');
@@ -42,13 +43,17 @@ function annotations(files: string[]): { kind: Kind; key: string }[] {
   return out;
 }
 
-function defines(files: string[]): Set<string> {
-  const out = new Set<string>();
+/** `/* eqscheck-args: -D NAME --model FILE *\/`: options for the unit (model paths relative to the fixture). */
+function options(files: string[]): { defines: Set<string>; models: UserModel[] } {
+  const defines = new Set<string>();
+  const models: UserModel[] = [];
   for (const f of files) {
     const m = /\/\*\s*eqscheck-args:([^*]*)\*\//.exec(readFileSync(f, 'utf8'));
-    if (m) for (const d of m[1]!.matchAll(/-D\s*([A-Za-z_]\w*)/g)) out.add(d[1]!);
+    if (!m) continue;
+    for (const d of m[1]!.matchAll(/-D\s*([A-Za-z_]\w*)/g)) defines.add(d[1]!);
+    for (const d of m[1]!.matchAll(/--model\s+(\S+)/g)) models.push(readUserModel(path.resolve(path.dirname(f), d[1]!)));
   }
-  return out;
+  return { defines, models };
 }
 
 const examplesDir = path.join(root, 'examples');
@@ -64,7 +69,7 @@ describe('fixtures', () => {
   });
 
   it.each(all.map((u) => [u.name, u] as const))('%s', async (_name, unit) => {
-    const result = await analyzeFiles(unit.files, { rules: RULES, defines: defines(unit.files) });
+    const result = await analyzeFiles(unit.files, { rules: RULES, ...options(unit.files) });
     const reported = new Set(result.findings.map((f) => `${path.relative(root, path.resolve(f.file))}:${f.line}: ${f.ruleId}`));
     const notes = annotations(unit.files);
     const expected = new Set(notes.filter((n) => n.kind !== 'known-miss').map((n) => n.key));

@@ -1,5 +1,7 @@
 // One analysis run: read and parse the files, build the program, interpret it.
 import { Model } from '../model/model.js';
+import { BUILTIN_MODEL } from '../model/primitives.js';
+import type { UserModel } from '../model/user-model.js';
 import { parseSource, type ParsedFile } from '../parser/parse.js';
 import { InputError, readSource } from '../parser/source.js';
 import type { Rule } from '../rules/types.js';
@@ -15,6 +17,8 @@ export interface AnalyzeOptions {
   defines: ReadonlySet<string>;
   /** Files whose read errors are fatal (named on the command line). */
   explicit?: ReadonlySet<string>;
+  /** Model files: more primitives, and entry facts for functions entered from assembly. */
+  models?: readonly UserModel[];
 }
 
 export interface SkippedFile {
@@ -69,8 +73,11 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
     // tree-sitter's trees are freed only when the event loop turns.
     await yieldToEventLoop();
   }
-  const program = new Program(parsed, new Model(), options.defines, sources, asmFunctions, dispatchFacts);
-  const interpreter = new Interpreter(program, options.rules);
+  const models = options.models ?? [];
+  const model = new Model([...BUILTIN_MODEL, ...models.map((m) => m.generation)]);
+  const entryFacts = new Map(models.flatMap((m) => [...m.entries]));
+  const program = new Program(parsed, model, options.defines, sources, asmFunctions, dispatchFacts);
+  const interpreter = new Interpreter(program, options.rules, entryFacts);
   const findings = interpreter.run();
   qualifyByArch(findings);
   const summary: RunSummary = {

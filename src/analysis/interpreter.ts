@@ -9,6 +9,7 @@
 // reports it at its call site — unless the function is an analysis root.
 import { ANY_SIGN, ONE, ZERO, isTemp, type AssignEvent, type Block, type CallEvent, type Edge, type Loc, type ReturnEvent, type SignSet } from '../cfg/types.js';
 import type { Op, Slot } from '../model/model.js';
+import type { EntryFact } from '../model/user-model.js';
 import type { Rule, ViolationReport } from '../rules/types.js';
 import type { CallTarget, FnInfo, Program, Tracked } from './program.js';
 import {
@@ -92,7 +93,8 @@ export class Interpreter {
   /** Indirect call sites met on analysed paths. */
   private readonly indirectCalls = new Set<CallEvent>();
 
-  constructor(private readonly program: Program, private readonly rules: readonly Rule[]) {}
+  constructor(private readonly program: Program, private readonly rules: readonly Rule[],
+    private readonly entryFacts: ReadonlyMap<string, EntryFact> = new Map()) {}
 
   run(): Finding[] {
     for (const fn of this.program.functions) if (this.program.isRoot(fn)) this.analyseRoot(fn);
@@ -118,12 +120,17 @@ export class Interpreter {
   // ---- entry states -----------------------------------------------------------
 
   /** A root starts with interrupts unknown, outside any EQS, accounting off —
-   *  unless its first operation on a resource is an exit on every path. */
+   *  unless its first operation on a resource is an exit on every path, or an
+   *  entry fact from a model file says how assembly enters it. */
   private rootEntry(fn: FnInfo): { state: State; enteredInside: Record<Tracked, boolean> } {
-    const enteredInside = { ct: this.program.entersInside(fn, 'ct'), vtime: this.program.entersInside(fn, 'vtime') };
+    const fact = this.entryFacts.get(fn.def.name);
+    const enteredInside = {
+      ct: fact?.context ? fact.context !== 'kernel' : this.program.entersInside(fn, 'ct'),
+      vtime: fact?.accounting ? fact.accounting === 'on' : this.program.entersInside(fn, 'vtime'),
+    };
     const state = State.initial({
-      irq: this.program.pairsInterrupts(fn) ? 'on' : 'unk',
-      ct: enteredInside.ct ? (this.program.role(fn, 'ct').firstExitContext ?? 'guest') : 'kernel',
+      irq: fact?.interrupts ?? (this.program.pairsInterrupts(fn) ? 'on' : 'unk'),
+      ct: fact?.context ?? (enteredInside.ct ? (this.program.role(fn, 'ct').firstExitContext ?? 'guest') : 'kernel'),
       vtime: enteredInside.vtime ? 'on' : 'off',
     });
     return { state, enteredInside };
@@ -131,8 +138,17 @@ export class Interpreter {
 
   private analyseRoot(fn: FnInfo): void {
     const { state, enteredInside } = this.rootEntry(fn);
-    const summary = newSummary();
-    this.runFunction({ fn, entry: state, isRoot: true, summary, enteredInside });
+    const frame: Frame = { fn, entry: state, isRoot: true, summary: newSummary(), enteredInside };
+    const reports: Reported[] = [];
+    const loc = { file: fn.def.file, line: fn.def.line, col: 1 };
+    for (const rule of this.rules) {
+      rule.onEntry?.({
+        fnName: fn.def.name, loc, entry: state,
+        report: (v) => reports.push({ rule, report: v, before: state, steps: [] }),
+      });
+    }
+    this.routeAll(frame, loc, reports);
+    this.runFunction(frame);
   }
 
   /** The callee's summary for the entry state a call gives it. */
@@ -410,7 +426,8 @@ export class Interpreter {
       trace = [causeNode.step, ...stepsSince(r.before.trace, causeNode), ...r.steps];
       message = r.report.message({ kind: 'step', step: causeNode.step });
     } else {
-      const note = entryNote(fnName, frame, r.report.resource);
+      const fact = this.entryFacts.get(fnName);
+      const note = fact ? `${fnName}() is entered with ${describeState(frame.entry)} (model entry fact: ${fact.why})` : entryNote(fnName, frame, r.report.resource);
       trace = [{ loc: { file: frame.fn.def.file, line: frame.fn.def.line, col: 1 }, message: `${fnName}() entered: ${describeState(frame.entry)}` },
         ...stepsSince(r.before.trace, null), ...r.steps];
       message = r.report.message({ kind: 'entry', note });

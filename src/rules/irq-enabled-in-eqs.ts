@@ -22,6 +22,16 @@ export const irqEnabledInEqs: Rule = {
     bad: 'guest_enter_irqoff();\nret = run_guest(vcpu);\nlocal_irq_enable();\nguest_exit();',
     good: 'guest_state_enter_irqoff();\nret = run_guest(vcpu);\nguest_state_exit_irqoff();\nlocal_irq_enable();',
   },
+  onEntry(ctx) {
+    const { entry } = ctx;
+    if (!isEqs(entry.ct) || entry.deliverable !== 'yes') return;
+    ctx.report({
+      resource: 'irq',
+      symptom: `${ctx.fnName}() is entered with interrupts enabled in the ${entry.ct} context (EQS)`,
+      message: (cause) => `${ctx.fnName}() runs with interrupts enabled while the ${entry.ct} context (EQS) is active, from its entry ` +
+        `until it leaves the context: an interrupt taken there runs while RCU is not watching (${describeCause(cause)})`,
+    });
+  },
   onOp(ctx) {
     const { before, after, op, primitive } = ctx;
     if (before.joined) return;

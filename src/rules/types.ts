@@ -56,7 +56,16 @@ export interface ReturnContext {
   report(v: ViolationReport): void;
 }
 
+/** The entry state of an analysis root (a function entered from outside the scanned C). */
+export interface EntryContext {
+  fnName: string;
+  loc: Loc;
+  entry: State;
+  report(v: ViolationReport): void;
+}
+
 export interface Rule extends RuleMeta {
+  onEntry?(ctx: EntryContext): void;
   onOp?(ctx: OpContext): void;
   onReturn?(ctx: ReturnContext): void;
 }

@@ -7,7 +7,8 @@ import { InputError, readSource } from '../parser/source.js';
 import type { Rule } from '../rules/types.js';
 import { readAsm, type AsmFile } from '../scan/asm-symbols.js';
 import { emptyDispatchFacts, readDispatchFacts } from '../scan/dispatch-facts.js';
-import { IncludedConstants, kernelRootOf } from '../scan/include-constants.js';
+import { IncludedHeaders, kernelRootOf } from '../scan/included-headers.js';
+import { HeaderFunctions } from '../scan/header-functions.js';
 import { archFacts } from '../scan/arch-facts.js';
 import { archOf, Program } from './program.js';
 import { Interpreter, type AnalysisStats, type Finding } from './interpreter.js';
@@ -19,6 +20,8 @@ export interface AnalyzeOptions {
   explicit?: ReadonlySet<string>;
   /** Model files: more primitives, and entry facts for functions entered from assembly. */
   models?: readonly UserModel[];
+  /** false: no built-in wrapper table; wrappers come only from the tree's definitions. */
+  builtinWrappers?: boolean;
 }
 
 export interface SkippedFile {
@@ -49,7 +52,8 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
   const skipped: SkippedFile[] = [];
   const latin1Files: string[] = [];
   const dispatchFacts = emptyDispatchFacts();
-  const included = new IncludedConstants((text) => readDispatchFacts(text, dispatchFacts));
+  const included = new IncludedHeaders((text) => readDispatchFacts(text, dispatchFacts));
+  const headersOf = new Map<string, string[]>();
   const asmFunctions = new Map<string, AsmFile>();
   for (const file of files) {
     try {
@@ -62,7 +66,9 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
       const result = parseSource(source);
       readDispatchFacts(source.text, dispatchFacts);
       // A file's own #defines win over those of the headers it includes.
-      for (const [k, v] of included.forFile(file, source.text)) if (!result.constants.has(k)) result.constants.set(k, v);
+      const { constants, headers } = included.forFile(file, source.text);
+      for (const [k, v] of constants) if (!result.constants.has(k)) result.constants.set(k, v);
+      headersOf.set(file, headers);
       parsed.push(result);
       sources.set(file, source.text);
       if (source.encoding === 'latin1') latin1Files.push(file);
@@ -74,9 +80,11 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
     await yieldToEventLoop();
   }
   const models = options.models ?? [];
-  const model = new Model([...BUILTIN_MODEL, ...models.map((m) => m.generation)]);
+  const model = new Model([...BUILTIN_MODEL, ...models.map((m) => m.generation)], { builtinWrappers: options.builtinWrappers });
+  const library = new HeaderFunctions(included, (name) => model.isPrimitive(name)).collect(parsed, headersOf);
+  for (const [file, text] of library.sources) sources.set(file, text);
   const entryFacts = new Map(models.flatMap((m) => [...m.entries]));
-  const program = new Program(parsed, model, options.defines, sources, asmFunctions, dispatchFacts);
+  const program = new Program([...parsed, ...library.files], model, options.defines, sources, asmFunctions, dispatchFacts);
   const interpreter = new Interpreter(program, options.rules, entryFacts);
   const findings = interpreter.run();
   qualifyByArch(findings);

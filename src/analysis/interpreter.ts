@@ -99,7 +99,7 @@ export class Interpreter {
   run(): Finding[] {
     for (const fn of this.program.functions) if (this.program.isRoot(fn)) this.analyseRoot(fn);
     // Functions reached by no root (only called from within a cycle): roots too.
-    for (const fn of this.program.functions) if (!this.analysed.has(fn)) this.analyseRoot(fn);
+    for (const fn of this.program.functions) if (!this.analysed.has(fn) && !fn.def.library) this.analyseRoot(fn);
     // Known only once every analysis of the function is done.
     for (const [finding, fn] of this.findingFunctions) {
       if (this.precisionLost.has(fn)) finding.notes.push(`precision was lost to a join of states in ${fn.def.name}(); other paths may hide further findings`);

@@ -100,7 +100,7 @@ export class Program {
   }
 
   private resolveIn(name: string, file: string, arch: string | null): FnInfo | undefined {
-    if (this.model.has(name)) return undefined;
+    if (this.model.isPrimitive(name)) return undefined;
     const candidates = this.byName.get(name);
     if (!candidates) return undefined;
     const sameFile = candidates.find((c) => c.def.file === file);
@@ -246,6 +246,7 @@ export class Program {
   /** Functions analysed in an entry state of their own: no callers in the scanned
    *  code, or their address is taken (they have callers we cannot see). */
   isRoot(fn: FnInfo): boolean {
+    if (fn.def.library) return false;
     return this.callers.get(fn)!.size === 0 || this.addressTaken.has(fn.def.name);
   }
 
@@ -317,7 +318,7 @@ export class Program {
       if (!block.reachable) continue;
       for (const call of block.events) {
         if (call.kind !== 'call') continue;
-        const ops = call.callee ? this.model.ops(call.callee) : undefined;
+        const ops = call.callee && !this.targets.has(call) ? this.model.ops(call.callee) : undefined;
         for (const o of ops ?? []) {
           if (opResource(o) !== resource) continue;
           if (o.op === 'ct-enter' || o.op === 'vtime-enter') role.mayEnter = true;

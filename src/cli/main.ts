@@ -4,8 +4,10 @@ import { writeFileSync } from 'node:fs';
 import { analyzeFiles } from '../analysis/analyze.js';
 import { InputError } from '../parser/source.js';
 import { formatJson } from '../report/json.js';
-import { formatText } from '../report/text.js';
+import { formatSarif, helpText } from '../report/sarif.js';
+import { formatText, wantsColor } from '../report/text.js';
 import { RULES, findRule } from '../rules/index.js';
+import type { Rule } from '../rules/types.js';
 import { collectFiles } from '../scan/collect.js';
 import { TOOL_VERSION } from '../version.js';
 
@@ -15,19 +17,20 @@ export const EXIT_USAGE = 2;
 
 class UsageError extends Error {}
 
-const FORMATS = ['text', 'json'] as const;
+const FORMATS = ['text', 'json', 'sarif'] as const;
+
+function knownRule(id: string): Rule {
+  const rule = findRule(id);
+  if (!rule) throw new UsageError(`unknown rule '${id}' (known rules: ${RULES.map((r) => r.id).join(', ')})`);
+  return rule;
+}
 
 function selectRules(spec: string | undefined) {
   if (!spec) return RULES;
-  const ids = spec.split(',').map((s) => s.trim()).filter(Boolean);
-  return ids.map((id) => {
-    const rule = findRule(id);
-    if (!rule) throw new UsageError(`unknown rule '${id}' (known rules: ${RULES.map((r) => r.id).join(', ')})`);
-    return rule;
-  });
+  return spec.split(',').map((s) => s.trim()).filter(Boolean).map(knownRule);
 }
 
-interface ScanOptions { format: string; output?: string; rules?: string; define: string[] }
+interface ScanOptions { format: string; output?: string; rules?: string; define: string[]; quiet?: boolean }
 
 async function scan(paths: string[], opts: ScanOptions): Promise<number> {
   if (!(FORMATS as readonly string[]).includes(opts.format)) {
@@ -36,7 +39,9 @@ async function scan(paths: string[], opts: ScanOptions): Promise<number> {
   const rules = selectRules(opts.rules);
   const { files, explicit } = collectFiles(paths.length ? paths : ['.']);
   const result = await analyzeFiles(files, { rules, defines: new Set(opts.define), explicit });
-  const out = opts.format === 'json' ? formatJson(result) : formatText(result);
+  const out = opts.format === 'json' ? formatJson(result) :
+    opts.format === 'sarif' ? formatSarif(result) :
+    formatText(result, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout) });
   if (opts.output) {
     try {
       writeFileSync(opts.output, out);
@@ -47,6 +52,21 @@ async function scan(paths: string[], opts: ScanOptions): Promise<number> {
     process.stdout.write(out);
   }
   return result.findings.length ? EXIT_FINDINGS : EXIT_CLEAN;
+}
+
+/** `eqscheck rules`: one line per rule (id, default severity, short description). */
+export function formatRuleList(): string {
+  const idWidth = Math.max(...RULES.map((r) => r.id.length));
+  const sevWidth = Math.max(...RULES.map((r) => r.defaultSeverity.length));
+  return RULES.map((r) => `${r.id.padEnd(idWidth)}  ${r.defaultSeverity.padEnd(sevWidth)}  ${r.shortDescription}\n`).join('');
+}
+
+/** `eqscheck explain RULE`: the rule's full help, with its bad and good example. */
+export function formatExplanation(rule: Rule): string {
+  return `${rule.id} (${rule.name})\n` +
+    `${rule.shortDescription}\n` +
+    `default severity: ${rule.defaultSeverity}; precision: ${rule.precision}; tags: ${rule.tags.join(', ')}\n\n` +
+    helpText(rule);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -63,7 +83,15 @@ export async function main(argv: string[]): Promise<number> {
     .option('-o, --output <file>', 'write the report to a file')
     .option('-r, --rules <ids>', 'comma-separated rule ids to run')
     .option('-D, --define <name>', 'treat #ifdef NAME / #if defined(NAME) as true (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('-q, --quiet', 'text format: print the findings only, no summary lines')
     .action(async (paths: string[], opts: ScanOptions) => { exitCode = await scan(paths, opts); });
+  program.command('rules')
+    .description('list the rules: id, default severity, what each reports')
+    .action(() => { process.stdout.write(formatRuleList()); });
+  program.command('explain')
+    .description('print a rule\'s full help, with an example of code it reports and the fix')
+    .argument('<rule>', 'rule id (see `eqscheck rules`)')
+    .action((id: string) => { process.stdout.write(formatExplanation(knownRule(id))); });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

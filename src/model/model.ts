@@ -63,11 +63,23 @@ export function parseOps(spec: string, where: string): Op[] {
 
 export class Model {
   private readonly primitives = new Map<string, Op[]>();
+  /** Names whose entry is only a fallback for a definition the tree may hold. */
+  private readonly wrappers = new Set<string>();
 
-  constructor(generations: ModelGeneration[] = BUILTIN_MODEL) {
-    for (const g of generations) for (const [name, spec] of Object.entries(g.primitives)) {
-      this.primitives.set(name, parseOps(spec, `${g.name}: ${name}`));
+  constructor(generations: ModelGeneration[] = BUILTIN_MODEL, options: { builtinWrappers?: boolean } = {}) {
+    for (const g of generations) {
+      if (g.wrappers && options.builtinWrappers === false) continue;
+      for (const [name, spec] of Object.entries(g.primitives)) {
+        this.primitives.set(name, parseOps(spec, `${g.name}: ${name}`));
+        if (g.wrappers) this.wrappers.add(name);
+        else this.wrappers.delete(name);
+      }
     }
+  }
+
+  /** A true primitive: its entry wins over any definition in the tree. */
+  isPrimitive(name: string): boolean {
+    return this.primitives.has(name) && !this.wrappers.has(name);
   }
 
   ops(name: string): Op[] | undefined {

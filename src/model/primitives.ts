@@ -21,6 +21,9 @@ export interface ModelGeneration {
   name: string;
   description: string;
   primitives: Record<string, string>;
+  /** Wrappers the kernel defines in its headers: derived from those definitions
+   *  when the tree holds them; this table is the fallback (a single file, a patch). */
+  wrappers?: boolean;
 }
 
 const IRQ: Record<string, string> = {
@@ -58,8 +61,6 @@ const NORETURN: Record<string, string> = {
 };
 
 const EQS_DOORS: Record<string, string> = {
-  user_enter: 'ct-enter(user)', user_exit: 'ct-exit(user)',
-  user_enter_irqoff: 'ct-enter(user)', user_exit_irqoff: 'ct-exit(user)',
   ct_user_enter: 'ct-enter(user)', ct_user_exit: 'ct-exit(user)',
   __ct_user_enter: 'ct-enter(user)', __ct_user_exit: 'ct-exit(user)',
   context_tracking_user_enter: 'ct-enter(user)', context_tracking_user_exit: 'ct-exit(user)',
@@ -72,6 +73,9 @@ const EQS_DOORS: Record<string, string> = {
   ct_irq_enter_irqson: 'known', ct_irq_exit_irqson: 'known', ct_nmi_enter: 'known', ct_nmi_exit: 'known',
   rcu_nmi_enter: 'known', rcu_nmi_exit: 'known', irqentry_enter: 'known', irqentry_exit: 'known',
   exception_enter: 'known', exception_exit: 'known',
+  // nohz_full is assumed: context tracking is on for the CPU.
+  context_tracking_enabled: 'returns(true)', context_tracking_enabled_cpu: 'returns(true)',
+  context_tracking_enabled_this_cpu: 'returns(true)',
   rcu_virt_note_context_switch: 'known', instrumentation_begin: 'known', instrumentation_end: 'known',
 };
 
@@ -92,10 +96,20 @@ const NEW_GUEST_API: Record<string, string> = {
   guest_timing_enter_irqoff: 'vtime-enter', guest_timing_exit_irqoff: 'vtime-exit',
   guest_context_enter_irqoff: 'ct-enter(guest)', guest_context_exit_irqoff: 'ct-exit(guest)',
   guest_state_enter_irqoff: 'ct-enter(guest)', guest_state_exit_irqoff: 'ct-exit(guest)',
+};
+
+/** Where derivation stops: what the wrappers are made of. */
+const GUEST_PRIMITIVES: Record<string, string> = {
   // Context tracking is assumed on for the CPU (nohz_full): the enter always enters.
   context_tracking_guest_enter: 'ct-enter(guest) returns(true)', context_tracking_guest_exit: 'ct-exit(guest)',
   ct_guest_enter: 'ct-enter(guest)', ct_guest_exit: 'ct-exit(guest)',
   vtime_account_guest_enter: 'vtime-enter', vtime_account_guest_exit: 'vtime-exit',
+};
+
+/** include/linux/context_tracking.h's wrappers around ct_user_enter/exit. */
+const USER_API: Record<string, string> = {
+  user_enter: 'ct-enter(user)', user_exit: 'ct-exit(user)',
+  user_enter_irqoff: 'ct-enter(user)', user_exit_irqoff: 'ct-exit(user)',
 };
 
 /** Calls made through a dispatcher whose target is an argument. */
@@ -108,7 +122,9 @@ export const BUILTIN_MODEL: ModelGeneration[] = [
   { name: 'irq', description: 'interrupt primitives and locks that disable interrupts', primitives: IRQ },
   { name: 'noreturn', description: 'functions that never return', primitives: NORETURN },
   { name: 'eqs-doors', description: 'user/idle EQS doors and RCU-watching entry hooks', primitives: EQS_DOORS },
-  { name: 'guest-api-old', description: 'guest_enter/exit family before v5.17', primitives: OLD_GUEST_API },
-  { name: 'guest-api-new', description: 'guest_timing/context/state family from v5.17', primitives: NEW_GUEST_API },
+  { name: 'guest-primitives', description: 'context tracking and vtime calls the guest API is made of', primitives: GUEST_PRIMITIVES },
+  { name: 'guest-api-old', description: 'guest_enter/exit family before v5.17', primitives: OLD_GUEST_API, wrappers: true },
+  { name: 'guest-api-new', description: 'guest_timing/context/state family from v5.17', primitives: NEW_GUEST_API, wrappers: true },
+  { name: 'user-api', description: 'user_enter/exit wrappers', primitives: USER_API, wrappers: true },
   { name: 'forwarding', description: 'dispatchers that call the function named by an argument', primitives: FORWARDING },
 ];

@@ -22,6 +22,8 @@ export interface FunctionDef {
    *  once with every #if arm and once with every #else arm: both are paths. */
   variants?: { label: string; body: SyntaxNode }[];
   isStatic: boolean;
+  /** Read from an included header on demand: analysed through its callers only. */
+  library?: boolean;
 }
 
 export interface ParsedFile {

@@ -2,15 +2,35 @@
 // indented witness path, then what the run could not analyse.
 import type { AnalyzeResult } from '../analysis/analyze.js';
 
-export function formatText(result: AnalyzeResult): string {
+export interface TextOptions {
+  /** ANSI colours (the CLI turns them on for a terminal without NO_COLOR). */
+  color?: boolean;
+  /** Findings only: no summary lines. */
+  quiet?: boolean;
+}
+
+const SGR = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', magenta: '\x1b[35m', cyan: '\x1b[36m' } as const;
+
+/** Whether text written to `stream` should be coloured: only a terminal, and
+ *  never when NO_COLOR is set to a non-empty value (https://no-color.org). */
+export function wantsColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && !env['NO_COLOR'];
+}
+
+export function formatText(result: AnalyzeResult, options: TextOptions = {}): string {
+  const paint = options.color
+    ? (codes: string, s: string) => `${codes}${s}${SGR.reset}`
+    : (_codes: string, s: string) => s;
   const lines: string[] = [];
   for (const f of result.findings) {
     const level = f.severity === 'error' ? 'error' : f.severity === 'note' ? 'note' : 'warning';
-    lines.push(`${f.file}:${f.line}:${f.column}: ${level}: ${f.message} [${f.ruleId}]`);
+    const levelColor = level === 'error' ? SGR.red : level === 'warning' ? SGR.magenta : SGR.cyan;
+    lines.push(`${paint(SGR.bold, `${f.file}:${f.line}:${f.column}:`)} ${paint(SGR.bold + levelColor, `${level}:`)} ${f.message} ${paint(SGR.dim, `[${f.ruleId}]`)}`);
     lines.push(`  in ${f.function}():`);
-    for (const t of f.trace) lines.push(`    ${'  '.repeat(t.depth)}${t.file}:${t.line}:${t.column}: ${t.message}`);
-    for (const n of f.notes) lines.push(`  note: ${n}`);
+    for (const t of f.trace) lines.push(`    ${'  '.repeat(t.depth)}${paint(SGR.bold, `${t.file}:${t.line}:${t.column}:`)} ${t.message}`);
+    for (const n of f.notes) lines.push(`  ${paint(SGR.bold + SGR.cyan, 'note:')} ${n}`);
   }
+  if (options.quiet) return lines.length ? lines.join('\n') + '\n' : '';
   const s = result.summary;
   const counts = new Map<string, number>();
   for (const f of result.findings) counts.set(f.ruleId, (counts.get(f.ruleId) ?? 0) + 1);

@@ -1,6 +1,8 @@
-// Integer constants from the headers a file includes, read without parsing:
-// `if (ret != RESUME_GUEST)` can only be decided when RESUME_GUEST's value is
-// known, and it usually lives in arch/<arch>/include/asm/kvm_host.h.
+// The headers a file includes, found in its kernel tree and read without
+// parsing: their integer constants (`if (ret != RESUME_GUEST)` can only be decided
+// when RESUME_GUEST's value is known, and it usually lives in
+// arch/<arch>/include/asm/kvm_host.h), and their texts, where the analysis looks
+// for the definitions of static inline functions the scanned code calls.
 // In a kernel tree, <linux/x.h> is include/linux/x.h (or include/uapi/linux/x.h)
 // and <asm/x.h> is arch/<arch>/include/asm/x.h for the file's own arch.
 import { existsSync, readFileSync } from 'node:fs';
@@ -44,10 +46,10 @@ export function resolveIncludes(file: string, text: string, root: string | null,
 /** How deep #include chains are followed (<linux/kvm_host.h> -> <asm/kvm_host.h> is 2). */
 const MAX_INCLUDE_DEPTH = 3;
 
-/** Constants defined by the headers `file` includes, transitively up to a small
- *  depth, nearest first. Header texts and include resolution are cached: the
- *  files of one arch include mostly the same headers. */
-export class IncludedConstants {
+/** The headers `file` includes, transitively up to a small depth, nearest first,
+ *  with the constants they define. Header texts and include resolution are
+ *  cached: the files of one arch include mostly the same headers. */
+export class IncludedHeaders {
   /** @param onHeader sees each header's text once, when it is first read. */
   constructor(private readonly onHeader: (text: string) => void = () => {}) {}
 
@@ -56,19 +58,21 @@ export class IncludedConstants {
   private readonly includes = new Map<string, string[]>();
   private readonly roots = new Map<string, string | null>();
 
-  forFile(file: string, text: string): Map<string, number> {
+  forFile(file: string, text: string): { constants: Map<string, number>; headers: string[] } {
     const dir = path.dirname(path.resolve(file));
     let root = this.roots.get(dir);
     if (root === undefined) { root = kernelRootOf(file); this.roots.set(dir, root); }
     const arch = archOfPath(file, root);
     const out = new Map<string, number>();
     const seen = new Set<string>();
+    const order: string[] = [];
     let frontier = resolveIncludes(file, text, root, arch);
     for (let depth = 0; depth < MAX_INCLUDE_DEPTH && frontier.length; depth++) {
       const next: string[] = [];
       for (const header of frontier) {
         if (seen.has(header)) continue;
         seen.add(header);
+        order.push(header);
         const h = this.header(header);
         for (const [k, v] of h.defines) if (!out.has(k)) out.set(k, v);
         const key = `${header}|${arch ?? ''}`;
@@ -78,7 +82,12 @@ export class IncludedConstants {
       }
       frontier = next;
     }
-    return out;
+    return { constants: out, headers: order };
+  }
+
+  /** A header's text (read once). */
+  text(header: string): string {
+    return this.header(header).text;
   }
 
   private header(file: string): { defines: Map<string, number>; text: string } {

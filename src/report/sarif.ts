@@ -1,0 +1,401 @@
+// SARIF 2.1.0 for code-review UIs (GitHub code scanning and others): the rules'
+// own metadata, one result per finding with its witness path as a code flow,
+// fingerprints that survive unrelated edits, and notifications for what the run
+// could not analyse. Output is deterministic: no timestamps, fixed key order.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { AnalyzeResult } from '../analysis/analyze.js';
+import type { Finding, TraceEntry } from '../analysis/interpreter.js';
+import { readSource } from '../parser/source.js';
+import { RULES } from '../rules/index.js';
+import type { RuleMeta } from '../rules/types.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+
+export const SARIF_VERSION = '2.1.0';
+export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
+/** Where the tool and its rules are documented. */
+export const INFORMATION_URI = 'https://github.com/eqscheck/eqscheck';
+/** The uriBaseId that artifact URIs are relative to (the scan root). */
+export const SRCROOT = '%SRCROOT%';
+/** The partialFingerprints key (versioned: a change of the scheme changes the key). */
+export const FINGERPRINT_KEY = 'eqscheckFindingHash/v1';
+
+/** GitHub code scanning stores at most this much of an upload (its "soft" limits;
+ *  the hard limits at which it rejects a file are 25,000 results per run, 10,000
+ *  thread-flow locations per result and 20 tags per rule). Beyond these we
+ *  truncate ourselves, with a notification, rather than let data vanish silently. */
+export const GITHUB_LIMITS = {
+  resultsPerRun: 5000,
+  threadFlowLocationsPerResult: 1000,
+  tagsPerRule: 10,
+} as const;
+
+export interface SarifLimits {
+  resultsPerRun: number;
+  threadFlowLocationsPerResult: number;
+  tagsPerRule: number;
+}
+
+export interface SarifOptions {
+  /** The scan root: artifact URIs are relative to it (default: the current directory). */
+  root?: string;
+  limits?: Partial<SarifLimits>;
+  /** Source text by path (as the findings name it); default: read the file. */
+  readText?: (file: string) => string | undefined;
+}
+
+// ---- the object model (the subset we write) -------------------------------------
+
+interface Message { text: string; markdown?: string }
+interface Region { startLine: number; startColumn: number; endLine: number; endColumn: number }
+interface ArtifactLocation { uri: string; uriBaseId?: string; index?: number }
+interface PhysicalLocation { artifactLocation: ArtifactLocation; region?: Region }
+interface Location {
+  id?: number;
+  physicalLocation: PhysicalLocation;
+  logicalLocations?: { name: string; kind: string }[];
+  message?: Message;
+}
+interface ThreadFlowLocation {
+  location: Location;
+  nestingLevel: number;
+  executionOrder: number;
+  kinds?: string[];
+  importance?: 'essential' | 'important' | 'unimportant';
+  state?: Record<string, { text: string }>;
+}
+interface Notification {
+  descriptor: { id: string; index: number };
+  level: 'error' | 'warning' | 'note';
+  message: Message;
+  locations?: Location[];
+}
+
+// ---- notification descriptors ---------------------------------------------------
+
+const NOTIFICATIONS = [
+  { id: 'skipped-file', text: 'A file could not be read as C source (binary, unreadable) and was skipped.' },
+  { id: 'function-not-fully-parsed', text: 'A function had syntax the parser could not read; it was analysed as far as possible.' },
+  { id: 'unnamed-function', text: 'Function definitions whose name could not be parsed were not analysed.' },
+  { id: 'latin1-file', text: 'A file that is not valid UTF-8 was read as Latin-1.' },
+  { id: 'precision-lost', text: 'States were joined in some functions, so findings there may be missed.' },
+  { id: 'results-truncated', text: 'The run had more results than GitHub code scanning stores; the least severe were left out.' },
+  { id: 'code-flow-truncated', text: 'A witness path had more steps than GitHub code scanning stores; its middle was shortened.' },
+] as const;
+type NotificationId = (typeof NOTIFICATIONS)[number]['id'];
+
+function notification(id: NotificationId, level: Notification['level'], text: string, locations?: Location[]): Notification {
+  const n: Notification = { descriptor: { id, index: NOTIFICATIONS.findIndex((d) => d.id === id) }, level, message: { text } };
+  if (locations?.length) n.locations = locations;
+  return n;
+}
+
+// ---- rules -------------------------------------------------------------------------
+
+/** The rule's help as Markdown: the text, then the bad and good examples. */
+export function helpMarkdown(rule: RuleMeta): string {
+  return `${rule.help.text}\n\n${rule.fullDescription}\n\n` +
+    `**Bad**\n\n\`\`\`c\n${rule.help.bad}\n\`\`\`\n\n**Good**\n\n\`\`\`c\n${rule.help.good}\n\`\`\`\n`;
+}
+
+/** The rule's help as plain text (what `eqscheck explain` prints, minus the header). */
+export function helpText(rule: RuleMeta): string {
+  const indent = (s: string) => s.split('\n').map((l) => `    ${l}`).join('\n');
+  return `${rule.help.text}\n\n${rule.fullDescription}\n\nBad:\n${indent(rule.help.bad)}\n\nGood:\n${indent(rule.help.good)}\n`;
+}
+
+function reportingDescriptor(rule: RuleMeta, limits: SarifLimits) {
+  return {
+    id: rule.id,
+    name: rule.name,
+    shortDescription: { text: rule.shortDescription },
+    fullDescription: { text: rule.fullDescription },
+    defaultConfiguration: { level: rule.defaultSeverity },
+    helpUri: `${INFORMATION_URI}#rules`,
+    help: { text: helpText(rule), markdown: helpMarkdown(rule) },
+    properties: { precision: rule.precision, tags: rule.tags.slice(0, limits.tagsPerRule) },
+  };
+}
+
+// ---- locations ---------------------------------------------------------------------
+
+class Sources {
+  private readonly cache = new Map<string, string[] | null>();
+  constructor(private readonly read: (file: string) => string | undefined) {}
+
+  line(file: string, line: number): string | undefined {
+    let lines = this.cache.get(file);
+    if (lines === undefined) {
+      const text = this.read(file);
+      lines = text === undefined ? null : text.split(/\r\n|\n|\r/);
+      this.cache.set(file, lines);
+    }
+    return lines?.[line - 1];
+  }
+}
+
+function defaultRead(file: string): string | undefined {
+  try {
+    return readSource(file).text;
+  } catch {
+    return undefined;
+  }
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*/;
+
+/** The end column (exclusive, 1-based) of the token or call that starts at
+ *  `column`: an identifier with its argument list when that closes on the same
+ *  line, `return …;`, or one character. Column 1 (a function's own line, for the
+ *  synthetic "entered" step) covers the whole line. */
+export function endColumnOf(lineText: string | undefined, column: number): number {
+  if (lineText === undefined || column > lineText.length) return column + 1;
+  if (column === 1) return Math.max(lineText.trimEnd().length + 1, 2);
+  const rest = lineText.slice(column - 1);
+  const ident = IDENT.exec(rest);
+  if (!ident) return column + 1;
+  let end = ident[0].length;
+  if (ident[0] === 'return') {
+    const semi = rest.indexOf(';', end);
+    return column + (semi >= 0 ? semi + 1 : end);
+  }
+  let i = end;
+  while (rest[i] === ' ' || rest[i] === '\t') i++;
+  if (rest[i] === '(') {
+    let depth = 0;
+    for (let j = i; j < rest.length; j++) {
+      const c = rest[j];
+      if (c === '"' || c === "'") {
+        // Skip a string or character literal.
+        for (j++; j < rest.length && rest[j] !== c; j++) if (rest[j] === '\\') j++;
+        continue;
+      }
+      if (c === '(') depth++;
+      else if (c === ')' && --depth === 0) { end = j + 1; break; }
+    }
+  }
+  return column + end;
+}
+
+/** Whitespace-insensitive text of a source line (comments and spacing do not count). */
+export function normaliseLine(text: string | undefined): string {
+  if (text === undefined) return '';
+  return text.replace(/\/\*.*?\*\//g, '').replace(/\/\/.*$/, '').replace(/\s+/g, '');
+}
+
+// ---- thread-flow state -------------------------------------------------------------
+
+/** A step text that states the abstract state ("… returns with interrupts off;
+ *  guest context (EQS)", "f() entered: …") gives it as threadFlowLocation.state. */
+function stateOf(message: string): Record<string, { text: string }> | undefined {
+  const m = /(?:returns with|entered:) (interrupts (?:on|off|unknown); [^;]*context[^;]*(?:; [^;]+)*)$/.exec(message);
+  if (!m) return undefined;
+  const state: Record<string, { text: string }> = {};
+  for (const part of m[1]!.split('; ')) {
+    if (part.startsWith('interrupts ')) state['interrupts'] = { text: part.slice('interrupts '.length) };
+    else if (part.endsWith('context') || part.includes('context (')) state['context'] = { text: part };
+    else if (part.startsWith('guest time accounting ')) state['guest time accounting'] = { text: part.slice('guest time accounting '.length) };
+    else if (part.startsWith('GIF ')) state['GIF'] = { text: part.slice(4) };
+  }
+  return Object.keys(state).length ? state : undefined;
+}
+
+// ---- the log -----------------------------------------------------------------------
+
+function levelOf(severity: string): 'error' | 'warning' | 'note' {
+  return severity === 'error' ? 'error' : severity === 'note' ? 'note' : 'warning';
+}
+
+const LEVEL_RANK = { error: 0, warning: 1, note: 2 } as const;
+
+export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
+  const limits: SarifLimits = { ...GITHUB_LIMITS, ...options.limits };
+  const root = path.resolve(options.root ?? process.cwd());
+  const sources = new Sources(options.readText ?? defaultRead);
+  const rootUri = pathToFileURL(root).href.replace(/\/?$/, '/');
+
+  const artifactLocation = (file: string): ArtifactLocation => {
+    const abs = path.resolve(file);
+    const rel = path.relative(root, abs);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) {
+      return { uri: rel.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
+    }
+    return { uri: pathToFileURL(abs).href };
+  };
+  const region = (file: string, line: number, column: number): Region => {
+    const startLine = Math.max(1, line);
+    const startColumn = Math.max(1, column);
+    return { startLine, startColumn, endLine: startLine, endColumn: endColumnOf(sources.line(file, startLine), startColumn) };
+  };
+  const physical = (file: string, line: number, column: number): PhysicalLocation =>
+    ({ artifactLocation: artifactLocation(file), region: region(file, line, column) });
+
+  const notifications: Notification[] = [];
+
+  // Results beyond the limit: keep the most severe, in report order.
+  let findings = result.findings;
+  if (findings.length > limits.resultsPerRun) {
+    const keep = new Set(findings.map((f, i) => ({ f, i }))
+      .sort((a, b) => LEVEL_RANK[levelOf(a.f.severity)] - LEVEL_RANK[levelOf(b.f.severity)] || a.i - b.i)
+      .slice(0, limits.resultsPerRun).map((x) => x.f));
+    notifications.push(notification('results-truncated', 'warning',
+      `${findings.length} results, more than the ${limits.resultsPerRun} that GitHub code scanning stores per run: ` +
+      `the ${findings.length - limits.resultsPerRun} least severe were left out of this file (--format json has them all)`));
+    findings = findings.filter((f) => keep.has(f));
+  }
+
+  // Fingerprints: the finding's identity without line numbers, numbered among equals.
+  const seen = new Map<string, number>();
+  const fingerprint = (f: Finding): string => {
+    const cause = f.trace[0];
+    const key = [
+      f.ruleId, artifactLocation(f.file).uri, f.function,
+      normaliseLine(sources.line(f.file, f.line)),
+      cause ? artifactLocation(cause.file).uri : '', cause ? normaliseLine(sources.line(cause.file, cause.line)) : '',
+    ].join('\u0000');
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return `${createHash('sha256').update(key).digest('hex').slice(0, 32)}:${n}`;
+  };
+
+  const ruleIndex = new Map(RULES.map((r, i) => [r.id, i]));
+  const artifactFiles: string[] = [];
+  const artifactIndex = new Map<string, number>();
+  let truncatedFlows = 0;
+
+  const results = findings.map((f) => {
+    if (!artifactIndex.has(f.file)) { artifactIndex.set(f.file, artifactFiles.length); artifactFiles.push(f.file); }
+    const loc = physical(f.file, f.line, f.column);
+    loc.artifactLocation.index = artifactIndex.get(f.file)!;
+    const steps = threadFlowSteps(f);
+    const flow = steps.map((t, i): ThreadFlowLocation => {
+      const tfl: ThreadFlowLocation = {
+        location: { physicalLocation: physical(t.file, t.line, t.column), message: { text: t.message } },
+        nestingLevel: t.depth,
+        executionOrder: i + 1,
+      };
+      if (i === 0 || i === steps.length - 1) tfl.importance = 'essential';
+      const state = stateOf(t.message);
+      if (state) tfl.state = state;
+      return tfl;
+    });
+    const locations = truncateFlow(flow, limits.threadFlowLocationsPerResult);
+    if (locations.length < flow.length) truncatedFlows++;
+    const cause = f.trace[0];
+    const out: Record<string, unknown> = {
+      ruleId: f.ruleId,
+      ruleIndex: ruleIndex.get(f.ruleId) ?? -1,
+      level: levelOf(f.severity),
+      message: { text: f.message },
+      locations: [{ physicalLocation: loc, logicalLocations: [{ name: f.function, kind: 'function' }] }],
+      partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(f) },
+    };
+    if (cause) {
+      out['relatedLocations'] = [{ id: 1, physicalLocation: physical(cause.file, cause.line, cause.column), message: { text: cause.message } }];
+    }
+    out['codeFlows'] = [{
+      message: { text: `witness path in ${f.function}()${cause ? `, from: ${cause.message}` : ''}` },
+      threadFlows: [{ locations }],
+    }];
+    if (f.notes.length) out['properties'] = { notes: f.notes };
+    return out;
+  });
+  if (truncatedFlows) {
+    notifications.push(notification('code-flow-truncated', 'note',
+      `the paths of ${truncatedFlows} result(s) had more than the ${limits.threadFlowLocationsPerResult} steps that GitHub code scanning ` +
+      'stores per result: their middle steps were left out (--format json has them all)'));
+  }
+
+  const s = result.summary;
+  for (const k of s.skipped) {
+    notifications.push(notification('skipped-file', 'warning', `skipped ${k.file}: ${k.reason}`,
+      [{ physicalLocation: { artifactLocation: artifactLocation(k.file) } }]));
+  }
+  for (const p of s.functionsWithParseErrors) {
+    notifications.push(notification('function-not-fully-parsed', 'warning',
+      `${p.function}() in ${p.file} was not fully parsed; it was analysed as far as possible`,
+      [{ physicalLocation: physical(p.file, p.line, 1) }]));
+  }
+  if (s.unnamedFunctions) {
+    notifications.push(notification('unnamed-function', 'warning',
+      `${s.unnamedFunctions} function definition(s) whose name could not be parsed were not analysed`));
+  }
+  for (const file of s.latin1Files) {
+    notifications.push(notification('latin1-file', 'note', `${file} is not valid UTF-8 and was read as Latin-1`,
+      [{ physicalLocation: { artifactLocation: artifactLocation(file) } }]));
+  }
+  if (s.analysis.precisionLost.length) {
+    notifications.push(notification('precision-lost', 'note',
+      `precision lost to state joins in ${s.analysis.precisionLost.length} function(s): ${s.analysis.precisionLost.join(', ')}`));
+  }
+
+  const latin1 = new Set(s.latin1Files);
+  const invocation: Record<string, unknown> = { executionSuccessful: true };
+  if (notifications.length) invocation['toolExecutionNotifications'] = notifications;
+
+  return {
+    $schema: SARIF_SCHEMA_URI,
+    version: SARIF_VERSION,
+    runs: [{
+      tool: {
+        driver: {
+          name: TOOL_NAME,
+          version: TOOL_VERSION,
+          semanticVersion: TOOL_VERSION,
+          informationUri: INFORMATION_URI,
+          rules: RULES.map((r) => reportingDescriptor(r, limits)),
+          notifications: NOTIFICATIONS.map((n) => ({ id: n.id, shortDescription: { text: n.text } })),
+        },
+      },
+      invocations: [invocation],
+      originalUriBaseIds: { [SRCROOT]: { uri: rootUri } },
+      artifacts: artifactFiles.map((file) => {
+        const a: Record<string, unknown> = { location: artifactLocation(file), sourceLanguage: 'c' };
+        if (latin1.has(file)) a['encoding'] = 'iso-8859-1';
+        return a;
+      }),
+      results,
+      defaultEncoding: 'utf-8',
+      defaultSourceLanguage: 'c',
+      columnKind: 'utf16CodeUnits',
+    }],
+  };
+}
+
+/** The code flow of a finding: its trace, cause first; when the trace ends inside
+ *  a callee (the finding is reported at the call that put the callee in its
+ *  state), a last step returns to the reported location. */
+export function threadFlowSteps(f: Finding): TraceEntry[] {
+  const steps = f.trace.length ? [...f.trace] :
+    [{ file: f.file, line: f.line, column: f.column, message: f.message, depth: 0 }];
+  const last = steps[steps.length - 1]!;
+  if (last.file !== f.file || last.line !== f.line || last.column !== f.column || last.depth !== 0) {
+    const here = [...steps].reverse().find((t) => t.depth === 0 && t.file === f.file && t.line === f.line && t.column === f.column);
+    steps.push({ file: f.file, line: f.line, column: f.column, depth: 0, message: `reported here: ${here ? here.message : f.message}` });
+  }
+  return steps;
+}
+
+/** At most `max` locations: the first and the last are kept (the cause and the
+ *  reported location), the middle is shortened with a marker step. */
+function truncateFlow(flow: ThreadFlowLocation[], limit: number): ThreadFlowLocation[] {
+  const max = Math.max(3, limit);
+  if (flow.length <= max) return flow;
+  const keepHead = Math.max(1, Math.floor((max - 1) / 2));
+  const keepTail = Math.max(1, max - 1 - keepHead);
+  const head = flow.slice(0, keepHead);
+  const tail = flow.slice(flow.length - keepTail);
+  const next = tail[0]!;
+  const marker: ThreadFlowLocation = {
+    location: { physicalLocation: next.location.physicalLocation, message: { text: `… ${flow.length - keepHead - keepTail} steps omitted` } },
+    nestingLevel: next.nestingLevel,
+    executionOrder: next.executionOrder - 1,
+    importance: 'unimportant',
+  };
+  return [...head, marker, ...tail];
+}
+
+export function formatSarif(result: AnalyzeResult, options: SarifOptions = {}): string {
+  return JSON.stringify(buildSarif(result, options), null, 2) + '\n';
+}

@@ -7,7 +7,7 @@
 // fires on a state whose relevant resource was set before the function was
 // entered, the violation is handed to the caller (as "pending"), which
 // reports it at its call site — unless the function is an analysis root.
-import { ANY_SIGN, ONE, ZERO, isTemp, type AssignEvent, type Block, type CallEvent, type Edge, type Loc, type ReturnEvent, type SignSet } from '../cfg/types.js';
+import { ANY_SIGN, ONE, ZERO, isTemp, type AssignEvent, type Block, type CallEvent, type Cfg, type Edge, type Loc, type ReturnEvent, type SignSet } from '../cfg/types.js';
 import type { Op, Slot } from '../model/model.js';
 import type { EntryFact } from '../model/user-model.js';
 import type { Rule, ViolationReport } from '../rules/types.js';
@@ -189,7 +189,7 @@ export class Interpreter {
     const seen: Map<string, State>[] = Array.from({ length: n }, () => new Map());
     const pending: State[][] = Array.from({ length: n }, () => []);
     const joinedAt = new Set<number>();
-    const order = reversePostorder(cfg.blocks, cfg.entry);
+    const order = blockOrder(cfg);
     const queued = new Set<number>();
 
     const enqueue = (id: number): void => { queued.add(id); };
@@ -353,6 +353,12 @@ export class Interpreter {
   }
 
   private applyCallee(frame: Frame, call: CallEvent, { fn: target, argOffset }: CallTarget, s: State): State[] {
+    if (this.program.isStateIndependent(target)) {
+      // One summary for every caller state: only what it returns carries over.
+      const summary = this.summaryFor(target, INDEPENDENT_ENTRY);
+      const returns = new Set([...summary.exits.values()].map((e) => e.ret));
+      return [...returns].map((ret) => s.withFact(call.result, ret));
+    }
     let entry = calleeEntry(s, call, target, argOffset);
     if (this.program.pairsInterrupts(target)) {
       // Its contract is "interrupts on": outside an EQS a path reaching it with them
@@ -383,10 +389,10 @@ export class Interpreter {
       frame.summary.exits.set(key, { state: exitState, ret: signs, steps: capSteps(stepsSince(s.trace, null)) });
     }
     const reports: Reported[] = [];
+    const role = (r: Tracked) => ({ ...this.program.role(frame.fn, r), exitHandler: frame.enteredInside[r] });
     for (const rule of this.rules) {
       rule.onReturn?.({
-        fnName: frame.fn.def.name, loc: ret.loc, implicit: ret.implicit, entry: frame.entry, exit: s,
-        role: (r) => ({ ...this.program.role(frame.fn, r), exitHandler: frame.enteredInside[r] }),
+        fnName: frame.fn.def.name, loc: ret.loc, implicit: ret.implicit, entry: frame.entry, exit: s, role,
         report: (v) => reports.push({ rule, report: v, before: s, steps: [{ loc: ret.loc, message: v.symptom }] }),
       });
     }
@@ -625,9 +631,21 @@ function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, 
 
 // ---- helpers -------------------------------------------------------------------------
 
+/** The one entry state of a state-independent function's summary. */
+const INDEPENDENT_ENTRY = State.initial();
+
 function implDir(fn: FnInfo): string {
   const file = fn.def.file;
   return file.slice(0, Math.max(0, file.lastIndexOf('/')));
+}
+
+const blockOrders = new WeakMap<Cfg, number[]>();
+
+/** Reverse postorder of a CFG's blocks, computed once per CFG. */
+function blockOrder(cfg: Cfg): number[] {
+  let order = blockOrders.get(cfg);
+  if (!order) { order = reversePostorder(cfg.blocks, cfg.entry); blockOrders.set(cfg, order); }
+  return order;
 }
 
 function reversePostorder(blocks: Block[], entry: number): number[] {

@@ -61,6 +61,7 @@ export class Program {
   private readonly primitiveEffects = new Map<string, Record<Tracked, CallEffect>>();
   private readonly exitHandlers = new Map<string | null, FnInfo[]>();
   private readonly pairing = new Map<FnInfo, boolean>();
+  private independent: Set<FnInfo> | null = null;
 
   /** Functions defined in assembly, with the file that defines them. */
   private readonly asmFunctions: ReadonlyMap<string, AsmFile>;
@@ -241,6 +242,33 @@ export class Program {
       this.pairing.set(fn, known);
     }
     return known;
+  }
+
+  /** The function (with everything it calls) does nothing to the tracked state and
+   *  reads none of it: one summary serves every entry state (only its return
+   *  values, and whether it returns, matter). */
+  isStateIndependent(fn: FnInfo): boolean {
+    if (!this.independent) this.independent = this.computeIndependence();
+    return this.independent.has(fn);
+  }
+
+  private computeIndependence(): Set<FnInfo> {
+    const neutral = new Set(['known', 'noreturn', 'returns-true', 'forward']);
+    const independent = new Set(this.functions);
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const fn of independent) {
+        let ok = true;
+        for (const block of fn.cfg.blocks) for (const e of block.events) {
+          if (!ok || e.kind !== 'call') continue;
+          const targets = this.targets.get(e);
+          if (targets) ok = targets.every((t) => independent.has(t.fn));
+          else if (e.callee) ok = (this.model.ops(e.callee) ?? []).every((o) => neutral.has(o.op));
+        }
+        if (!ok) { independent.delete(fn); changed = true; }
+      }
+    }
+    return independent;
   }
 
   /** Functions analysed in an entry state of their own: no callers in the scanned

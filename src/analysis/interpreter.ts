@@ -367,7 +367,7 @@ export class Interpreter {
       if (entry.irq === 'unk') entry = entry.with({ irq: 'on' });
     }
     const summary = this.summaryFor(target, entry);
-    const reports: Reported[] = summary.pending.map((p) => ({
+    const reports: Reported[] = summary.pending.filter((p) => p.report.stillAtCall?.(s) ?? true).map((p) => ({
       rule: p.rule, report: p.report, before: s, notes: p.notes,
       steps: [{ loc: call.loc, message: `call to ${target.def.name}(): ${p.report.symptom}`, inner: p.steps }],
     }));

@@ -3,7 +3,7 @@
 // (EQS, accounting) what each function may do to it — transitively — and what
 // its first operation on it is along every path.
 import { buildCfg } from '../cfg/build.js';
-import type { CallEvent, Cfg } from '../cfg/types.js';
+import { ONE, type CallEvent, type Cfg } from '../cfg/types.js';
 import type { Model, Op } from '../model/model.js';
 import type { AsmFile } from '../scan/asm-symbols.js';
 import { emptyDispatchFacts, type DispatchFacts } from '../scan/dispatch-facts.js';
@@ -370,15 +370,24 @@ export class Program {
       visited.add(id);
       const block = cfg.blocks[id]!;
       let stopped = false;
+      // Results known to be true (context_tracking_enabled() under nohz_full): the
+      // branch that tests them false is not a path.
+      const alwaysTrue = new Set<string>();
       for (const e of block.events) {
         if (e.kind === 'return') { role.first.add('none'); stopped = true; break; }
         if (e.kind !== 'call') continue;
+        if (e.result && e.callee && !this.targets.has(e) && this.model.ops(e.callee)?.some((o) => o.op === 'returns-true')) alwaysTrue.add(e.result);
         const { first, exitContext } = this.callEffect(e, resource);
         if (first.has('enter')) role.first.add('enter');
         if (first.has('exit')) { role.first.add('exit'); role.firstExitContext ??= exitContext; }
         if (!first.has('none')) { stopped = true; break; }
       }
-      if (!stopped) for (const s of block.succs) stack.push(s.to);
+      if (!stopped) {
+        for (const edge of block.succs) {
+          if (edge.cond && alwaysTrue.has(edge.cond.subject) && !(edge.cond.signs & ONE)) continue;
+          stack.push(edge.to);
+        }
+      }
     }
     const after = `${role.mayEnter}${role.mayExit}${[...role.first].sort().join()}${role.firstExitContext}`;
     return before !== after;

@@ -20,7 +20,7 @@ export const irqEnabledInEqs: Rule = {
   help: {
     text: 'Leave the guest context (guest_state_exit_irqoff / guest_exit_irqoff) before enabling interrupts.',
     bad: 'guest_enter_irqoff();\nret = run_guest(vcpu);\nlocal_irq_enable();\nguest_exit();',
-    good: 'guest_state_enter_irqoff();\nret = run_guest(vcpu);\nguest_state_exit_irqoff();\nlocal_irq_enable();',
+    good: 'guest_enter_irqoff();\nret = run_guest(vcpu);\nguest_exit_irqoff();\nlocal_irq_enable();',
   },
   onEntry(ctx) {
     const { entry } = ctx;
@@ -54,6 +54,7 @@ export const irqEnabledInEqs: Rule = {
     const context = before.ct;
     ctx.report({
       resource: 'ct',
+      stillAtCall: (caller) => caller.deliverable !== 'yes',
       symptom: `${how} in the ${context} context (EQS)`,
       message: (cause) =>
         `${how} while the ${context} context (EQS) is active: an interrupt taken here runs while RCU is not watching (${describeCause(cause)})`,

@@ -33,6 +33,9 @@ export interface ViolationReport {
   symptom: string;
   /** Builds the finding's message once the cause is known. */
   message: (cause: Cause) => string;
+  /** For a violation inside a callee: whether it is still one at a call made in
+   *  this caller state (an enable is no new window where interrupts were already on). */
+  stillAtCall?: (callerState: State) => boolean;
 }
 
 export interface OpContext {

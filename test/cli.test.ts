@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { SRCROOT } from '../src/report/sarif.js';
 import { RULES } from '../src/rules/index.js';
+import { SarifCollector } from './helpers/sarif-validate.js';
 
 const repo = path.join(__dirname, '..');
 
@@ -113,7 +115,10 @@ beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'eqscheck-cli-'));
 });
 
+const sarifs = new SarifCollector();
+
 afterAll(() => {
+  sarifs.dispose();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -308,6 +313,147 @@ describe('eqscheck scan (in process)', () => {
   });
 });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+const ESC = '\x1b[';
+
+/** Runs with stdout looking like a terminal (or not) and NO_COLOR as given. */
+async function runTty(args: string[], isTTY: boolean, noColor: string | undefined): Promise<Run> {
+  const had = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
+  Object.defineProperty(process.stdout, 'isTTY', { value: isTTY, configurable: true, writable: true });
+  vi.stubEnv('NO_COLOR', noColor);
+  try {
+    return await run(args);
+  } finally {
+    vi.unstubAllEnvs();
+    if (had) Object.defineProperty(process.stdout, 'isTTY', had);
+    else delete (process.stdout as { isTTY?: boolean }).isTTY;
+  }
+}
+
+describe('eqscheck scan --format sarif', () => {
+  it('scan fixtures: valid SARIF whose code flows run from the cause to the reported location', async () => {
+    const r = await run(['scan', 'fixtures', '--format', 'sarif']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('');
+    expect(sarifs.add('scan-fixtures', r.stdout)).toEqual([]);
+    const log = JSON.parse(r.stdout);
+    const findings = JSON.parse((await run(['scan', 'fixtures', '--format', 'json'])).stdout).findings as Json[];
+    const results = log.runs[0].results as Json[];
+    expect(results.length).toBe(findings.length);
+    expect(results.length).toBeGreaterThan(0);
+    const at = (loc: Json) => {
+      const pl = loc.physicalLocation;
+      expect(pl.artifactLocation.uriBaseId).toBe(SRCROOT);
+      return [pl.artifactLocation.uri, pl.region.startLine, pl.region.startColumn];
+    };
+    for (const [i, res] of results.entries()) {
+      const f = findings[i];
+      expect(res.ruleId).toBe(f.ruleId);
+      expect(at(res.locations[0])).toEqual([f.file, f.line, f.column]);
+      const steps = res.codeFlows[0].threadFlows[0].locations as Json[];
+      expect(at(steps[0].location)).toEqual([f.trace[0].file, f.trace[0].line, f.trace[0].column]);
+      expect(steps[0].location.message.text).toBe(f.trace[0].message);
+      expect(at(steps[steps.length - 1].location)).toEqual([f.file, f.line, f.column]);
+      expect(at(res.relatedLocations[0])).toEqual([f.trace[0].file, f.trace[0].line, f.trace[0].column]);
+    }
+  });
+
+  it('writes SARIF to --output, byte-identical to stdout', async () => {
+    const out = path.join(tmp, 'sarif-out', 'eqscheck.sarif');
+    mkdirSync(path.dirname(out), { recursive: true });
+    const r = await run(['scan', '-f', 'sarif', '-o', out, 'fixtures/examples']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    const text = readFileSync(out, 'utf8');
+    expect(sarifs.add('output', text)).toEqual([]);
+    expect(text).toBe((await run(['scan', '--format', 'sarif', 'fixtures/examples'])).stdout);
+  });
+
+  it('a clean scan is valid SARIF with no results, exit 0', async () => {
+    const p = file('sarif-clean/clean.c', CLEAN);
+    const r = await run(['scan', '--format', 'sarif', p]);
+    expect(r.code).toBe(0);
+    expect(sarifs.add('clean', r.stdout)).toEqual([]);
+    expect(JSON.parse(r.stdout).runs[0].results).toEqual([]);
+  });
+
+  it('passes the SARIF Multitool (SARIF and GitHub rules) with no error and no warning', () => {
+    expect(sarifs.files.length).toBe(3);
+    expect(sarifs.multitool('Sarif')).toEqual([]);
+    expect(sarifs.multitool('Gh')).toEqual([]);
+  });
+});
+
+describe('eqscheck rules / explain', () => {
+  it('rules lists every rule: id, default severity, one line', async () => {
+    const r = await run(['rules']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(RULES.length);
+    for (const [i, rule] of RULES.entries()) {
+      expect(lines[i]!.split(/\s{2,}/)).toEqual([rule.id, rule.defaultSeverity, rule.shortDescription]);
+    }
+  });
+
+  it('explain RULE prints the full help with its bad and good example', async () => {
+    for (const rule of RULES) {
+      const r = await run(['explain', rule.id]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout.startsWith(`${rule.id} (${rule.name})\n${rule.shortDescription}\n`)).toBe(true);
+      expect(r.stdout).toContain(`default severity: ${rule.defaultSeverity}`);
+      expect(r.stdout.replace(/\s+/g, ' ')).toContain(rule.fullDescription.replace(/\s+/g, ' '));
+      expect(r.stdout.replace(/\s+/g, ' ')).toContain(rule.help.text.replace(/\s+/g, ' '));
+      for (const example of [rule.help.bad, rule.help.good]) {
+        expect(r.stdout).toContain(example.split('\n').map((l) => `    ${l}`).join('\n'));
+      }
+      expect(r.stdout.indexOf('Reported:')).toBeLessThan(r.stdout.indexOf('Fixed:'));
+    }
+  });
+
+  it('explain of an unknown rule is a usage error (2) listing the known rules', async () => {
+    const r = await run(['explain', 'irq-enabled']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain("unknown rule 'irq-enabled'");
+    for (const rule of RULES) expect(r.stderr).toContain(rule.id);
+    expect((await run(['explain'])).code).toBe(2);
+  });
+});
+
+describe('text output', () => {
+  it('--quiet prints the findings only', async () => {
+    const p = file('quiet/two.c', TWO_FINDINGS);
+    const full = await run(['scan', p]);
+    const quiet = await run(['scan', '--quiet', p]);
+    expect(quiet.code).toBe(1);
+    expect(quiet.stdout.split('\n').filter((l) => l.startsWith('eqscheck:'))).toEqual([]);
+    expect(full.stdout.startsWith(quiet.stdout)).toBe(true);
+    expect(full.stdout.slice(quiet.stdout.length)).toMatch(/^eqscheck: 2 findings /);
+    expect(findingLines(quiet.stdout)).toEqual(findingLines(full.stdout));
+    const clean = await run(['scan', '-q', file('quiet/clean.c', CLEAN)]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toBe('');
+  });
+
+  it('is coloured on a terminal, and plain when NO_COLOR is set or stdout is not a terminal', async () => {
+    const p = file('color/two.c', TWO_FINDINGS);
+    const plain = await runTty(['scan', p], false, undefined);
+    expect(plain.stdout).not.toContain(ESC);
+    const tty = await runTty(['scan', p], true, '');
+    expect(tty.code).toBe(1);
+    expect(tty.stdout).toContain(`${ESC}1m${ESC}31merror:`);
+    expect(tty.stdout.replace(/\x1b\[[0-9;]*m/g, '')).toBe(plain.stdout);
+    expect((await runTty(['scan', p], true, '1')).stdout).toBe(plain.stdout);
+    const out = path.join(tmp, 'color', 'report.txt');
+    expect((await runTty(['scan', '-o', out, p], true, '')).code).toBe(1);
+    expect(readFileSync(out, 'utf8')).toBe(plain.stdout);
+    expect((await runTty(['scan', '--format', 'json', p], true, '')).stdout).not.toContain(ESC);
+  });
+});
+
 describe('bin/eqscheck.js (spawned)', () => {
   const bin = path.join(repo, 'bin', 'eqscheck.js');
   const built = existsSync(path.join(repo, 'dist', 'cli', 'main.js'));
@@ -334,5 +480,38 @@ describe('bin/eqscheck.js (spawned)', () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain(missing);
+  });
+});
+
+describe('model files and scope on the command line', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'eqscheck-cli-model-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const handler = path.join(dir, 'handler.c');
+  writeFileSync(handler, 'int exit_handler(void)\n{\n\ttrace_exit();\n\tguest_exit();\n\treturn 0;\n}\n');
+
+  it('--model adds an entry fact: the handler is entered with interrupts on, in the guest context', async () => {
+    const model = path.join(dir, 'facts.json');
+    writeFileSync(model, JSON.stringify({ entries: { exit_handler: { interrupts: 'on', context: 'guest', why: 'entry.S calls it with EE=1' } } }));
+    expect((await run(['scan', handler])).code).toBe(0);
+    const withFact = await run(['scan', handler, '--model', model]);
+    expect(withFact.code).toBe(1);
+    expect(withFact.stdout).toMatch(/handler\.c:1:1: error: exit_handler\(\) runs with interrupts enabled while the guest context/);
+    expect(withFact.stdout).toMatch(/model entry fact: entry\.S calls it with EE=1/);
+  });
+
+  it('a bad model file is exit 2 with a message naming the entry', async () => {
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ entries: { exit_handler: { interrupts: 'sometimes', why: 'x' } } }));
+    const r = await run(['scan', handler, '--model', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`eqscheck: error: ${bad}: entries.exit_handler.interrupts: 'sometimes' is not one of on, off\n`);
+    expect((await run(['scan', handler, '--model', path.join(dir, 'missing.json')])).stderr).toMatch(/missing\.json: cannot read the model file \(ENOENT\)/);
+  });
+
+  it('--no-builtin-wrappers leaves wrappers the tree does not define unknown', async () => {
+    const file = path.join(dir, 'run.c');
+    writeFileSync(file, 'void run(void)\n{\n\tlocal_irq_disable();\n\tguest_state_enter_irqoff();\n\tlocal_irq_enable();\n\tguest_state_exit_irqoff();\n}\n');
+    expect((await run(['scan', file])).code).toBe(1);
+    expect((await run(['scan', file, '--no-builtin-wrappers'])).code).toBe(0);
   });
 });

@@ -2,9 +2,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { analyzeFiles } from '../analysis/analyze.js';
+import { ModelError } from '../model/model.js';
+import { readUserModel } from '../model/user-model.js';
 import { InputError } from '../parser/source.js';
 import { formatJson } from '../report/json.js';
-import { formatSarif, helpText } from '../report/sarif.js';
+import { helpText } from '../report/help.js';
+import { formatSarif } from '../report/sarif.js';
 import { formatText, wantsColor } from '../report/text.js';
 import { RULES, findRule } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
@@ -30,15 +33,21 @@ function selectRules(spec: string | undefined) {
   return spec.split(',').map((s) => s.trim()).filter(Boolean).map(knownRule);
 }
 
-interface ScanOptions { format: string; output?: string; rules?: string; define: string[]; quiet?: boolean }
+interface ScanOptions {
+  format: string; output?: string; rules?: string; define: string[]; quiet?: boolean;
+  all?: boolean; model: string[]; builtinWrappers: boolean;
+}
 
 async function scan(paths: string[], opts: ScanOptions): Promise<number> {
   if (!(FORMATS as readonly string[]).includes(opts.format)) {
     throw new UsageError(`unknown format '${opts.format}' (known formats: ${FORMATS.join(', ')})`);
   }
   const rules = selectRules(opts.rules);
-  const { files, explicit } = collectFiles(paths.length ? paths : ['.']);
-  const result = await analyzeFiles(files, { rules, defines: new Set(opts.define), explicit });
+  const models = opts.model.map(readUserModel);
+  const { files, explicit } = collectFiles(paths.length ? paths : ['.'], { all: opts.all });
+  const result = await analyzeFiles(files, {
+    rules, defines: new Set(opts.define), explicit, models, builtinWrappers: opts.builtinWrappers,
+  });
   const out = opts.format === 'json' ? formatJson(result) :
     opts.format === 'sarif' ? formatSarif(result) :
     formatText(result, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout) });
@@ -84,6 +93,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('-r, --rules <ids>', 'comma-separated rule ids to run')
     .option('-D, --define <name>', 'treat #ifdef NAME / #if defined(NAME) as true (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('-q, --quiet', 'text format: print the findings only, no summary lines')
+    .option('--all', 'in a kernel tree, scan every .c/.h file instead of arch/*/kvm and virt/kvm')
+    .option('-m, --model <file>', 'model file: extra primitives and entry facts (repeatable; see models/)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--no-builtin-wrappers', 'derive the guest_*/user_* wrappers only from the headers of the tree, without the built-in table')
     .action(async (paths: string[], opts: ScanOptions) => { exitCode = await scan(paths, opts); });
   program.command('rules')
     .description('list the rules: id, default severity, what each reports')
@@ -99,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT_CLEAN : EXIT_USAGE;
     }
-    if (err instanceof InputError || err instanceof UsageError) {
+    if (err instanceof InputError || err instanceof UsageError || err instanceof ModelError) {
       process.stderr.write(`eqscheck: error: ${err.message}\n`);
       return EXIT_USAGE;
     }

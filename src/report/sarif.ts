@@ -10,6 +10,7 @@ import type { Finding, TraceEntry } from '../analysis/interpreter.js';
 import { readSource } from '../parser/source.js';
 import { RULES } from '../rules/index.js';
 import type { RuleMeta } from '../rules/types.js';
+import { helpMarkdown, helpText } from './help.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 export const SARIF_VERSION = '2.1.0';
@@ -75,13 +76,41 @@ interface Notification {
 // ---- notification descriptors ---------------------------------------------------
 
 const NOTIFICATIONS = [
-  { id: 'skipped-file', text: 'A file could not be read as C source (binary, unreadable) and was skipped.' },
-  { id: 'function-not-fully-parsed', text: 'A function had syntax the parser could not read; it was analysed as far as possible.' },
-  { id: 'unnamed-function', text: 'Function definitions whose name could not be parsed were not analysed.' },
-  { id: 'latin1-file', text: 'A file that is not valid UTF-8 was read as Latin-1.' },
-  { id: 'precision-lost', text: 'States were joined in some functions, so findings there may be missed.' },
-  { id: 'results-truncated', text: 'The run had more results than GitHub code scanning stores; the least severe were left out.' },
-  { id: 'code-flow-truncated', text: 'A witness path had more steps than GitHub code scanning stores; its middle was shortened.' },
+  {
+    id: 'skipped-file', text: 'A file could not be read as C source and was skipped.',
+    full: 'A file found under a scanned directory is binary (contains NUL bytes) or could not be read; it was skipped. A file named on the command line that cannot be read is an error instead.',
+    help: 'Exclude the file from the scan, or fix its permissions.',
+  },
+  {
+    id: 'function-not-fully-parsed', text: 'A function had syntax the parser could not read; it was analysed as far as possible.',
+    full: 'The parser recovered from a syntax error inside the function (usually a macro that does not look like C). Paths through the unparsed part are not analysed, so findings there may be missed.',
+    help: 'Check the function for unusual macros; -D NAME can select a readable #ifdef arm.',
+  },
+  {
+    id: 'unnamed-function', text: 'Function definitions whose name could not be parsed were not analysed.',
+    full: 'A function definition whose declarator the parser could not read (typically a macro that builds the name) has no name to analyse it under, so it was not analysed.',
+    help: 'Nothing to do unless the function matters for guest entry; then report the construct.',
+  },
+  {
+    id: 'latin1-file', text: 'A file that is not valid UTF-8 was read as Latin-1.',
+    full: 'The file is not valid UTF-8 (kernel trees have Latin-1 comments); it was decoded byte for byte so that lines and columns stay exact.',
+    help: 'Nothing to do: locations in the file are still right.',
+  },
+  {
+    id: 'precision-lost', text: 'States were joined in some functions, so findings there may be missed.',
+    full: 'A function had more distinct abstract states at one point than the analysis keeps; they were joined, and paths in the joined state are not reported.',
+    help: 'Nothing to do; the functions are named in the message.',
+  },
+  {
+    id: 'results-truncated', text: 'The run had more results than GitHub code scanning stores; the least severe were left out.',
+    full: 'GitHub code scanning stores at most 5,000 results per run. eqscheck kept the most severe results (errors first) and left the rest out of the SARIF file.',
+    help: 'Scan fewer directories per upload, or read all findings with --format json.',
+  },
+  {
+    id: 'code-flow-truncated', text: 'A witness path had more steps than GitHub code scanning stores; its middle was shortened.',
+    full: 'GitHub code scanning stores at most 1,000 thread-flow locations per result. The first steps (from the cause) and the last steps (to the reported location) were kept.',
+    help: 'Read the whole path with --format text or --format json.',
+  },
 ] as const;
 type NotificationId = (typeof NOTIFICATIONS)[number]['id'];
 
@@ -92,18 +121,6 @@ function notification(id: NotificationId, level: Notification['level'], text: st
 }
 
 // ---- rules -------------------------------------------------------------------------
-
-/** The rule's help as Markdown: the text, then the bad and good examples. */
-export function helpMarkdown(rule: RuleMeta): string {
-  return `${rule.help.text}\n\n${rule.fullDescription}\n\n` +
-    `**Bad**\n\n\`\`\`c\n${rule.help.bad}\n\`\`\`\n\n**Good**\n\n\`\`\`c\n${rule.help.good}\n\`\`\`\n`;
-}
-
-/** The rule's help as plain text (what `eqscheck explain` prints, minus the header). */
-export function helpText(rule: RuleMeta): string {
-  const indent = (s: string) => s.split('\n').map((l) => `    ${l}`).join('\n');
-  return `${rule.help.text}\n\n${rule.fullDescription}\n\nBad:\n${indent(rule.help.bad)}\n\nGood:\n${indent(rule.help.good)}\n`;
-}
 
 function reportingDescriptor(rule: RuleMeta, limits: SarifLimits) {
   return {
@@ -345,7 +362,9 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
           semanticVersion: TOOL_VERSION,
           informationUri: INFORMATION_URI,
           rules: RULES.map((r) => reportingDescriptor(r, limits)),
-          notifications: NOTIFICATIONS.map((n) => ({ id: n.id, shortDescription: { text: n.text } })),
+          notifications: NOTIFICATIONS.map((n) => ({
+            id: n.id, shortDescription: { text: n.text }, fullDescription: { text: n.full }, help: { text: n.help },
+          })),
         },
       },
       invocations: [invocation],

@@ -202,3 +202,29 @@ describe('type arguments of kernel macros', () => {
     }
   });
 });
+
+describe('inline assembly and macro comments', () => {
+  const norm = (t: string): string => normalizeKernelC(t).text;
+
+  it('a template built by macros becomes "" on one line, keeping every newline', () => {
+    const text = 'void f(void)\n{\n\tasm volatile(\n\tALTERNATIVE("nop", "isb", CAP)\n\t: : : "memory");\n}\n';
+    const out = norm(text);
+    expect(out).toHaveLength(text.length);
+    expect([...out].map((c, i) => (c === '\n' ? i : -1)).filter((i) => i >= 0)).toEqual([...text].map((c, i) => (c === '\n' ? i : -1)).filter((i) => i >= 0));
+    expect(out).toMatch(/^\s*""\s*$/m);
+    expect(out).toContain(': : : "memory"');
+  });
+
+  it('a template of string literals is left alone', () => {
+    const text = 'void f(void) { asm volatile("nop\\n" "isb" : : : "memory"); }';
+    expect(norm(text)).toBe(text);
+  });
+
+  it('comments inside a multi-line #define are blanked (tree-sitter loses the continuation after them)', () => {
+    const text = '#define X(n) \\\n\t/* first */ \\\n\t{ n },\nint a;\n';
+    const out = norm(text);
+    expect(out).toHaveLength(text.length);
+    expect(out).not.toContain('first');
+    expect(parseSource(decodeSource('x.c', Buffer.from(text + 'int g(void) { return 0; }\n'))).functions.map((f) => f.name)).toEqual(['g']);
+  });
+});

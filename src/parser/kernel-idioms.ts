@@ -145,6 +145,7 @@ export function normalizeKernelC(text: string): NormalizeResult {
   const iteratorLoops = new Set<number>();
   let lineStart = true;
   let inDirective = false;
+  let braceDepth = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     const c = text[i];
@@ -154,17 +155,42 @@ export function normalizeKernelC(text: string): NormalizeResult {
       continue;
     }
     if (c === ' ' || c === '\t' || c === '\r' || c === '\f') continue;
-    if (lineStart && c === '#') inDirective = true;
+    if (lineStart && c === '#') {
+      inDirective = true;
+      if (braceDepth > 0 && splitsExpression(text, i)) {
+        rewrites += keepFirstArm(text, chars, i);
+        i = text.indexOf('\n', i) - 1;
+        if (i < 0) break;
+        continue;
+      }
+    }
+    const firstOnLine = lineStart;
     lineStart = false;
+    if (!inDirective && c === '{') braceDepth++;
+    else if (!inDirective && c === '}') braceDepth = Math.max(0, braceDepth - 1);
     if (c === '/' && text[i + 1] === '/') { while (i < text.length && text[i] !== '\n') i++; i--; continue; }
-    if (c === '/' && text[i + 1] === '*') { const e = text.indexOf('*/', i + 2); i = e < 0 ? text.length : e + 1; continue; }
+    if (c === '/' && text[i + 1] === '*') {
+      const e = text.indexOf('*/', i + 2);
+      const end = e < 0 ? text.length : e + 2;
+      // tree-sitter loses a #define's line continuation after a block comment.
+      if (inDirective) { blank(chars, i, end); rewrites++; }
+      i = end - 1;
+      continue;
+    }
     if (c === '"' || c === "'") { i = skipQuoted(text, i); continue; }
     if (!isIdentStart(code)) continue;
     let end = i + 1;
     while (end < text.length && isIdentChar(text.charCodeAt(end))) end++;
     const word = text.slice(i, end);
     if (!inDirective) {
-      if (ATTRIBUTE_MACROS.has(word)) {
+      if (firstOnLine && braceDepth === 0 && /^[A-Z][A-Z0-9_]*$/.test(word) && fileScopeMacroLine(text, end)) {
+        // `BUILD_NVMX_MSR_INTERCEPT_HELPER(read)` alone on a line at file scope, with
+        // no `;`: it defines things we cannot see, and would swallow the next function.
+        const close = skipParens(text, skipSpace(text, end));
+        blank(chars, i, close);
+        rewrites++;
+        end = close;
+      } else if (ATTRIBUTE_MACROS.has(word)) {
         blank(chars, i, end);
         rewrites++;
       } else if (ATTRIBUTE_MACROS_WITH_ARGS.has(word)) {
@@ -193,6 +219,8 @@ export function normalizeKernelC(text: string): NormalizeResult {
         const close = text[open] === '(' ? skipParens(text, open) : -1;
         const after = close > 0 ? text[skipSpace(text, close)] : undefined;
         if (after === '=' || after === ';' || after === ',') { blank(chars, i, close); rewrites++; end = close; }
+      } else if (word === 'asm' || word === '__asm__' || word === '__asm') {
+        rewrites += blankMacroAsmTemplate(text, chars, end);
       } else if (!TYPE_TAKING.has(word) && inExpression(text, i)) {
         rewrites += blankTypeArguments(text, chars, end);
       }
@@ -215,6 +243,80 @@ function inExpression(text: string, start: number): boolean {
     return EXPRESSION_KEYWORDS.has(text.slice(b, p + 1));
   }
   return text[p] !== '*';
+}
+
+/** An `#if` inside a body whose previous token leaves an expression open
+ *  (`x &=`, `a |`, `f(a,`): tree-sitter cannot parse either arm as a statement. */
+function splitsExpression(text: string, hash: number): boolean {
+  if (!/^#\s*(?:if|ifdef|ifndef)\b/.test(text.slice(hash, hash + 12))) return false;
+  const p = prevNonSpace(text, hash - 1);
+  return p >= 0 && !';{}:)'.includes(text[p]!) && !(text[p] === '/' && text[p - 1] === '*');
+}
+
+/** Keeps the first arm of the conditional whose `#if` is at `hash`: its directive
+ *  lines and the other arms are blanked (a mask built across `#ifdef`s loses the
+ *  bits of the other configuration, which the analysis does not read). */
+function keepFirstArm(text: string, chars: string[], hash: number): number {
+  const lineEnd = (at: number): number => { const e = text.indexOf('\n', at); return e < 0 ? text.length : e; };
+  let depth = 0;
+  let otherArmStart = -1;
+  for (let at = hash; at < text.length; at = lineEnd(at) + 1) {
+    const line = text.slice(at, lineEnd(at));
+    const d = /^\s*#\s*(\w+)/.exec(line)?.[1];
+    if (d === 'if' || d === 'ifdef' || d === 'ifndef') depth++;
+    else if ((d === 'else' || d === 'elif') && depth === 1 && otherArmStart < 0) otherArmStart = at;
+    else if (d === 'endif' && --depth === 0) {
+      blank(chars, hash, lineEnd(hash));
+      blank(chars, otherArmStart >= 0 ? otherArmStart : at, lineEnd(at));
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/** After a macro name: a parenthesised argument list, then the end of the line,
+ *  and the next line does not continue the statement (`;`) or open a body (`{`). */
+function fileScopeMacroLine(text: string, nameEnd: number): boolean {
+  const open = skipSpace(text, nameEnd);
+  if (text[open] !== '(' || text.slice(nameEnd, open).includes('\n')) return false;
+  const close = skipParens(text, open);
+  if (close < 0) return false;
+  const eol = text.indexOf('\n', close);
+  if (text.slice(close, eol < 0 ? text.length : eol).trim() !== '') return false;
+  const next = text[skipSpace(text, close)];
+  return next !== ';' && next !== '{' && next !== ',' && next !== ')';
+}
+
+/** `asm volatile(ALTERNATIVE("nop", "isb", …) : …)`: a template built by macros is
+ *  no string literal to tree-sitter; it becomes `""` (the template is never analysed). */
+function blankMacroAsmTemplate(text: string, chars: string[], afterKeyword: number): number {
+  let open = skipSpace(text, afterKeyword);
+  while (/^(?:volatile|__volatile__|inline|goto)\b/.test(text.slice(open, open + 12))) {
+    open = skipSpace(text, open + (/^\w+/.exec(text.slice(open))![0].length));
+  }
+  if (text[open] !== '(') return 0;
+  let depth = 0;
+  let end = -1;
+  for (let i = open; i < text.length && i < open + 8000; i++) {
+    const c = text[i];
+    if (c === '"' || c === "'") { i = skipQuoted(text, i); continue; }
+    if (c === '/' && text[i + 1] === '*') { const e = text.indexOf('*/', i + 2); i = e < 0 ? text.length : e + 1; continue; }
+    if (c === '(') depth++;
+    else if (c === ')') { if (--depth === 0) { end = i; break; } }
+    else if (c === ':' && depth === 1) { end = i; break; }
+    else if (c === ';' || c === '{' || c === '}') return 0;
+  }
+  if (end < 0) return 0;
+  const template = text.slice(open + 1, end).replace(/\/\*[\s\S]*?\*\//g, '').replace(/"(?:[^"\\\n]|\\.)*"/g, '');
+  if (!template.trim()) return 0;
+  // `""` on the first two columns of the template that are on one line.
+  let at = open + 1;
+  while (at + 1 < end && (text[at] === '\n' || text[at + 1] === '\n')) at++;
+  if (at + 1 >= end) return 0;
+  blank(chars, open + 1, end);
+  chars[at] = '"';
+  chars[at + 1] = '"';
+  return 1;
 }
 
 /** `container_of(p, struct x, m)`, `min_t(unsigned int, a, b)`: a type passed to a

@@ -2,7 +2,9 @@
 import { Model } from '../model/model.js';
 import { BUILTIN_MODEL } from '../model/primitives.js';
 import type { UserModel } from '../model/user-model.js';
+import { buildCfg } from '../cfg/build.js';
 import { parseSource, type ParsedFile } from '../parser/parse.js';
+import { RELEASED_BODY } from '../parser/syntax.js';
 import { InputError, readSource } from '../parser/source.js';
 import type { Rule } from '../rules/types.js';
 import { readAsm, type AsmFile } from '../scan/asm-symbols.js';
@@ -51,6 +53,8 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
   const sources = new Map<string, string>();
   const skipped: SkippedFile[] = [];
   const latin1Files: string[] = [];
+  const models = options.models ?? [];
+  const model = new Model([...BUILTIN_MODEL, ...models.map((m) => m.generation)], { builtinWrappers: options.builtinWrappers });
   const dispatchFacts = emptyDispatchFacts();
   const included = new IncludedHeaders((text) => readDispatchFacts(text, dispatchFacts));
   const headersOf = new Map<string, string[]>();
@@ -69,8 +73,15 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
       const { constants, headers } = included.forFile(file, source.text);
       for (const [k, v] of constants) if (!result.constants.has(k)) result.constants.set(k, v);
       headersOf.set(file, headers);
+      // Build the CFGs now and let the syntax trees go: a large scan keeps only CFGs.
+      result.functions = result.functions.map((def) => ({
+        ...def, body: RELEASED_BODY, variants: undefined,
+        cfg: buildCfg(def, {
+          isNoReturn: (n) => model.isNoReturn(n), constants: result.constants, defines: options.defines,
+          iteratorLoops: result.iteratorLoops, source: source.text,
+        }),
+      }));
       parsed.push(result);
-      sources.set(file, source.text);
       if (source.encoding === 'latin1') latin1Files.push(file);
     } catch (err) {
       if (!(err instanceof InputError) || options.explicit?.has(file)) throw err;
@@ -79,8 +90,6 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
     // tree-sitter's trees are freed only when the event loop turns.
     await yieldToEventLoop();
   }
-  const models = options.models ?? [];
-  const model = new Model([...BUILTIN_MODEL, ...models.map((m) => m.generation)], { builtinWrappers: options.builtinWrappers });
   const library = new HeaderFunctions(included, (name) => model.isPrimitive(name)).collect(parsed, headersOf);
   for (const [file, text] of library.sources) sources.set(file, text);
   const entryFacts = new Map(models.flatMap((m) => [...m.entries]));

@@ -72,7 +72,7 @@ export class Program {
     const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     for (const file of sorted) {
       for (const def of file.functions) {
-        const cfg = buildCfg(def, {
+        const cfg = def.cfg ?? buildCfg(def, {
           isNoReturn: (n) => model.isNoReturn(n), constants: file.constants, defines, iteratorLoops: file.iteratorLoops,
           source: sources.get(file.path) ?? '',
         });

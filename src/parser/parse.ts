@@ -8,6 +8,7 @@ import C from 'tree-sitter-c';
 import { normalizeKernelC } from './kernel-idioms.js';
 import { buildSubtree, child, hasError, type Cursor, type SyntaxNode } from './syntax.js';
 import type { SourceText } from './source.js';
+import type { Cfg } from '../cfg/types.js';
 
 export interface FunctionDef {
   name: string;
@@ -24,6 +25,8 @@ export interface FunctionDef {
   isStatic: boolean;
   /** Read from an included header on demand: analysed through its callers only. */
   library?: boolean;
+  /** Built as soon as the file is parsed, so that the syntax tree can be let go. */
+  cfg?: Cfg;
 }
 
 export interface ParsedFile {

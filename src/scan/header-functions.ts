@@ -16,6 +16,14 @@ const DEFINITION = /\b([A-Za-z_]\w*)\s*\((?:[^;{}()]|\([^()]*\))*\)\s*\{/g;
 
 export function calledNames(fn: FunctionDef): Set<string> {
   const out = new Set<string>();
+  if (fn.cfg) {
+    for (const block of fn.cfg.blocks) for (const e of block.events) {
+      if (e.kind !== 'call') continue;
+      if (e.callee) out.add(e.callee);
+      for (const a of e.args) if (a.ident) out.add(a.ident);
+    }
+    return out;
+  }
   for (const n of descendants(fn.body)) {
     if (n.type !== 'call_expression') continue;
     const name = calleeName(n);

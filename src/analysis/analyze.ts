@@ -2,8 +2,8 @@
 import { Model } from '../model/model.js';
 import { BUILTIN_MODEL } from '../model/primitives.js';
 import type { UserModel } from '../model/user-model.js';
-import { buildCfg } from '../cfg/build.js';
-import { parseSource, type ParsedFile } from '../parser/parse.js';
+import { buildCfg, type CfgOptions } from '../cfg/build.js';
+import { parseMacro, parseSource, type FunctionDef, type ParsedFile } from '../parser/parse.js';
 import { RELEASED_BODY } from '../parser/syntax.js';
 import { InputError, readSource } from '../parser/source.js';
 import type { Rule } from '../rules/types.js';
@@ -74,13 +74,14 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
       for (const [k, v] of constants) if (!result.constants.has(k)) result.constants.set(k, v);
       headersOf.set(file, headers);
       // Build the CFGs now and let the syntax trees go: a large scan keeps only CFGs.
+      const cfgOptions = (text: string) => ({
+        isNoReturn: (n: string) => model.isNoReturn(n), constants: result.constants, defines: options.defines,
+        iteratorLoops: result.iteratorLoops, source: text,
+      });
       result.functions = result.functions.map((def) => ({
-        ...def, body: RELEASED_BODY, variants: undefined,
-        cfg: buildCfg(def, {
-          isNoReturn: (n) => model.isNoReturn(n), constants: result.constants, defines: options.defines,
-          iteratorLoops: result.iteratorLoops, source: source.text,
-        }),
+        ...def, body: RELEASED_BODY, variants: undefined, cfg: buildCfg(def, cfgOptions(source.text)),
       }));
+      result.functions.push(...expandMacros(result, model, cfgOptions));
       parsed.push(result);
       if (source.encoding === 'latin1') latin1Files.push(file);
     } catch (err) {
@@ -107,6 +108,31 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
     analysis: interpreter.stats(),
   };
   return { findings, summary };
+}
+
+/** The file's function-like macros that its code (or another expanded macro) calls,
+ *  as functions with CFGs: an unmask hidden in `#define relax() do { … } while (0)`. */
+function expandMacros(file: ParsedFile, model: Model, cfgOptions: (text: string) => CfgOptions): FunctionDef[] {
+  const defined = new Set(file.functions.map((f) => f.name));
+  const macros = new Map(file.macros.filter((m) => !defined.has(m.name) && !model.isPrimitive(m.name)).map((m) => [m.name, m]));
+  const expanded: FunctionDef[] = [];
+  let pending = file.functions.map((f) => f.cfg!);
+  while (pending.length && macros.size) {
+    const called = new Set<string>();
+    for (const cfg of pending) for (const b of cfg.blocks) for (const e of b.events) if (e.kind === 'call' && e.callee) called.add(e.callee);
+    pending = [];
+    for (const name of called) {
+      const macro = macros.get(name);
+      if (!macro) continue;
+      macros.delete(name);
+      const parsed = parseMacro(macro, file.path);
+      if (!parsed) continue;
+      const def = { ...parsed.def, body: RELEASED_BODY, cfg: buildCfg(parsed.def, cfgOptions(parsed.text)) };
+      expanded.push(def);
+      pending.push(def.cfg);
+    }
+  }
+  return expanded;
 }
 
 const EQS_RULES = new Set(['irq-enabled-in-eqs', 'eqs-unbalanced']);

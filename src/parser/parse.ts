@@ -27,6 +27,17 @@ export interface FunctionDef {
   library?: boolean;
   /** Built as soon as the file is parsed, so that the syntax tree can be let go. */
   cfg?: Cfg;
+  /** A function-like macro expanded as a function. */
+  macro?: boolean;
+}
+
+export interface MacroDef {
+  name: string;
+  params: string[];
+  /** The replacement text, and where it starts in the file (0-based row, column). */
+  body: string;
+  row: number;
+  col: number;
 }
 
 export interface ParsedFile {
@@ -37,6 +48,9 @@ export interface ParsedFile {
   constants: Map<string, number>;
   /** Identifiers used in file-scope initializers and macro calls (address-taken candidates). */
   fileScopeNames: Set<string>;
+  /** Function-like macros whose body calls something: expanded as functions of
+   *  their own (`#define unmask() do { local_irq_enable(); } while (0)`). */
+  macros: MacroDef[];
   /** `.member = fn` designated initializers at file scope (ops tables), with the
    *  table's struct type when the declaration names it. */
   memberAssignments: { type: string | null; member: string; fn: string }[];
@@ -62,7 +76,7 @@ export function parseSource(source: SourceText): ParsedFile {
   const tree = parser().parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
   const result: ParsedFile = {
     path: source.path, encoding: source.encoding, functions: [], constants: new Map(),
-    fileScopeNames: new Set(), memberAssignments: [], iteratorLoops, unnamedFunctions: 0, topLevelErrors: 0,
+    fileScopeNames: new Set(), memberAssignments: [], macros: [], iteratorLoops, unnamedFunctions: 0, topLevelErrors: 0,
   };
   const cursor = tree.walk() as unknown as Cursor;
   visitTopLevel(cursor, text, result);
@@ -89,6 +103,8 @@ function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile): void {
       visitTopLevel(cursor, text, out);
     } else if (type === 'preproc_def') {
       addConstant(text.slice(cursor.startIndex, cursor.endIndex), out);
+    } else if (type === 'preproc_function_def') {
+      addMacro(buildSubtree(cursor, text), text, out);
     } else if (type === 'declaration' || type === 'expression_statement') {
       // Names in an initializer (`.run = vmx_vcpu_run`) or a file-scope macro call
       // (`module_init(f);`, `EXPORT_SYMBOL(f);`) have their address taken; the
@@ -103,6 +119,28 @@ function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile): void {
     }
   } while (cursor.gotoNextSibling());
   cursor.gotoParent();
+}
+
+function addMacro(def: SyntaxNode, text: string, out: ParsedFile): void {
+  const name = child(def, 'name')?.text;
+  const value = child(def, 'value');
+  if (!name || !value) return;
+  const body = text.slice(value.startIndex, value.endIndex);
+  if (!/[A-Za-z_]\w*\s*\(/.test(body)) return;
+  const params = (child(def, 'parameters')?.children ?? []).filter((p) => p.type === 'identifier').map((p) => String(p.text));
+  out.macros.push({ name, params, body, row: value.startRow, col: value.startCol });
+}
+
+/** A macro as a function, its body at its own rows and columns (the header sits on
+ *  row 0, so a macro defined on a file's first line is not expanded). */
+export function parseMacro(macro: MacroDef, file: string): { def: FunctionDef; text: string } | null {
+  if (macro.row === 0) return null;
+  const header = `void ${macro.name}(${macro.params.map((p) => `long ${p}`).join(', ')}) {`;
+  const body = macro.body.replace(/\\(?=\r?\n)/g, ' ');
+  const text = `${header}${'\n'.repeat(macro.row)}${' '.repeat(macro.col)}${body}\n;}\n`;
+  const parsed = parseSource({ path: file, text, encoding: 'utf-8' });
+  const fn = parsed.functions.find((f) => f.name === macro.name);
+  return fn && !fn.parseErrors ? { def: { ...fn, line: macro.row + 1, isStatic: true, library: true, macro: true }, text } : null;
 }
 
 function addConstant(directive: string, out: ParsedFile): void {

@@ -1,14 +1,19 @@
-// The command-line program. Exit codes: 0 no findings, 1 findings, 2 usage or input error.
+// The command-line program. Exit codes: 0 no findings (patch, diff: none introduced), 1 findings, 2 usage or input error.
 import { Command, CommanderError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { analyzeFiles } from '../analysis/analyze.js';
 import { ModelError } from '../model/model.js';
 import { readUserModel } from '../model/user-model.js';
 import { InputError } from '../parser/source.js';
-import { formatJson } from '../report/json.js';
+import { readBaseline } from '../report/baseline.js';
+import { formatComparisonSarif, formatComparisonText, type ComparisonReport } from '../report/comparison.js';
+import { fingerprintFindings } from '../report/fingerprint.js';
+import { formatComparisonJson, formatJson } from '../report/json.js';
 import { helpText } from '../report/help.js';
 import { formatSarif } from '../report/sarif.js';
 import { formatText, wantsColor } from '../report/text.js';
+import { runDiffMode } from '../patch/diff-mode.js';
+import { runPatchMode, type ModeOptions, type SourceReaders } from '../patch/patch-mode.js';
 import { RULES, findRule } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
 import { collectFiles } from '../scan/collect.js';
@@ -33,34 +38,89 @@ function selectRules(spec: string | undefined) {
   return spec.split(',').map((s) => s.trim()).filter(Boolean).map(knownRule);
 }
 
-interface ScanOptions {
+interface AnalysisOptions {
   format: string; output?: string; rules?: string; define: string[]; quiet?: boolean;
-  all?: boolean; model: string[]; builtinWrappers: boolean;
+  model: string[]; builtinWrappers: boolean;
+}
+
+interface ScanOptions extends AnalysisOptions {
+  all?: boolean; baseline?: string; writeBaseline?: string;
+}
+
+interface CompareOptions extends AnalysisOptions {
+  tree?: string; wholeScope?: boolean;
+}
+
+function checkFormat(format: string): void {
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`unknown format '${format}' (known formats: ${FORMATS.join(', ')})`);
+  }
+}
+
+function writeFile(file: string, text: string, what: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    throw new InputError(file, `cannot write ${what} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+function emit(opts: AnalysisOptions, out: string): void {
+  if (opts.output) writeFile(opts.output, out, 'output');
+  else process.stdout.write(out);
 }
 
 async function scan(paths: string[], opts: ScanOptions): Promise<number> {
-  if (!(FORMATS as readonly string[]).includes(opts.format)) {
-    throw new UsageError(`unknown format '${opts.format}' (known formats: ${FORMATS.join(', ')})`);
-  }
+  checkFormat(opts.format);
   const rules = selectRules(opts.rules);
   const models = opts.model.map(readUserModel);
+  const baseline = opts.baseline ? readBaseline(opts.baseline) : null;
   const { files, explicit } = collectFiles(paths.length ? paths : ['.'], { all: opts.all });
-  const result = await analyzeFiles(files, {
+  const all = await analyzeFiles(files, {
     rules, defines: new Set(opts.define), explicit, models, builtinWrappers: opts.builtinWrappers,
   });
-  const out = opts.format === 'json' ? formatJson(result) :
-    opts.format === 'sarif' ? formatSarif(result) :
-    formatText(result, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout) });
-  if (opts.output) {
-    try {
-      writeFileSync(opts.output, out);
-    } catch (err) {
-      throw new InputError(opts.output, `cannot write output (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
-  } else {
-    process.stdout.write(out);
-  }
+  // Fingerprints are relative to the current directory (SARIF's %SRCROOT%).
+  const allFingerprints = fingerprintFindings(all.findings);
+  if (opts.writeBaseline) writeFile(opts.writeBaseline, formatJson(all, { fingerprints: allFingerprints }), 'the baseline');
+  const keep = all.findings.map((_, i) => !baseline || !baseline.has(allFingerprints[i]!));
+  const result = { findings: all.findings.filter((_, i) => keep[i]), summary: all.summary };
+  const fingerprints = allFingerprints.filter((_, i) => keep[i]);
+  const matched = all.findings.length - result.findings.length;
+  const out = opts.format === 'json' ? formatJson(result, { fingerprints, baseline: baseline ? { file: opts.baseline!, matched } : undefined }) :
+    opts.format === 'sarif' ? formatSarif(result, { fingerprints, baselineStates: baseline ? result.findings.map(() => 'new' as const) : undefined }) :
+    formatText(result, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout), baselineMatched: matched });
+  emit(opts, out);
   return result.findings.length ? EXIT_FINDINGS : EXIT_CLEAN;
+}
+
+function modeOptions(opts: CompareOptions): ModeOptions {
+  checkFormat(opts.format);
+  const render = (report: ComparisonReport, sources: SourceReaders): string =>
+    opts.format === 'json' ? formatComparisonJson(report) :
+    opts.format === 'sarif' ? formatComparisonSarif(report, sources) :
+    formatComparisonText(report, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout) });
+  return {
+    analyze: {
+      rules: selectRules(opts.rules), defines: new Set(opts.define), models: opts.model.map(readUserModel),
+      builtinWrappers: opts.builtinWrappers,
+    },
+    wholeScope: opts.wholeScope,
+    render,
+  };
+}
+
+/** `eqscheck patch FILE|-`: exit 1 when the patch introduces findings. */
+async function patch(source: string, opts: CompareOptions): Promise<number> {
+  const { report, output } = await runPatchMode(source, opts.tree, modeOptions(opts));
+  emit(opts, output);
+  return report.introduced.length ? EXIT_FINDINGS : EXIT_CLEAN;
+}
+
+/** `eqscheck diff [REV | A..B]`: exit 1 when the newer version introduces findings. */
+async function diff(spec: string | undefined, opts: CompareOptions): Promise<number> {
+  const { report, output } = await runDiffMode(spec, opts.tree ?? '.', modeOptions(opts));
+  emit(opts, output);
+  return report.introduced.length ? EXIT_FINDINGS : EXIT_CLEAN;
 }
 
 /** `eqscheck rules`: one line per rule (id, default severity, short description). */
@@ -85,18 +145,33 @@ export async function main(argv: string[]): Promise<number> {
     .version(TOOL_VERSION)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  program.command('scan')
-    .description('analyse C files and directories (recursing over *.c and *.h)')
-    .argument('[paths...]', 'files or directories', [])
+  const analysisOptions = (cmd: Command): Command => cmd
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('text'))
     .option('-o, --output <file>', 'write the report to a file')
     .option('-r, --rules <ids>', 'comma-separated rule ids to run')
     .option('-D, --define <name>', 'treat #ifdef NAME / #if defined(NAME) as true (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('-q, --quiet', 'text format: print the findings only, no summary lines')
-    .option('--all', 'in a kernel tree, scan every .c/.h file instead of arch/*/kvm and virt/kvm')
     .option('-m, --model <file>', 'model file: extra primitives and entry facts (repeatable; see models/)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--no-builtin-wrappers', 'derive the guest_*/user_* wrappers only from the headers of the tree, without the built-in table')
+    .option('--no-builtin-wrappers', 'derive the guest_*/user_* wrappers only from the headers of the tree, without the built-in table');
+  analysisOptions(program.command('scan')
+    .description('analyse C files and directories (recursing over *.c and *.h)')
+    .argument('[paths...]', 'files or directories', []))
+    .option('--all', 'in a kernel tree, scan every .c/.h file instead of arch/*/kvm and virt/kvm')
+    .option('--baseline <file>', 'do not report findings of this earlier report (eqscheck JSON or SARIF), matched by fingerprint')
+    .option('--write-baseline <file>', 'also write every finding of this scan, as JSON, to FILE (a baseline for --baseline)')
     .action(async (paths: string[], opts: ScanOptions) => { exitCode = await scan(paths, opts); });
+  analysisOptions(program.command('patch')
+    .description('report the findings a patch introduces (exit 1) and those it fixes, without modifying the tree')
+    .argument('<patch>', 'the patch file (unified diff, as git diff or git format-patch write it), or - for standard input'))
+    .option('--tree <dir>', 'the tree the patch applies to (default: the kernel tree around the current directory, or the current directory)')
+    .option('--whole-scope', 'analyse the whole default scope (every arch/*/kvm and virt/kvm) before and after, not only what the patch touches')
+    .action(async (source: string, opts: CompareOptions) => { exitCode = await patch(source, opts); });
+  analysisOptions(program.command('diff')
+    .description('report the findings introduced (exit 1) and fixed: the working tree since HEAD, since REV, or commit B since commit A')
+    .argument('[revisions]', 'REV (the working tree against REV) or A..B (commit B against commit A); default: HEAD'))
+    .option('--tree <dir>', 'a directory of the git repository (default: the current directory)')
+    .option('--whole-scope', 'analyse the whole default scope (every arch/*/kvm and virt/kvm) before and after, not only what the change touches')
+    .action(async (spec: string | undefined, opts: CompareOptions) => { exitCode = await diff(spec, opts); });
   program.command('rules')
     .description('list the rules: id, default severity, what each reports')
     .action(() => { process.stdout.write(formatRuleList()); });

@@ -1,28 +1,73 @@
 // The JSON report: a stable schema (version 1). Keys are written in a fixed order.
-import type { AnalyzeResult } from '../analysis/analyze.js';
+// Each finding carries its fingerprint (the one SARIF's partialFingerprints holds),
+// which `scan --baseline` reads back.
+import type { AnalyzeResult, RunSummary } from '../analysis/analyze.js';
+import type { Finding } from '../analysis/interpreter.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import type { ComparisonReport } from './comparison.js';
+import { fingerprintFindings, type FingerprintOptions } from './fingerprint.js';
 
-export function formatJson(result: AnalyzeResult): string {
-  const s = result.summary;
+export interface JsonOptions extends FingerprintOptions {
+  /** Per finding, in order, when computed elsewhere; default: computed (relative to `root`). */
+  fingerprints?: readonly string[];
+  /** `scan --baseline`: the baseline file and how many findings it matched (not reported). */
+  baseline?: { file: string; matched: number };
+}
+
+export function findingJson(f: Finding, fingerprint: string) {
+  return {
+    ruleId: f.ruleId, severity: f.severity, file: f.file, line: f.line, column: f.column, function: f.function,
+    message: f.message,
+    trace: f.trace.map((t) => ({ file: t.file, line: t.line, column: t.column, message: t.message, depth: t.depth })),
+    notes: f.notes,
+    fingerprint,
+  };
+}
+
+export function summaryJson(s: RunSummary) {
+  return {
+    files: s.files,
+    functions: s.functions,
+    functionsNotFullyParsed: s.functionsWithParseErrors,
+    unnamedFunctions: s.unnamedFunctions,
+    skippedFiles: s.skipped,
+    latin1Files: s.latin1Files,
+    precisionLost: s.analysis.precisionLost,
+    unknownCallees: s.analysis.unknownCallees,
+    indirectCalls: s.analysis.indirectCalls,
+  };
+}
+
+export function formatJson(result: AnalyzeResult, options: JsonOptions = {}): string {
+  const fingerprints = options.fingerprints ?? fingerprintFindings(result.findings, options);
+  const summary: Record<string, unknown> = summaryJson(result.summary);
+  if (options.baseline) summary['baseline'] = options.baseline;
   const report = {
     version: 1,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
-    findings: result.findings.map((f) => ({
-      ruleId: f.ruleId, severity: f.severity, file: f.file, line: f.line, column: f.column, function: f.function,
-      message: f.message,
-      trace: f.trace.map((t) => ({ file: t.file, line: t.line, column: t.column, message: t.message, depth: t.depth })),
-      notes: f.notes,
-    })),
+    findings: result.findings.map((f, i) => findingJson(f, fingerprints[i]!)),
+    summary,
+  };
+  return JSON.stringify(report, null, 2) + '\n';
+}
+
+/** The patch and diff modes: `{version, tool, mode, introduced, fixed, summary}`. */
+export function formatComparisonJson(c: ComparisonReport): string {
+  const report = {
+    version: 1,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    mode: c.mode,
+    introduced: c.introduced.map((x) => findingJson(x.finding, x.fingerprint)),
+    fixed: c.fixed.map((x) => findingJson(x.finding, x.fingerprint)),
     summary: {
-      files: s.files,
-      functions: s.functions,
-      functionsNotFullyParsed: s.functionsWithParseErrors,
-      unnamedFunctions: s.unnamedFunctions,
-      skippedFiles: s.skipped,
-      latin1Files: s.latin1Files,
-      precisionLost: s.analysis.precisionLost,
-      unknownCallees: s.analysis.unknownCallees,
-      indirectCalls: s.analysis.indirectCalls,
+      introduced: c.introduced.length,
+      fixed: c.fixed.length,
+      from: c.from,
+      to: c.to,
+      touchedFiles: c.touched,
+      scope: c.scope,
+      before: summaryJson(c.before),
+      after: summaryJson(c.after),
     },
   };
   return JSON.stringify(report, null, 2) + '\n';

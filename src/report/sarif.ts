@@ -2,14 +2,13 @@
 // own metadata, one result per finding with its witness path as a code flow,
 // fingerprints that survive unrelated edits, and notifications for what the run
 // could not analyse. Output is deterministic: no timestamps, fixed key order.
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AnalyzeResult } from '../analysis/analyze.js';
 import type { Finding, TraceEntry } from '../analysis/interpreter.js';
-import { readSource } from '../parser/source.js';
 import { RULES } from '../rules/index.js';
 import type { RuleMeta } from '../rules/types.js';
+import { FINGERPRINT_KEY, SourceLines, defaultReadText, fingerprintFindings, normaliseLine, relativeUri } from './fingerprint.js';
 import { helpMarkdown, helpText } from './help.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
@@ -19,8 +18,7 @@ export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/
 export const INFORMATION_URI = 'https://github.com/eqscheck/eqscheck';
 /** The uriBaseId that artifact URIs are relative to (the scan root). */
 export const SRCROOT = '%SRCROOT%';
-/** The partialFingerprints key (versioned: a change of the scheme changes the key). */
-export const FINGERPRINT_KEY = 'eqscheckFindingHash/v1';
+export { FINGERPRINT_KEY, normaliseLine };
 
 /** GitHub code scanning stores at most this much of an upload (its "soft" limits;
  *  the hard limits at which it rejects a file are 25,000 results per run, 10,000
@@ -44,7 +42,18 @@ export interface SarifOptions {
   limits?: Partial<SarifLimits>;
   /** Source text by path (as the findings name it); default: read the file. */
   readText?: (file: string) => string | undefined;
+  /** Per finding, in order: its fingerprint, when computed elsewhere (the patch and
+   *  diff modes fingerprint each side against its own tree). Default: computed here. */
+  fingerprints?: readonly string[];
+  /** Per finding, in order: its SARIF baselineState (`scan --baseline`, patch and diff modes). */
+  baselineStates?: readonly BaselineState[];
+  /** Source text for the findings whose baselineState is `absent`: the baseline's
+   *  version of the file (default: readText). */
+  readBaselineText?: (file: string) => string | undefined;
 }
+
+/** SARIF's result.baselineState: new (introduced), absent (fixed), unchanged. */
+export type BaselineState = 'new' | 'absent' | 'unchanged';
 
 // ---- the object model (the subset we write) -------------------------------------
 
@@ -137,29 +146,6 @@ function reportingDescriptor(rule: RuleMeta, limits: SarifLimits) {
 
 // ---- locations ---------------------------------------------------------------------
 
-class Sources {
-  private readonly cache = new Map<string, string[] | null>();
-  constructor(private readonly read: (file: string) => string | undefined) {}
-
-  line(file: string, line: number): string | undefined {
-    let lines = this.cache.get(file);
-    if (lines === undefined) {
-      const text = this.read(file);
-      lines = text === undefined ? null : text.split(/\r\n|\n|\r/);
-      this.cache.set(file, lines);
-    }
-    return lines?.[line - 1];
-  }
-}
-
-function defaultRead(file: string): string | undefined {
-  try {
-    return readSource(file).text;
-  } catch {
-    return undefined;
-  }
-}
-
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*/;
 
 /** The end column (exclusive, 1-based) of the token or call that starts at
@@ -195,12 +181,6 @@ export function endColumnOf(lineText: string | undefined, column: number): numbe
   return column + end;
 }
 
-/** Whitespace-insensitive text of a source line (comments and spacing do not count). */
-export function normaliseLine(text: string | undefined): string {
-  if (text === undefined) return '';
-  return text.replace(/\/\*.*?\*\//g, '').replace(/\/\/.*$/, '').replace(/\s+/g, '');
-}
-
 // ---- thread-flow state -------------------------------------------------------------
 
 /** A step text that states the abstract state ("… returns with interrupts off;
@@ -229,26 +209,29 @@ const LEVEL_RANK = { error: 0, warning: 1, note: 2 } as const;
 export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
   const limits: SarifLimits = { ...GITHUB_LIMITS, ...options.limits };
   const root = path.resolve(options.root ?? process.cwd());
-  const sources = new Sources(options.readText ?? defaultRead);
+  const sources = new SourceLines(options.readText ?? defaultReadText);
+  const baselineSources = options.readBaselineText ? new SourceLines(options.readBaselineText) : sources;
   const rootUri = pathToFileURL(root).href.replace(/\/?$/, '/');
 
   const artifactLocation = (file: string): ArtifactLocation => {
-    const abs = path.resolve(file);
-    const rel = path.relative(root, abs);
-    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) {
-      return { uri: rel.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
-    }
-    return { uri: pathToFileURL(abs).href };
+    const { uri, relative } = relativeUri(root, file);
+    return relative ? { uri, uriBaseId: SRCROOT } : { uri };
   };
-  const region = (file: string, line: number, column: number): Region => {
+  const region = (file: string, line: number, column: number, text: SourceLines = sources): Region => {
     const startLine = Math.max(1, line);
     const startColumn = Math.max(1, column);
-    return { startLine, startColumn, endLine: startLine, endColumn: endColumnOf(sources.line(file, startLine), startColumn) };
+    return { startLine, startColumn, endLine: startLine, endColumn: endColumnOf(text.line(file, startLine), startColumn) };
   };
-  const physical = (file: string, line: number, column: number): PhysicalLocation =>
-    ({ artifactLocation: artifactLocation(file), region: region(file, line, column) });
+  const physical = (file: string, line: number, column: number, text: SourceLines = sources): PhysicalLocation =>
+    ({ artifactLocation: artifactLocation(file), region: region(file, line, column, text) });
 
   const notifications: Notification[] = [];
+
+  // Fingerprints: the finding's identity without line numbers, numbered among
+  // equals over every finding (before any are left out below).
+  const fingerprints = options.fingerprints ?? fingerprintFindings(result.findings, { root, sources });
+  const states = options.baselineStates;
+  const extra = new Map(result.findings.map((f, i) => [f, { fingerprint: fingerprints[i]!, state: states?.[i] }]));
 
   // Results beyond the limit: keep the most severe, in report order.
   let findings = result.findings;
@@ -262,39 +245,27 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
     findings = findings.filter((f) => keep.has(f));
   }
 
-  // Fingerprints: the finding's identity without line numbers, numbered among equals.
-  const seen = new Map<string, number>();
-  const fingerprint = (f: Finding): string => {
-    const cause = f.trace[0];
-    const key = [
-      f.ruleId, artifactLocation(f.file).uri, f.function,
-      normaliseLine(sources.line(f.file, f.line)),
-      cause ? artifactLocation(cause.file).uri : '', cause ? normaliseLine(sources.line(cause.file, cause.line)) : '',
-    ].join('\u0000');
-    const n = (seen.get(key) ?? 0) + 1;
-    seen.set(key, n);
-    return `${createHash('sha256').update(key).digest('hex').slice(0, 32)}:${n}`;
-  };
-
   const ruleIndex = new Map(RULES.map((r, i) => [r.id, i]));
   const artifactFiles: string[] = [];
   const artifactIndex = new Map<string, number>();
   let truncatedFlows = 0;
 
   const results = findings.map((f) => {
+    const { fingerprint, state } = extra.get(f)!;
+    const text = state === 'absent' ? baselineSources : sources;
     if (!artifactIndex.has(f.file)) { artifactIndex.set(f.file, artifactFiles.length); artifactFiles.push(f.file); }
-    const loc = physical(f.file, f.line, f.column);
+    const loc = physical(f.file, f.line, f.column, text);
     loc.artifactLocation.index = artifactIndex.get(f.file)!;
     const steps = threadFlowSteps(f);
     const flow = steps.map((t, i): ThreadFlowLocation => {
       const tfl: ThreadFlowLocation = {
-        location: { physicalLocation: physical(t.file, t.line, t.column), message: { text: t.message } },
+        location: { physicalLocation: physical(t.file, t.line, t.column, text), message: { text: t.message } },
         nestingLevel: t.depth,
         executionOrder: i + 1,
       };
       if (i === 0 || i === steps.length - 1) tfl.importance = 'essential';
-      const state = stateOf(t.message);
-      if (state) tfl.state = state;
+      const flowState = stateOf(t.message);
+      if (flowState) tfl.state = flowState;
       return tfl;
     });
     const locations = truncateFlow(flow, limits.threadFlowLocationsPerResult);
@@ -306,10 +277,11 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
       level: levelOf(f.severity),
       message: { text: f.message },
       locations: [{ physicalLocation: loc, logicalLocations: [{ name: f.function, kind: 'function' }] }],
-      partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(f) },
+      partialFingerprints: { [FINGERPRINT_KEY]: fingerprint },
     };
+    if (state) out['baselineState'] = state;
     if (cause) {
-      out['relatedLocations'] = [{ id: 1, physicalLocation: physical(cause.file, cause.line, cause.column), message: { text: cause.message } }];
+      out['relatedLocations'] = [{ id: 1, physicalLocation: physical(cause.file, cause.line, cause.column, text), message: { text: cause.message } }];
     }
     out['codeFlows'] = [{
       message: { text: `witness path in ${f.function}()${cause ? `, from: ${cause.message}` : ''}` },

@@ -1,12 +1,15 @@
 // gcc/sparse-style text: `file:line:col: warning: message [rule-id]`, then the
 // indented witness path, then what the run could not analyse.
-import type { AnalyzeResult } from '../analysis/analyze.js';
+import type { AnalyzeResult, RunSummary } from '../analysis/analyze.js';
+import type { Finding } from '../analysis/interpreter.js';
 
 export interface TextOptions {
   /** ANSI colours (the CLI turns them on for a terminal without NO_COLOR). */
   color?: boolean;
   /** Findings only: no summary lines. */
   quiet?: boolean;
+  /** `scan --baseline`: how many findings the baseline matched (not shown). */
+  baselineMatched?: number;
 }
 
 const SGR = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', magenta: '\x1b[35m', cyan: '\x1b[36m' } as const;
@@ -17,12 +20,16 @@ export function wantsColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv =
   return stream.isTTY === true && !env['NO_COLOR'];
 }
 
-export function formatText(result: AnalyzeResult, options: TextOptions = {}): string {
-  const paint = options.color
-    ? (codes: string, s: string) => `${codes}${s}${SGR.reset}`
-    : (_codes: string, s: string) => s;
+type Paint = (codes: string, s: string) => string;
+
+export function painter(color: boolean | undefined): Paint {
+  return color ? (codes, s) => `${codes}${s}${SGR.reset}` : (_codes, s) => s;
+}
+
+/** Each finding as `file:line:col: level: message [rule]`, its witness path and its notes. */
+export function findingLines(findings: readonly Finding[], paint: Paint = painter(false)): string[] {
   const lines: string[] = [];
-  for (const f of result.findings) {
+  for (const f of findings) {
     const level = f.severity === 'error' ? 'error' : f.severity === 'note' ? 'note' : 'warning';
     const levelColor = level === 'error' ? SGR.red : level === 'warning' ? SGR.magenta : SGR.cyan;
     lines.push(`${paint(SGR.bold, `${f.file}:${f.line}:${f.column}:`)} ${paint(SGR.bold + levelColor, `${level}:`)} ${f.message} ${paint(SGR.dim, `[${f.ruleId}]`)}`);
@@ -30,13 +37,31 @@ export function formatText(result: AnalyzeResult, options: TextOptions = {}): st
     for (const t of f.trace) lines.push(`    ${'  '.repeat(t.depth)}${paint(SGR.bold, `${t.file}:${t.line}:${t.column}:`)} ${t.message}`);
     for (const n of f.notes) lines.push(`  ${paint(SGR.bold + SGR.cyan, 'note:')} ${n}`);
   }
+  return lines;
+}
+
+/** "N finding(s) (n rule, …)". */
+export function countByRule(findings: readonly Finding[]): string {
+  const counts = new Map<string, number>();
+  for (const f of findings) counts.set(f.ruleId, (counts.get(f.ruleId) ?? 0) + 1);
+  const byRule = [...counts].map(([r, n]) => `${n} ${r}`).join(', ');
+  return `${findings.length} finding${findings.length === 1 ? '' : 's'}${byRule ? ` (${byRule})` : ''}`;
+}
+
+export function formatText(result: AnalyzeResult, options: TextOptions = {}): string {
+  const lines = findingLines(result.findings, painter(options.color));
   if (options.quiet) return lines.length ? lines.join('\n') + '\n' : '';
   const s = result.summary;
-  const counts = new Map<string, number>();
-  for (const f of result.findings) counts.set(f.ruleId, (counts.get(f.ruleId) ?? 0) + 1);
-  const byRule = [...counts].map(([r, n]) => `${n} ${r}`).join(', ');
-  lines.push(`eqscheck: ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}${byRule ? ` (${byRule})` : ''}; ` +
+  lines.push(`eqscheck: ${countByRule(result.findings)}; ` +
+    (options.baselineMatched ? `${options.baselineMatched} more in the baseline not shown; ` : '') +
     `${s.files} files, ${s.functions} functions analysed`);
+  lines.push(...runNotices(s));
+  return lines.join('\n') + '\n';
+}
+
+/** What a run could not fully analyse, one line each (the summary's tail). */
+export function runNotices(s: RunSummary): string[] {
+  const lines: string[] = [];
   if (s.functionsWithParseErrors.length) {
     lines.push(`eqscheck: ${s.functionsWithParseErrors.length} function${s.functionsWithParseErrors.length === 1 ? '' : 's'} not fully parsed (analysed as far as possible):`);
     for (const p of s.functionsWithParseErrors.slice(0, 20)) lines.push(`  ${p.file}:${p.line}: ${p.function}()`);
@@ -45,5 +70,5 @@ export function formatText(result: AnalyzeResult, options: TextOptions = {}): st
   if (s.unnamedFunctions) lines.push(`eqscheck: ${s.unnamedFunctions} function definition${s.unnamedFunctions === 1 ? '' : 's'} whose name could not be parsed were not analysed`);
   for (const k of s.skipped) lines.push(`eqscheck: skipped ${k.file}: ${k.reason}`);
   if (s.analysis.precisionLost.length) lines.push(`eqscheck: precision lost to state joins in ${s.analysis.precisionLost.length} function(s): ${s.analysis.precisionLost.slice(0, 5).join(', ')}${s.analysis.precisionLost.length > 5 ? ', …' : ''}`);
-  return lines.join('\n') + '\n';
+  return lines;
 }

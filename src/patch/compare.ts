@@ -1,0 +1,107 @@
+// Analysing two versions of a tree over the same scope and matching their
+// findings by fingerprint, each side fingerprinted against its own root (so a
+// scratch copy in /tmp and the user's tree agree). Findings are then named by
+// the user's tree: introduced ones at the new version's lines, fixed ones at
+// the old version's.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { analyzeFiles, type AnalyzeOptions, type AnalyzeResult, type RunSummary } from '../analysis/analyze.js';
+import type { Finding } from '../analysis/interpreter.js';
+import type { ComparedFinding } from '../report/comparison.js';
+import { fingerprintFindings } from '../report/fingerprint.js';
+import { collectFiles, displayPath } from '../scan/collect.js';
+
+export interface SideResult {
+  /** The version's root (the user's tree, or a scratch tree). */
+  root: string;
+  result: AnalyzeResult;
+  /** Fingerprints of result.findings, relative to `root`. */
+  fingerprints: string[];
+}
+
+export interface Compared {
+  introduced: ComparedFinding[];
+  fixed: ComparedFinding[];
+  before: SideResult;
+  after: SideResult;
+  /** The sides' results with paths named by the user's tree. */
+  beforeShown: RunSummary;
+  afterShown: RunSummary;
+  /** A user-tree path as the findings show it, to the file of a side (for reading its text). */
+  sidePath: (side: 'before' | 'after', shown: string) => string;
+}
+
+const EMPTY_SUMMARY: RunSummary = {
+  files: 0, functions: 0, functionsWithParseErrors: [], unnamedFunctions: 0, skipped: [], latin1Files: [],
+  analysis: { functionsAnalysed: 0, summaries: 0, precisionLost: [], unknownCallees: 0, indirectCalls: 0 },
+};
+
+/** Analyses the scope's directories that exist in `root`. */
+export async function analyseSide(root: string, dirs: readonly string[], options: AnalyzeOptions): Promise<SideResult> {
+  const inputs = dirs.map((d) => (d ? path.join(root, ...d.split('/')) : root)).filter((d) => existsSync(d));
+  if (!inputs.length) return { root, result: { findings: [], summary: EMPTY_SUMMARY }, fingerprints: [] };
+  const { files } = collectFiles(inputs, { all: true });
+  const result = await analyzeFiles(files, { ...options, explicit: new Set() });
+  return { root, result, fingerprints: fingerprintFindings(result.findings, { root }) };
+}
+
+/** A path of one version, as the user's tree names it (relative to the cwd when inside it). */
+function shownPath(sideRoot: string, userRoot: string, file: string): string {
+  const rel = path.relative(sideRoot, path.resolve(file));
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return file;
+  return displayPath(path.join(userRoot, rel));
+}
+
+/** Messages name locations too ("… at FILE:LINE"): those in a scratch tree are renamed. */
+function showText(text: string, sideRoot: string, userRoot: string): string {
+  const prefix = path.resolve(sideRoot) + path.sep;
+  if (!text.includes(prefix)) return text;
+  return text.replace(new RegExp(`${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}[^\\s:,;()]+`, 'g'),
+    (file) => shownPath(sideRoot, userRoot, file));
+}
+
+function showFinding(f: Finding, sideRoot: string, userRoot: string): Finding {
+  const show = (file: string) => shownPath(sideRoot, userRoot, file);
+  const text = (s: string) => showText(s, sideRoot, userRoot);
+  return {
+    ...f, file: show(f.file), message: text(f.message),
+    trace: f.trace.map((t) => ({ ...t, file: show(t.file), message: text(t.message) })), notes: f.notes.map(text),
+  };
+}
+
+export function showSummary(s: RunSummary, sideRoot: string, userRoot: string): RunSummary {
+  const show = (file: string) => shownPath(sideRoot, userRoot, file);
+  return {
+    ...s,
+    functionsWithParseErrors: s.functionsWithParseErrors.map((p) => ({ ...p, file: show(p.file) })),
+    skipped: s.skipped.map((k) => ({ ...k, file: show(k.file) })),
+    latin1Files: s.latin1Files.map(show),
+    analysis: {
+      ...s.analysis,
+      precisionLost: s.analysis.precisionLost.map((p) => {
+        const colon = p.lastIndexOf(':');
+        return colon > 0 ? `${show(p.slice(0, colon))}${p.slice(colon)}` : p;
+      }),
+    },
+  };
+}
+
+/** The findings `after` has and `before` has not (introduced), and the reverse (fixed). */
+export function compareSides(before: SideResult, after: SideResult, userRoot: string): Compared {
+  const beforeSet = new Set(before.fingerprints);
+  const afterSet = new Set(after.fingerprints);
+  const introduced = after.result.findings.flatMap((f, i) => (beforeSet.has(after.fingerprints[i]!) ? [] :
+    [{ finding: showFinding(f, after.root, userRoot), fingerprint: after.fingerprints[i]! }]));
+  const fixed = before.result.findings.flatMap((f, i) => (afterSet.has(before.fingerprints[i]!) ? [] :
+    [{ finding: showFinding(f, before.root, userRoot), fingerprint: before.fingerprints[i]! }]));
+  const sidePath = (side: 'before' | 'after', shown: string): string => {
+    const rel = path.relative(userRoot, path.resolve(shown));
+    if (rel.startsWith('..') || path.isAbsolute(rel)) return shown;
+    return path.join(side === 'before' ? before.root : after.root, rel);
+  };
+  return {
+    introduced, fixed, before, after, sidePath,
+    beforeShown: showSummary(before.result.summary, before.root, userRoot),
+    afterShown: showSummary(after.result.summary, after.root, userRoot),
+  };
+}

@@ -78,7 +78,7 @@ describe('eqscheck diff', () => {
     const { code, report } = await json(['diff']);
     expect(code).toBe(0);
     expect(report.mode).toBe('diff');
-    expect(report.summary).toMatchObject({ from: 'HEAD', to: 'the working tree', touchedFiles: ['arch/x/kvm/arm.c'], scope: ['arch/x/kvm'] });
+    expect(report.summary).toMatchObject({ from: 'HEAD', to: 'the working tree', touchedFiles: ['arch/x/kvm/arm.c'], scope: ['arch/x/kvm', 'virt/kvm'] });
     expect(report.introduced).toEqual([]);
     expect(where(report.fixed)).toEqual([`arch/x/kvm/arm.c:${ARM_BUG_LINE} kvm_arch_vcpu_ioctl_run`]);
     const s = await run(['diff', '--tree', repo, '-f', 'sarif']);

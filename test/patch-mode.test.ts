@@ -97,7 +97,7 @@ describe('eqscheck patch: what a patch introduces and fixes', () => {
     expect(r.stdout).not.toContain('arch/y');
     // No path of the scratch tree leaks into the report.
     expect(r.stdout).not.toContain(tmpRoot);
-    expect(r.stdout).toMatch(/eqscheck: 1 introduced, 0 fixed \(the tree -> the patched tree\); 1 file touched; analysed arch\/x\/kvm: /);
+    expect(r.stdout).toMatch(/eqscheck: 1 introduced, 0 fixed \(the tree -> the patched tree\); 1 file touched; analysed arch\/x\/kvm, virt\/kvm: /);
     expect(snapshot(repo)).toEqual(before);
   });
 
@@ -114,9 +114,9 @@ describe('eqscheck patch: what a patch introduces and fixes', () => {
     expect(f.fingerprint).toMatch(/^[0-9a-f]{32}:1$/);
     expect(f.message).not.toContain(tmpRoot);
     expect(f.trace.map((t: Json) => t.file)).toEqual([path.join(repo, 'arch/x/kvm/arm.c'), path.join(repo, 'arch/x/kvm/arm.c')]);
-    expect(j.summary).toMatchObject({ introduced: 1, fixed: 0, touchedFiles: ['arch/x/kvm/arm.c'], scope: ['arch/x/kvm'] });
-    expect(j.summary.before.files).toBe(3);
-    expect(j.summary.after.files).toBe(3);
+    expect(j.summary).toMatchObject({ introduced: 1, fixed: 0, touchedFiles: ['arch/x/kvm/arm.c'], scope: ['arch/x/kvm', 'virt/kvm'] });
+    expect(j.summary.before.files).toBe(4);
+    expect(j.summary.after.files).toBe(4);
   });
 
   it('SARIF: introduced results are baselineState new, URIs relative to the tree', async () => {
@@ -167,7 +167,7 @@ describe('eqscheck patch: what a patch introduces and fixes', () => {
     const q = await run(['patch', patches['unrelated']!, '--tree', repo, '-q']);
     expect(q).toEqual({ code: 0, stdout: '', stderr: '' });
     const j = JSON.parse((await run(['patch', patches['unrelated']!, '--tree', repo, '-f', 'json'])).stdout) as Json;
-    expect([j.introduced, j.fixed, j.summary.scope]).toEqual([[], [], ['arch/x/kvm']]);
+    expect([j.introduced, j.fixed, j.summary.scope]).toEqual([[], [], ['arch/x/kvm', 'virt/kvm']]);
     expect(snapshot(repo)).toEqual(before);
   });
 

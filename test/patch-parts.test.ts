@@ -66,9 +66,9 @@ describe('scopeOf', () => {
   it('kernel trees: the touched arches\' kvm directories; generic code: every one', () => {
     const tree = path.join(sandbox, 'scope');
     writeTree(tree, TREE);
-    expect(scopeOf(['arch/x/kvm/arm.c', 'arch/x/include/asm/kvm_host.h', 'Documentation/x.rst'], [tree]).dirs).toEqual(['arch/x/kvm']);
-    expect(scopeOf(['arch/y/Kconfig'], [tree]).dirs).toEqual(['arch/y/kvm']);
-    expect(scopeOf(['arch/z/kvm/new.c'], [tree]).dirs).toEqual(['arch/z/kvm']);
+    expect(scopeOf(['arch/x/kvm/arm.c', 'arch/x/include/asm/kvm_host.h', 'Documentation/x.rst'], [tree]).dirs).toEqual(['arch/x/kvm', 'virt/kvm']);
+    expect(scopeOf(['arch/y/Kconfig'], [tree]).dirs).toEqual(['arch/y/kvm', 'virt/kvm']);
+    expect(scopeOf(['arch/z/kvm/new.c'], [tree]).dirs).toEqual(['arch/z/kvm', 'virt/kvm']);
     expect(scopeOf(['arch/arm/mm/init.c', 'kernel/sched/core.c', 'README'], [tree]).dirs).toEqual([]);
     for (const generic of ['virt/kvm/kvm_main.c', 'include/linux/kvm_host.h', 'kernel/entry/common.h']) {
       expect(scopeOf([generic], [tree])).toEqual({ dirs: ['arch/x/kvm', 'arch/y/kvm', 'virt/kvm'], kernel: true, whole: true });

@@ -56,7 +56,7 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
   const models = options.models ?? [];
   const model = new Model([...BUILTIN_MODEL, ...models.map((m) => m.generation)], { builtinWrappers: options.builtinWrappers });
   const dispatchFacts = emptyDispatchFacts();
-  const included = new IncludedHeaders((text) => readDispatchFacts(text, dispatchFacts));
+  const included = new IncludedHeaders((text, header) => readDispatchFacts(text, archOf(header), dispatchFacts));
   const headersOf = new Map<string, string[]>();
   const asmFunctions = new Map<string, AsmFile>();
   for (const file of files) {
@@ -68,7 +68,7 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
         continue;
       }
       const result = parseSource(source);
-      readDispatchFacts(source.text, dispatchFacts);
+      readDispatchFacts(source.text, archOf(file), dispatchFacts);
       // A file's own #defines win over those of the headers it includes.
       const { constants, headers } = included.forFile(file, source.text);
       for (const [k, v] of constants) if (!result.constants.has(k)) result.constants.set(k, v);

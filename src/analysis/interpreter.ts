@@ -11,7 +11,7 @@ import { ANY_SIGN, ONE, ZERO, isTemp, type AssignEvent, type Block, type CallEve
 import type { Op, Slot } from '../model/model.js';
 import type { EntryFact } from '../model/user-model.js';
 import type { Rule, ViolationReport } from '../rules/types.js';
-import type { CallTarget, FnInfo, Program, Tracked } from './program.js';
+import { archOf as archOfPath, type CallTarget, type FnInfo, type Program, type Tracked } from './program.js';
 import {
   describeState, isEqs, joinStates, pushStep, State, stepsSince,
   type Context, type Resource, type TraceNode, type TraceStep,
@@ -97,9 +97,17 @@ export class Interpreter {
     private readonly entryFacts: ReadonlyMap<string, EntryFact> = new Map()) {}
 
   run(): Finding[] {
-    for (const fn of this.program.functions) if (this.program.isRoot(fn)) this.analyseRoot(fn);
+    // A generic root runs in a kernel built for one arch: it is analysed once per
+    // arch of the scan, so that its arch hooks are that arch's (and a scan of one
+    // arch with virt/kvm sees exactly what a scan of all arches sees for it).
+    const arches = [...new Set(this.program.functions.map(archDir).filter((d): d is string => d !== null))].sort();
+    const analyse = (fn: FnInfo): void => {
+      if (archDir(fn) !== null || arches.length === 0) this.analyseRoot(fn, archDir(fn));
+      else for (const arch of arches) this.analyseRoot(fn, arch);
+    };
+    for (const fn of this.program.functions) if (this.program.isRoot(fn)) analyse(fn);
     // Functions reached by no root (only called from within a cycle): roots too.
-    for (const fn of this.program.functions) if (!this.analysed.has(fn) && !fn.def.library) this.analyseRoot(fn);
+    for (const fn of this.program.functions) if (!this.analysed.has(fn) && !fn.def.library) analyse(fn);
     // Known only once every analysis of the function is done.
     for (const [finding, fn] of this.findingFunctions) {
       if (this.precisionLost.has(fn)) finding.notes.push(`precision was lost to a join of states in ${fn.def.name}(); other paths may hide further findings`);
@@ -129,6 +137,7 @@ export class Interpreter {
       vtime: fact?.accounting ? fact.accounting === 'on' : this.program.entersInside(fn, 'vtime'),
     };
     const state = State.initial({
+      impl: archDir(fn),
       irq: fact?.interrupts ?? (this.program.pairsInterrupts(fn) ? 'on' : 'unk'),
       ct: fact?.context ?? (enteredInside.ct ? (this.program.role(fn, 'ct').firstExitContext ?? 'guest') : 'kernel'),
       vtime: enteredInside.vtime ? 'on' : 'off',
@@ -136,8 +145,9 @@ export class Interpreter {
     return { state, enteredInside };
   }
 
-  private analyseRoot(fn: FnInfo): void {
-    const { state, enteredInside } = this.rootEntry(fn);
+  private analyseRoot(fn: FnInfo, impl: string | null): void {
+    const { state: entry, enteredInside } = this.rootEntry(fn);
+    const state = entry.with({ impl });
     const frame: Frame = { fn, entry: state, isRoot: true, summary: newSummary(), enteredInside };
     const reports: Reported[] = [];
     const loc = { file: fn.def.file, line: fn.def.line, col: 1 };
@@ -266,7 +276,8 @@ export class Interpreter {
   private call(frame: Frame, call: CallEvent, s: State): State[] {
     const name = call.callee;
     const targets = this.program.callees(call);
-    if (targets.length) return this.dispatch(targets, s).flatMap(([t, st]) => this.applyCallee(frame, call, t, st));
+    const dispatched = targets.length ? this.dispatch(targets, s) : [];
+    if (dispatched.length) return dispatched.flatMap(([t, st]) => this.applyCallee(frame, call, t, st));
     const ops = name ? this.program.model.ops(name) : undefined;
     if (ops) return this.applyPrimitive(frame, call, name!, ops, s);
     if (s.ct === 'guest') {
@@ -283,16 +294,22 @@ export class Interpreter {
     return [out];
   }
 
-  /** The targets a call may reach on this path. Choosing among implementations in
-   *  sibling directories (vmx/, svm/) commits the path to one of them; generic code
-   *  in a directory above them (arch/x86/kvm) stays compatible with either. */
+  /** The targets a call may reach on this path. The path's implementation (its
+   *  arch, then vmx/ or svm/ once a dispatch chose) keeps only the targets in a
+   *  related directory; choosing among sibling directories commits the path. */
   private dispatch(targets: readonly CallTarget[], s: State): [CallTarget, State][] {
     if (targets.length === 1) return [[targets[0]!, s]];
-    const dirs = new Set(targets.map((t) => implDir(t.fn)));
-    if (dirs.size === 1) return targets.map((t) => [t, s]);
+    const related = (a: string, b: string): boolean => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+    let chosen = [...targets];
+    if (s.impl) {
+      // The path's arch: its own definitions win; generic ones serve when it has none.
+      const pathArch = archOfPath(`${s.impl}/`);
+      const own = chosen.filter((t) => t.fn.arch === pathArch);
+      chosen = own.length ? own.filter((t) => related(implDir(t.fn), s.impl!)) : chosen.filter((t) => t.fn.arch === null);
+    }
+    const dirs = new Set(chosen.map((t) => implDir(t.fn)));
+    if (dirs.size <= 1) return chosen.map((t) => [t, s]);
     const below = (dir: string, other: string): boolean => other.startsWith(`${dir}/`);
-    const compatible = s.impl ? targets.filter((t) => implDir(t.fn) === s.impl || below(implDir(t.fn), s.impl!)) : [];
-    const chosen = compatible.length ? compatible : targets;
     return chosen.map((t) => {
       const dir = implDir(t.fn);
       const generic = [...dirs].some((d) => below(dir, d));
@@ -601,7 +618,7 @@ function calleeEntry(s: State, call: CallEvent, target: FnInfo, argOffset: numbe
     if (arg.ident && s.flags.has(arg.ident)) flags.set(p, s.flags.get(arg.ident)!);
     if (arg.addressOf && s.flags.has(arg.addressOf)) flags.set(`*${p}`, s.flags.get(arg.addressOf)!);
   });
-  return State.initial({ irq: s.irq, ct: s.ct, vtime: s.vtime, gif: s.gif, flags, joined: s.joined, impl: s.impl });
+  return State.initial({ irq: s.irq, ct: s.ct, vtime: s.vtime, gif: s.gif, flags, joined: s.joined, impl: s.impl ?? archDir(target) });
 }
 
 /** The caller's state after the call returns through `exit`. */
@@ -633,6 +650,12 @@ function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, 
 
 /** The one entry state of a state-independent function's summary. */
 const INDEPENDENT_ENTRY = State.initial();
+
+/** `…/arch/<name>` for a function under an arch, the path's implementation to start with. */
+function archDir(fn: FnInfo): string | null {
+  const m = /^(.*?(?:^|\/)arch\/[^/]+)\//.exec(fn.def.file);
+  return m ? m[1]! : null;
+}
 
 function implDir(fn: FnInfo): string {
   const file = fn.def.file;

@@ -6,7 +6,7 @@ import { buildCfg } from '../cfg/build.js';
 import { ONE, type CallEvent, type Cfg } from '../cfg/types.js';
 import type { Model, Op } from '../model/model.js';
 import type { AsmFile } from '../scan/asm-symbols.js';
-import { emptyDispatchFacts, type DispatchFacts } from '../scan/dispatch-facts.js';
+import { allFactsFor, emptyDispatchFacts, factsFor, type DispatchFacts } from '../scan/dispatch-facts.js';
 import type { FunctionDef, ParsedFile } from '../parser/parse.js';
 import type { Context } from './state.js';
 
@@ -94,23 +94,37 @@ export class Program {
 
   /** The definition a call by name from `from` reaches: the model wins, then a
    *  definition in the same file (static functions), then one the caller can see:
-   *  code under arch/X never calls into arch/Y, and generic code calling a
-   *  function that several arches define (kvm_arch_*) reaches none we can pick. */
+   *  code under arch/X never calls into arch/Y. Generic code calling a function that
+   *  several arches define (kvm_arch_*) reaches no single one: see resolveAll. */
   resolve(name: string, from: FnInfo): FnInfo | undefined {
-    return this.resolveIn(name, from.def.file, from.arch);
+    const all = this.resolveAll(name, from.def.file, from.arch);
+    return all.length === 1 ? all[0] : undefined;
   }
 
   private resolveIn(name: string, file: string, arch: string | null): FnInfo | undefined {
-    if (this.model.isPrimitive(name)) return undefined;
+    const all = this.resolveAll(name, file, arch);
+    return all.length === 1 ? all[0] : undefined;
+  }
+
+  /** Every definition a call by name may reach: one, or — from generic code, for a
+   *  function several arches define — one per arch (the path's arch picks; see the
+   *  interpreter's dispatch). */
+  private resolveAll(name: string, file: string, arch: string | null): FnInfo[] {
+    if (this.model.isPrimitive(name)) return [];
     const candidates = this.byName.get(name);
-    if (!candidates) return undefined;
+    if (!candidates) return [];
     const sameFile = candidates.find((c) => c.def.file === file);
-    if (sameFile) return sameFile;
+    if (sameFile) return [sameFile];
     // A static function is visible outside its file only from a header (static inline).
     const linkable = candidates.filter((c) => (!c.def.isStatic || c.def.file.endsWith('.h')) &&
       (c.arch === null || arch === null || c.arch === arch));
-    if (arch === null && new Set(linkable.map((c) => c.arch)).size > 1) return undefined;
-    return linkable[0];
+    if (arch === null && new Set(linkable.map((c) => c.arch)).size > 1) {
+      // One per arch (the first of each), plus a generic (weak) default if there is one.
+      const perArch = new Map<string | null, FnInfo>();
+      for (const c of linkable) if (!perArch.has(c.arch)) perArch.set(c.arch, c);
+      return [...perArch.values()];
+    }
+    return linkable.length ? [linkable[0]!] : [];
   }
 
   /** The definitions a call event may reach among the scanned functions. */
@@ -145,18 +159,27 @@ export class Program {
     if (call.callee) {
       const forward = this.model.forwardArg(call.callee);
       const name = forward === undefined ? call.callee : call.args[forward]?.ident;
-      const fn = name ? this.resolve(name, from) : undefined;
-      return fn ? [{ fn, argOffset: forward === undefined ? 0 : forward + 1 }] : [];
+      const argOffset = forward === undefined ? 0 : forward + 1;
+      return name ? this.resolveAll(name, from.def.file, from.arch).map((fn) => ({ fn, argOffset })) : [];
     }
     const d = call.dispatch;
     if (!d) return [];
     let fns: FnInfo[] | null;
     if (d.kind === 'member') {
-      fns = this.storedIn(d.member, d.container ? this.facts.fieldTypes.get(d.container) ?? null : null, from);
+      const types = d.container ? factsFor(this.facts.fieldTypes, from.arch, d.container) : [];
+      fns = this.storedIn(d.member, types.length ? new Set(types.flatMap((t) => [...t])) : null, from);
     } else {
-      fns = this.resolveStaticCall(d.macro.startsWith('static_call') ? d.key : (this.facts.callMacros.get(d.macro) ?? '') + d.key, from);
+      const prefix = d.macro.startsWith('static_call') ? '' : (factsFor(this.facts.callMacros, from.arch, d.macro)[0] ?? '');
+      fns = this.resolveStaticCall(prefix + d.key, from);
     }
-    return fns && fns.length <= MAX_INDIRECT_TARGETS ? fns.map((fn) => ({ fn, argOffset: 0 })) : [];
+    if (!fns) return [];
+    // The cap counts what one arch's kernel could reach (the path's arch picks among
+    // arches), so that the targets do not depend on how many arches are scanned.
+    const perArch = new Map<string | null, number>();
+    for (const fn of fns) perArch.set(fn.arch, (perArch.get(fn.arch) ?? 0) + 1);
+    const generic = perArch.get(null) ?? 0;
+    const widest = Math.max(generic, ...[...perArch].filter(([a]) => a !== null).map(([, n]) => n + generic));
+    return widest <= MAX_INDIRECT_TARGETS ? fns.map((fn) => ({ fn, argOffset: 0 })) : [];
   }
 
   /** static_call(kvm_x86_vcpu_run): the key's prefix (declared with the struct it
@@ -164,7 +187,7 @@ export class Program {
    *  `_`-suffix of the key that is a member of some table. */
   private resolveStaticCall(key: string, from: FnInfo): FnInfo[] | null {
     let best: [string, string] | null = null;
-    for (const [prefix, type] of this.facts.staticCallPrefixes) {
+    for (const [prefix, type] of allFactsFor(this.facts.staticCallPrefixes, from.arch)) {
       if (key.startsWith(prefix) && key.length > prefix.length && (!best || prefix.length > best[0].length)) best = [prefix, type];
     }
     if (best) return this.storedIn(key.slice(best[0].length), new Set([best[1]]), from);

@@ -1,7 +1,7 @@
 // What a change can affect, as directories to analyse before and after. In a
 // kernel tree: the kvm directory of each arch whose files it touches (anything
 // under arch/<name>/, its headers and Kconfig included: that arch's kvm code is
-// what reads them); a change to generic code (virt/kvm, or a header outside
+// what reads them), with virt/kvm, which that code calls; a change to generic code (virt/kvm, or a header outside
 // arch/) reaches every arch, so the whole default scope (arch/*/kvm + virt/kvm).
 // Files the default scan never reads (documentation, other subsystems' .c
 // files) affect nothing. Outside a kernel tree: the directories of the touched
@@ -47,7 +47,11 @@ export function scopeOf(touched: readonly string[], roots: readonly string[], op
       if (touched.some((p) => p.startsWith('virt/kvm/'))) dirs.add('virt/kvm');
       return { dirs: [...dirs].sort(), kernel, whole };
     }
-    return { dirs: archDirs(), kernel, whole: false };
+    // The arch's kvm code calls into virt/kvm (and back through kvm_arch_* hooks,
+    // which the analysis resolves per arch): both are what the change can affect.
+    const arch = archDirs();
+    const generic = exists('virt/kvm') ? ['virt/kvm'] : [];
+    return { dirs: arch.length ? [...arch, ...generic] : [], kernel, whole: false };
   }
   if (options.whole || touched.some((p) => p.endsWith('.h'))) return { dirs: [''], kernel, whole: true };
   const dirs = new Set<string>();

@@ -7,13 +7,36 @@
 //   const struct x86_emulate_ops *ops;
 //       a field named ops points to a struct x86_emulate_ops.
 
+/** Facts are kept per arch (null: generic code and include/): x86's declarations
+ *  must not type a call in arm64 code, whatever else the scan holds. */
 export interface DispatchFacts {
   /** Static-call key prefix -> the struct type whose members the keys name. */
-  staticCallPrefixes: Map<string, string>;
+  staticCallPrefixes: Map<string | null, Map<string, string>>;
   /** Wrapper macro -> the static-call key prefix it pastes its argument onto. */
-  callMacros: Map<string, string>;
+  callMacros: Map<string | null, Map<string, string>>;
   /** Field name -> struct types it points to. */
-  fieldTypes: Map<string, Set<string>>;
+  fieldTypes: Map<string | null, Map<string, Set<string>>>;
+}
+
+function forArch<V>(byArch: Map<string | null, Map<string, V>>, arch: string | null): Map<string, V> {
+  let m = byArch.get(arch);
+  if (!m) { m = new Map(); byArch.set(arch, m); }
+  return m;
+}
+
+/** What the facts say for code of `arch`: its own and the generic ones. */
+export function factsFor<V>(byArch: Map<string | null, Map<string, V>>, arch: string | null, key: string): V[] {
+  const out: V[] = [];
+  for (const a of arch === null ? [null] : [arch, null]) {
+    const v = byArch.get(a)?.get(key);
+    if (v !== undefined) out.push(v);
+  }
+  return out;
+}
+
+/** Every entry visible to code of `arch`. */
+export function allFactsFor<V>(byArch: Map<string | null, Map<string, V>>, arch: string | null): [string, V][] {
+  return (arch === null ? [null] : [arch, null]).flatMap((a) => [...(byArch.get(a) ?? [])]);
 }
 
 export function emptyDispatchFacts(): DispatchFacts {
@@ -26,16 +49,17 @@ const STATIC_CALL_KEY = new RegExp(
 const CALL_MACRO = /#\s*define\s+(\w+)\s*\(\s*(\w+)\s*\)\s*static_call(?:_cond)?\s*\(\s*(\w+)\s*##\s*\2\s*\)/g;
 const POINTER_FIELD = /(?:^|[;{])\s*(?:const\s+)?struct\s+(\w+)\s*(?:const\s+)?\*\s*(?:const\s+)?(\w+)\s*;/gm;
 
-export function readDispatchFacts(text: string, into: DispatchFacts): void {
+export function readDispatchFacts(text: string, arch: string | null, into: DispatchFacts): void {
   if (text.includes('STATIC_CALL')) {
-    for (const m of text.matchAll(STATIC_CALL_KEY)) into.staticCallPrefixes.set(m[1]!, m[3]!);
+    for (const m of text.matchAll(STATIC_CALL_KEY)) forArch(into.staticCallPrefixes, arch).set(m[1]!, m[3]!);
   }
   if (text.includes('static_call')) {
-    for (const m of text.matchAll(CALL_MACRO)) into.callMacros.set(m[1]!, m[3]!);
+    for (const m of text.matchAll(CALL_MACRO)) forArch(into.callMacros, arch).set(m[1]!, m[3]!);
   }
+  const fields = forArch(into.fieldTypes, arch);
   for (const m of text.matchAll(POINTER_FIELD)) {
-    let types = into.fieldTypes.get(m[2]!);
-    if (!types) { types = new Set(); into.fieldTypes.set(m[2]!, types); }
+    let types = fields.get(m[2]!);
+    if (!types) { types = new Set(); fields.set(m[2]!, types); }
     types.add(m[1]!);
   }
 }

@@ -51,7 +51,7 @@ const MAX_INCLUDE_DEPTH = 3;
  *  cached: the files of one arch include mostly the same headers. */
 export class IncludedHeaders {
   /** @param onHeader sees each header's text once, when it is first read. */
-  constructor(private readonly onHeader: (text: string) => void = () => {}) {}
+  constructor(private readonly onHeader: (text: string, header: string) => void = () => {}) {}
 
   private readonly headers = new Map<string, { defines: Map<string, number>; text: string }>();
   /** A header's resolved includes, per arch (<asm/…> means the including file's arch). */
@@ -101,7 +101,7 @@ export class IncludedHeaders {
       }
       h = { defines: new Map(), text };
       readDefines(text, h.defines);
-      this.onHeader(text);
+      this.onHeader(text, file);
       this.headers.set(file, h);
     }
     return h;

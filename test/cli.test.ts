@@ -10,30 +10,9 @@ import { main } from '../src/cli/main.js';
 import { SRCROOT } from '../src/report/sarif.js';
 import { RULES } from '../src/rules/index.js';
 import { SarifCollector } from './helpers/sarif-validate.js';
+import { run, type Run } from './helpers/kernel-tree.js';
 
 const repo = path.join(__dirname, '..');
-
-interface Run { code: number; stdout: string; stderr: string }
-
-async function run(args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const capture = (sink: (s: string) => void) => ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-    sink(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-    cb?.();
-    return true;
-  }) as typeof process.stdout.write;
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture((s) => { stdout += s; }));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture((s) => { stderr += s; }));
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 /** Lines that report a finding (not the indented trace, not the summary). */
 function findingLines(stdout: string): string[] {

@@ -105,9 +105,13 @@ export class Interpreter {
       if (archDir(fn) !== null || arches.length === 0) this.analyseRoot(fn, archDir(fn));
       else for (const arch of arches) this.analyseRoot(fn, arch);
     };
-    for (const fn of this.program.functions) if (this.program.isRoot(fn)) analyse(fn);
+    // Only a function that may enter or leave an EQS (or that assembly enters in
+    // one) can start a path on which a rule fires: the others are analysed only
+    // through their callers.
+    const mayReport = (fn: FnInfo): boolean => this.program.touchesEqs(fn) || this.entryFacts.has(fn.def.name);
+    for (const fn of this.program.functions) if (this.program.isRoot(fn) && mayReport(fn)) analyse(fn);
     // Functions reached by no root (only called from within a cycle): roots too.
-    for (const fn of this.program.functions) if (!this.analysed.has(fn) && !fn.def.library) analyse(fn);
+    for (const fn of this.program.functions) if (!this.analysed.has(fn) && !fn.def.library && mayReport(fn)) analyse(fn);
     // Known only once every analysis of the function is done.
     for (const [finding, fn] of this.findingFunctions) {
       if (this.precisionLost.has(fn)) finding.notes.push(`precision was lost to a join of states in ${fn.def.name}(); other paths may hide further findings`);
@@ -370,6 +374,8 @@ export class Interpreter {
   }
 
   private applyCallee(frame: Frame, call: CallEvent, { fn: target, argOffset }: CallTarget, s: State): State[] {
+    // Cannot change the tracked state nor end the path: a no-op whose value is unknown.
+    if (this.program.isOpaque(target)) return [s.withFact(call.result, null)];
     if (this.program.isStateIndependent(target)) {
       // One summary for every caller state: only what it returns carries over.
       const summary = this.summaryFor(target, INDEPENDENT_ENTRY);

@@ -62,6 +62,7 @@ export class Program {
   private readonly exitHandlers = new Map<string | null, FnInfo[]>();
   private readonly pairing = new Map<FnInfo, boolean>();
   private independent: Set<FnInfo> | null = null;
+  private mayStop: Set<FnInfo> | null = null;
 
   /** Functions defined in assembly, with the file that defines them. */
   private readonly asmFunctions: ReadonlyMap<string, AsmFile>;
@@ -240,6 +241,12 @@ export class Program {
     return handlers;
   }
 
+  /** The function (or something it calls) enters or leaves a context or accounting. */
+  touchesEqs(fn: FnInfo): boolean {
+    const { ct, vtime } = this.roles.get(fn)!;
+    return ct.mayEnter || ct.mayExit || vtime.mayEnter || vtime.mayExit;
+  }
+
   /** The function's first operation on the resource is an exit on every path that has one. */
   entersInside(fn: FnInfo, resource: Tracked): boolean {
     const r = this.roles.get(fn)![resource];
@@ -273,6 +280,33 @@ export class Program {
   isStateIndependent(fn: FnInfo): boolean {
     if (!this.independent) this.independent = this.computeIndependence();
     return this.independent.has(fn);
+  }
+
+  /** Neither changes the tracked state nor can end the path (nothing it may call
+   *  does): the analysis does not look inside it, and its value is unknown. This is
+   *  what lets the pre-filter skip building such functions (see scan/prefilter). */
+  isOpaque(fn: FnInfo): boolean {
+    if (fn.def.opaque) return true;
+    if (!this.isStateIndependent(fn)) return false;
+    if (!this.mayStop) this.mayStop = this.computeMayStop();
+    return !this.mayStop.has(fn);
+  }
+
+  /** Functions from which a path may end in a noreturn call (BUG(), panic()). */
+  private computeMayStop(): Set<FnInfo> {
+    const stops = new Set<FnInfo>();
+    const queue: FnInfo[] = [];
+    for (const fn of this.functions) {
+      const direct = fn.cfg.blocks.some((b) => b.events.some((e) => e.kind === 'call' && !!e.callee &&
+        !this.targets.has(e) && !!this.model.ops(e.callee)?.some((o) => o.op === 'noreturn')));
+      if (direct) { stops.add(fn); queue.push(fn); }
+    }
+    while (queue.length) {
+      for (const caller of this.callers.get(queue.pop()!)!) {
+        if (!stops.has(caller)) { stops.add(caller); queue.push(caller); }
+      }
+    }
+    return stops;
   }
 
   private computeIndependence(): Set<FnInfo> {

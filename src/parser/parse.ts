@@ -29,6 +29,9 @@ export interface FunctionDef {
   cfg?: Cfg;
   /** A function-like macro expanded as a function. */
   macro?: boolean;
+  /** Known to change no tracked state and end no path (the pre-filter found it
+   *  calls nothing that does): defined, so calls resolve to it, but not built. */
+  opaque?: boolean;
 }
 
 export interface MacroDef {

@@ -93,14 +93,17 @@ export class Interpreter {
   /** Indirect call sites met on analysed paths. */
   private readonly indirectCalls = new Set<CallEvent>();
 
+  /** @param scannedArches the arch directories of the scan (archDirOf of its
+   *  files); by default, those of the program's functions. */
   constructor(private readonly program: Program, private readonly rules: readonly Rule[],
-    private readonly entryFacts: ReadonlyMap<string, EntryFact> = new Map()) {}
+    private readonly entryFacts: ReadonlyMap<string, EntryFact> = new Map(), private readonly scannedArches?: readonly string[]) {}
 
   run(): Finding[] {
     // A generic root runs in a kernel built for one arch: it is analysed once per
     // arch of the scan, so that its arch hooks are that arch's (and a scan of one
     // arch with virt/kvm sees exactly what a scan of all arches sees for it).
-    const arches = [...new Set(this.program.functions.map(archDir).filter((d): d is string => d !== null))].sort();
+    const arches = this.scannedArches ? [...this.scannedArches] :
+      [...new Set(this.program.functions.map(archDir).filter((d): d is string => d !== null))].sort();
     const analyse = (fn: FnInfo): void => {
       if (archDir(fn) !== null || arches.length === 0) this.analyseRoot(fn, archDir(fn));
       else for (const arch of arches) this.analyseRoot(fn, arch);
@@ -659,7 +662,12 @@ const INDEPENDENT_ENTRY = State.initial();
 
 /** `…/arch/<name>` for a function under an arch, the path's implementation to start with. */
 function archDir(fn: FnInfo): string | null {
-  const m = /^(.*?(?:^|\/)arch\/[^/]+)\//.exec(fn.def.file);
+  return archDirOf(fn.def.file);
+}
+
+/** `arch/x86` of `arch/x86/kvm/x86.c` (with any leading directories), or null. */
+export function archDirOf(file: string): string | null {
+  const m = /^(.*?(?:^|\/)arch\/[^/]+)\//.exec(file);
   return m ? m[1]! : null;
 }
 

@@ -362,16 +362,19 @@ export class Program {
     if (primitive) return primitive;
     const targets = this.targets.get(call);
     if (!targets) return NO_EFFECT;
-    if (targets.length === 1) {
-      const r = this.roles.get(targets[0]!.fn)![resource];
+    // An opaque callee does nothing to the resource first (whether or not it was built).
+    const firstOf = (fn: FnInfo): CallEffect => {
+      if (this.isOpaque(fn)) return NO_EFFECT;
+      const r = this.roles.get(fn)![resource];
       return { first: r.first, exitContext: r.firstExitContext };
-    }
+    };
+    if (targets.length === 1) return firstOf(targets[0]!.fn);
     const first = new Set<FirstOp>();
     let exitContext: Context | null = null;
     for (const t of targets) {
-      const r = this.roles.get(t.fn)![resource];
-      for (const f of r.first) first.add(f);
-      exitContext ??= r.firstExitContext;
+      const effect = firstOf(t.fn);
+      for (const f of effect.first) first.add(f);
+      exitContext ??= effect.exitContext;
     }
     return { first, exitContext };
   }

@@ -41,6 +41,14 @@ export function buildCfg(fn: FunctionDef, options: CfgOptions): Cfg {
   return new CfgBuilder(fn, options).build();
 }
 
+/** The CFG of an opaque function (not built): one block that returns. */
+export function opaqueCfg(fn: FunctionDef): Cfg {
+  return {
+    name: fn.name, file: fn.file, params: fn.params, entry: 0, exit: 0, parseErrors: false,
+    blocks: [{ id: 0, events: [], succs: [], reachable: true }], valueNames: new Set(), memberAssignments: [],
+  };
+}
+
 class CfgBuilder {
   private readonly blocks: Block[] = [];
   private current: Block | null;

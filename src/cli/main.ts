@@ -40,7 +40,7 @@ function selectRules(spec: string | undefined) {
 
 interface AnalysisOptions {
   format: string; output?: string; rules?: string; define: string[]; quiet?: boolean;
-  model: string[]; builtinWrappers: boolean;
+  model: string[]; builtinWrappers: boolean; prefilter: boolean;
 }
 
 interface ScanOptions extends AnalysisOptions {
@@ -77,7 +77,7 @@ async function scan(paths: string[], opts: ScanOptions): Promise<number> {
   const baseline = opts.baseline ? readBaseline(opts.baseline) : null;
   const { files, explicit } = collectFiles(paths.length ? paths : ['.'], { all: opts.all });
   const all = await analyzeFiles(files, {
-    rules, defines: new Set(opts.define), explicit, models, builtinWrappers: opts.builtinWrappers,
+    rules, defines: new Set(opts.define), explicit, models, builtinWrappers: opts.builtinWrappers, prefilter: opts.prefilter,
   });
   // Fingerprints are relative to the current directory (SARIF's %SRCROOT%).
   const allFingerprints = fingerprintFindings(all.findings);
@@ -102,7 +102,7 @@ function modeOptions(opts: CompareOptions): ModeOptions {
   return {
     analyze: {
       rules: selectRules(opts.rules), defines: new Set(opts.define), models: opts.model.map(readUserModel),
-      builtinWrappers: opts.builtinWrappers,
+      builtinWrappers: opts.builtinWrappers, prefilter: opts.prefilter,
     },
     wholeScope: opts.wholeScope,
     render,
@@ -152,7 +152,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('-D, --define <name>', 'treat #ifdef NAME / #if defined(NAME) as true (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('-q, --quiet', 'text format: print the findings only, no summary lines')
     .option('-m, --model <file>', 'model file: extra primitives and entry facts (repeatable; see models/)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--no-builtin-wrappers', 'derive the guest_*/user_* wrappers only from the headers of the tree, without the built-in table');
+    .option('--no-builtin-wrappers', 'derive the guest_*/user_* wrappers only from the headers of the tree, without the built-in table')
+    .option('--no-prefilter', 'parse every file and build every function (slower; the same findings)');
   analysisOptions(program.command('scan')
     .description('analyse C files and directories (recursing over *.c and *.h)')
     .argument('[paths...]', 'files or directories', []))

@@ -6,7 +6,7 @@
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
 import { normalizeKernelC } from './kernel-idioms.js';
-import { buildSubtree, child, hasError, type Cursor, type SyntaxNode } from './syntax.js';
+import { buildSubtree, child, hasError, RELEASED_BODY, type Cursor, type SyntaxNode } from './syntax.js';
 import type { SourceText } from './source.js';
 import type { Cfg } from '../cfg/types.js';
 
@@ -63,6 +63,8 @@ export interface ParsedFile {
   unnamedFunctions: number;
   /** Top-level ERROR regions. */
   topLevelErrors: number;
+  /** Not parsed: only the opaque definitions other code may call (see scan/prefilter). */
+  opaqueOnly?: boolean;
 }
 
 let sharedParser: Parser | null = null;
@@ -74,7 +76,13 @@ function parser(): Parser {
   return sharedParser;
 }
 
-export function parseSource(source: SourceText): ParsedFile {
+export interface ParseOptions {
+  /** Which functions to build (syntax tree, then CFG); the others are kept as
+   *  opaque definitions: name, line, linkage. Default: all. */
+  build?: (name: string) => boolean;
+}
+
+export function parseSource(source: SourceText, options: ParseOptions = {}): ParsedFile {
   const { text, iteratorLoops } = normalizeKernelC(source.text);
   const tree = parser().parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
   const result: ParsedFile = {
@@ -82,28 +90,27 @@ export function parseSource(source: SourceText): ParsedFile {
     fileScopeNames: new Set(), memberAssignments: [], macros: [], iteratorLoops, unnamedFunctions: 0, topLevelErrors: 0,
   };
   const cursor = tree.walk() as unknown as Cursor;
-  visitTopLevel(cursor, text, result);
+  visitTopLevel(cursor, text, result, options.build ?? (() => true));
   return result;
 }
 
 const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef',
   'linkage_specification', 'declaration_list']);
 
-function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile): void {
+function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (name: string) => boolean): void {
   if (!cursor.gotoFirstChild()) return;
   do {
     const type = cursor.nodeType;
     if (type === 'function_definition') {
-      addFunction(buildSubtree(cursor, text), out);
-      const fn = out.functions[out.functions.length - 1];
+      const fn = readFunction(cursor, text, out, build);
       if (fn?.parseErrors && /^[ \t]*#[ \t]*(if|else|elif|endif)/m.test(text.slice(cursor.startIndex, cursor.endIndex))) {
         parseConfigVariants(fn, text, cursor.startIndex, cursor.endIndex);
       }
     } else if (type === 'ERROR') {
       out.topLevelErrors++;
-      visitTopLevel(cursor, text, out);
+      visitTopLevel(cursor, text, out, build);
     } else if (CONTAINERS.has(type)) {
-      visitTopLevel(cursor, text, out);
+      visitTopLevel(cursor, text, out, build);
     } else if (type === 'preproc_def') {
       addConstant(text.slice(cursor.startIndex, cursor.endIndex), out);
     } else if (type === 'preproc_function_def') {
@@ -163,11 +170,38 @@ export function declaratorName(decl: SyntaxNode | undefined): { name?: string; f
   return { fn };
 }
 
-function addFunction(def: SyntaxNode, out: ParsedFile): void {
+/** The function definition under the cursor: its header is always read, its
+ *  body built only when `build` wants it (building is most of a parse's cost). */
+function readFunction(cursor: Cursor, text: string, out: ParsedFile, build: (name: string) => boolean): FunctionDef | undefined {
+  const header: SyntaxNode[] = [];
+  let bodyAt = false;
+  if (cursor.gotoFirstChild()) {
+    do {
+      if (cursor.currentFieldName === 'body') bodyAt = true;
+      else if (cursor.nodeIsNamed || cursor.currentFieldName) header.push(buildSubtree(cursor, text));
+    } while (cursor.gotoNextSibling());
+    cursor.gotoParent();
+  }
+  if (!bodyAt) return undefined;
+  const named = declaratorName(header.find((c) => c.field === 'declarator')).name;
+  if (named && !build(named)) {
+    const { fn } = declaratorName(header.find((c) => c.field === 'declarator'));
+    if (!fn) { out.unnamedFunctions++; return undefined; }
+    const def: FunctionDef = {
+      name: named, file: out.path, params: [], body: RELEASED_BODY, line: fn.startRow + 1, parseErrors: false,
+      isStatic: header.some((c) => c.type === 'storage_class_specifier' && /static/.test(String(c.text ?? ''))), opaque: true,
+    };
+    out.functions.push(def);
+    return def;
+  }
+  return addFunction(buildSubtree(cursor, text), out);
+}
+
+function addFunction(def: SyntaxNode, out: ParsedFile): FunctionDef | undefined {
   const body = child(def, 'body');
   const { name, fn } = declaratorName(child(def, 'declarator'));
-  if (!body) return;
-  if (!name || !fn) { out.unnamedFunctions++; return; }
+  if (!body) return undefined;
+  if (!name || !fn) { out.unnamedFunctions++; return undefined; }
   const params: string[] = [];
   const list = child(fn, 'parameters');
   for (const p of list?.children ?? []) {
@@ -176,9 +210,9 @@ function addFunction(def: SyntaxNode, out: ParsedFile): void {
     if (pn) params.push(pn);
   }
   const isStatic = def.children.some((c) => c.type === 'storage_class_specifier' && /static/.test(String(c.text ?? '')));
-  out.functions.push({
-    name, file: out.path, params, body, line: fn.startRow + 1, parseErrors: hasError(body), isStatic,
-  });
+  const result: FunctionDef = { name, file: out.path, params, body, line: fn.startRow + 1, parseErrors: hasError(body), isStatic };
+  out.functions.push(result);
+  return result;
 }
 
 /** Keeps one arm of every #if/#ifdef … #endif in [start, end): the first arm

@@ -32,7 +32,7 @@ export interface Compared {
 }
 
 const EMPTY_SUMMARY: RunSummary = {
-  files: 0, functions: 0, functionsWithParseErrors: [], unnamedFunctions: 0, skipped: [], latin1Files: [],
+  files: 0, filesParsed: 0, functions: 0, opaqueFunctions: 0, functionsWithParseErrors: [], unnamedFunctions: 0, skipped: [], latin1Files: [],
   analysis: { functionsAnalysed: 0, summaries: 0, precisionLost: [], unknownCallees: 0, indirectCalls: 0 },
 };
 

@@ -8,11 +8,12 @@ import { parseSource, type FunctionDef, type ParsedFile } from '../parser/parse.
 import { descendants, child } from '../parser/syntax.js';
 import { calleeName } from '../cfg/build.js';
 import { displayPath } from './collect.js';
-import type { IncludedHeaders } from './included-headers.js';
+import { readDefines, type IncludedHeaders } from './included-headers.js';
+import type { NameIndex } from './name-index.js';
+import { isolateRange } from '../parser/blank.js';
+import { RELEASED_BODY } from '../parser/syntax.js';
+import type { Cfg } from '../cfg/types.js';
 
-const NOT_FUNCTIONS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'do', 'defined']);
-/** `name(params) {` — a definition with a body (possibly spanning lines). */
-const DEFINITION = /\b([A-Za-z_]\w*)\s*\((?:[^;{}()]|\([^()]*\))*\)\s*\{/g;
 
 export function calledNames(fn: FunctionDef): Set<string> {
   const out = new Set<string>();
@@ -36,10 +37,13 @@ export function calledNames(fn: FunctionDef): Set<string> {
 }
 
 export class HeaderFunctions {
-  private readonly definedIn = new Map<string, Set<string>>();
-  private readonly parsedHeaders = new Map<string, ParsedFile>();
+  private readonly parsedDefinitions = new Map<string, FunctionDef[]>();
+  private readonly constants = new Map<string, Map<string, number>>();
 
-  constructor(private readonly headers: IncludedHeaders, private readonly isPrimitive: (name: string) => boolean) {}
+  /** @param indexOf a header's name index (its definitions and where they are)
+   *  @param build the CFG of a definition parsed from `text` */
+  constructor(private readonly headers: IncludedHeaders, private readonly isPrimitive: (name: string) => boolean,
+    private readonly indexOf: (header: string) => NameIndex, private readonly build: CfgMaker) {}
 
   /** The header functions `files` need, as parsed files holding only those
    *  functions, with the headers' texts by the path the parsed files carry. */
@@ -63,37 +67,60 @@ export class HeaderFunctions {
         let byName = chosen.get(header);
         if (!byName) { byName = new Map(); chosen.set(header, byName); }
         if (byName.has(name)) continue;
-        const defs = this.parse(header).functions.filter((f) => f.name === name);
+        const defs = this.parse(header, name);
         byName.set(name, defs);
         for (const d of defs) queue.push(...calledNames(d));
       }
     }
     const sources = new Map<string, string>();
-    const library = [...chosen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([header, byName]) => {
-      const parsed = this.parse(header);
-      sources.set(parsed.path, this.headers.text(header));
-      return { ...parsed, functions: [...byName.values()].flat().map((f) => ({ ...f, library: true })) };
+    const library = [...chosen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([header, byName]): ParsedFile => {
+      const shown = displayPath(header);
+      sources.set(shown, this.headers.text(header));
+      return {
+        path: shown, encoding: 'latin1', functions: [...byName.values()].flat().map((f) => ({ ...f, library: true })),
+        constants: this.constantsOf(header), fileScopeNames: new Set(), memberAssignments: [], macros: [],
+        iteratorLoops: new Set(), unnamedFunctions: 0, topLevelErrors: 0,
+      };
     });
     return { files: library, sources };
   }
 
-  private definitions(header: string): Set<string> {
-    let names = this.definedIn.get(header);
-    if (!names) {
-      names = new Set();
-      for (const m of this.headers.text(header).matchAll(DEFINITION)) if (!NOT_FUNCTIONS.has(m[1]!)) names.add(m[1]!);
-      this.definedIn.set(header, names);
-    }
-    return names;
+  /** The C functions a header defines. */
+  private definitions(header: string): string[] {
+    return this.indexOf(header).functions.filter((f) => !f.macro).map((f) => f.name);
   }
 
-  private parse(header: string): ParsedFile {
-    let parsed = this.parsedHeaders.get(header);
-    if (!parsed) {
-      const shown = displayPath(header);
-      parsed = parseSource({ path: shown, text: this.headers.text(header), encoding: 'latin1' });
-      this.parsedHeaders.set(header, parsed);
+  /** A header's definitions of `name`, each parsed alone (at its lines and
+   *  columns) and built: a large header costs what its wanted functions cost. */
+  private parse(header: string, name: string): FunctionDef[] {
+    const key = `${header}\0${name}`;
+    let defs = this.parsedDefinitions.get(key);
+    if (!defs) {
+      defs = [];
+      for (const f of this.indexOf(header).functions) {
+        if (f.macro || f.name !== name) continue;
+        const text = isolateRange(this.headers.text(header), f.declStart, f.end);
+        const file = parseSource({ path: displayPath(header), text, encoding: 'latin1' });
+        for (const def of file.functions) {
+          if (def.name !== name) continue;
+          defs.push({ ...def, body: RELEASED_BODY, variants: undefined, cfg: this.build(def, text, file.iteratorLoops, this.constantsOf(header)) });
+        }
+      }
+      this.parsedDefinitions.set(key, defs);
     }
-    return parsed;
+    return defs;
+  }
+
+  /** A header's own integer #defines. */
+  private constantsOf(header: string): Map<string, number> {
+    let constants = this.constants.get(header);
+    if (!constants) {
+      constants = new Map();
+      readDefines(this.headers.text(header), constants);
+      this.constants.set(header, constants);
+    }
+    return constants;
   }
 }
+
+export type CfgMaker = (def: FunctionDef, text: string, iteratorLoops: Set<number>, constants: Map<string, number>) => Cfg;

@@ -1,0 +1,184 @@
+// The pre-filter: from the files' names alone (scan/name-index), which files must
+// be parsed and which functions built for the analysis to reach the findings it
+// would reach with everything built.
+//
+// What the analysis looks into (analysis/program.ts): functions that may enter
+// or leave an EQS start analyses; from there, every callee that can change the
+// tracked state or end the path (a "relevant" function). Everything else is
+// opaque: it needs to be known to exist (a call resolves to it), not built. So:
+//   relevant  = definitions mentioning a state-changing or noreturn primitive, or
+//               a relevant name, transitively (callers' direction);
+//   roots     = definitions mentioning an EQS door, transitively, and the
+//               functions a model says assembly enters;
+//   needed    = roots, and the relevant definitions they mention, transitively.
+// Mentions over-approximate calls (any identifier in the body counts, and
+// `static_call(kvm_x86_run)` mentions the `run` member of the ops tables), so the
+// needed set contains everything the analysis would look into.
+
+import type { IndexedFunction, NameIndex } from './name-index.js';
+
+export interface PrefilterInput {
+  /** The scanned C files. */
+  files: readonly NameIndex[];
+  /** Headers they include (static inline functions and macros live there). */
+  headers: readonly NameIndex[];
+  /** A model primitive that changes the tracked state or ends the path. */
+  isRelevantPrimitive(name: string): boolean;
+  /** A model primitive that enters or leaves a context or accounting. */
+  isEqsPrimitive(name: string): boolean;
+  /** Functions a model says assembly enters in a given state. */
+  entryNames: ReadonlySet<string>;
+}
+
+export interface PrefilterDecision {
+  /** Scanned files to parse. */
+  parse: Set<string>;
+  /** Names whose definitions (in parsed files) get CFGs; the others are opaque. */
+  build: Set<string>;
+  /** Definitions in files not parsed that a needed function may call: opaque. */
+  stubs: Map<string, IndexedFunction[]>;
+  /** How many definitions the index saw, and how many are needed. */
+  definitions: number;
+  needed: number;
+}
+
+export function prefilter(input: PrefilterInput): PrefilterDecision {
+  const all = [...input.files, ...input.headers];
+  const scanned = new Set(input.files);
+  // A function is known by its name; a macro only in its own file (the analysis
+  // expands a file's macros in that file, never a header's).
+  const keyOf = (fn: IndexedFunction, file: NameIndex): string => (fn.macro ? `${file.path}\0${fn.name}` : fn.name);
+  const defsByKey = new Map<string, IndexedFunction[]>();
+  const fileOf = new Map<IndexedFunction, NameIndex>();
+  // `.member` -> functions bound to it, and function -> members it is bound to
+  const boundFns = new Map<string, Set<string>>();
+  const boundMembers = new Map<string, Set<string>>();
+  for (const file of all) {
+    for (const fn of file.functions) {
+      push(defsByKey, keyOf(fn, file), fn);
+      fileOf.set(fn, file);
+    }
+    for (const [member, fn] of file.bindings) {
+      add(boundFns, member, fn);
+      add(boundMembers, fn, member);
+    }
+  }
+
+  // What a definition mentions, as keys: its file's macros by file, members
+  // (`.run`), and the members a call-macro key names (`kvm_x86_vcpu_run` and
+  // `vcpu_run` name `.vcpu_run`).
+  const effective = new Map<IndexedFunction, string[]>();
+  const mentionsOf = (fn: IndexedFunction): string[] => {
+    let list = effective.get(fn);
+    if (!list) {
+      const file = fileOf.get(fn)!;
+      const set = new Set<string>();
+      for (const m of fn.mentions) {
+        set.add(m);
+        const local = `${file.path}\0${m}`;
+        if (defsByKey.has(local)) set.add(local);
+      }
+      for (const key of fn.keys) {
+        for (let k = -1; k < key.length; k = key.indexOf('_', k + 1)) {
+          if (k === -1 && key.length === 0) break;
+          const member = `.${key.slice(k + 1)}`;
+          if (member.length > 1 && boundFns.has(member)) set.add(member);
+          if (key.indexOf('_', k + 1) < 0) break;
+        }
+      }
+      list = [...set];
+      effective.set(fn, list);
+    }
+    return list;
+  };
+  const mentioners = new Map<string, IndexedFunction[]>();
+  for (const file of all) for (const fn of file.functions) for (const m of mentionsOf(fn)) push(mentioners, m, fn);
+
+  const relevant = callersClosure(all, keyOf, mentionsOf, mentioners, boundMembers, input.isRelevantPrimitive);
+  const touching = callersClosure(all, keyOf, mentionsOf, mentioners, boundMembers, input.isEqsPrimitive);
+
+  const needed = new Set<IndexedFunction>();
+  const queue: IndexedFunction[] = [];
+  const need = (fn: IndexedFunction): void => {
+    if (!needed.has(fn)) { needed.add(fn); queue.push(fn); }
+  };
+  for (const file of all) for (const fn of file.functions) if (touching.has(keyOf(fn, file))) need(fn);
+  for (const name of input.entryNames) for (const fn of defsByKey.get(name) ?? []) need(fn);
+  const mentionedByNeeded = new Set<string>();
+  while (queue.length) {
+    const fn = queue.pop()!;
+    for (const m of mentionsOf(fn)) {
+      mentionedByNeeded.add(m);
+      for (const key of [m, ...(boundFns.get(m) ?? [])]) {
+        mentionedByNeeded.add(key);
+        if (relevant.has(key)) for (const d of defsByKey.get(key) ?? []) need(d);
+      }
+    }
+  }
+
+  const build = new Set([...needed].map((fn) => fn.name));
+  const parse = new Set<string>();
+  for (const fn of needed) {
+    const file = fileOf.get(fn)!;
+    if (scanned.has(file)) parse.add(file.path);
+  }
+  // A function storing a pointer in a member needed code calls through
+  // (`vcpu->arch.handle_exit = kvm_handle_exit`) is built: the store is a target.
+  for (const file of input.files) {
+    for (const [member, , owner] of file.bindings) {
+      if (owner !== null && mentionedByNeeded.has(member)) { build.add(owner); parse.add(file.path); }
+    }
+  }
+  for (const file of input.files) {
+    if (parse.has(file.path)) continue;
+    // Tables binding what needed code dispatches through (`.run = vmx_run`), files
+    // naming a needed function's address, and files whose definitions the index
+    // may have mis-delimited are parsed.
+    const mentioned = (names: Iterable<string>): boolean => {
+      for (const n of names) if (build.has(n) || mentionedByNeeded.has(`.${n}`)) return true;
+      return false;
+    };
+    if (mentioned(file.fileScope) || (!file.reliable && [...file.declared].some((n) => mentionedByNeeded.has(n)))) parse.add(file.path);
+  }
+  const stubs = new Map<string, IndexedFunction[]>();
+  for (const file of input.files) {
+    if (parse.has(file.path)) continue;
+    const used = file.functions.filter((fn) => !fn.macro && mentionedByNeeded.has(fn.name));
+    if (used.length) stubs.set(file.path, used);
+  }
+  let definitions = 0;
+  for (const file of input.files) definitions += file.functions.length;
+  return { parse, build, stubs, definitions, needed: [...needed].filter((fn) => scanned.has(fileOf.get(fn)!)).length };
+}
+
+/** Keys of definitions that mention a seed primitive, or such a key, or a
+ *  member such a function is bound to — transitively. */
+function callersClosure(all: readonly NameIndex[], keyOf: (fn: IndexedFunction, file: NameIndex) => string,
+  mentionsOf: (fn: IndexedFunction) => string[], mentioners: ReadonlyMap<string, IndexedFunction[]>,
+  boundMembers: ReadonlyMap<string, Set<string>>, isSeed: (name: string) => boolean): Set<string> {
+  const keys = new Set<string>();
+  const queue: string[] = [];
+  const mark = (key: string): void => {
+    if (keys.has(key)) return;
+    keys.add(key);
+    queue.push(key);
+    for (const member of boundMembers.get(key) ?? []) mark(member);
+  };
+  const fileKey = new Map<IndexedFunction, string>();
+  for (const file of all) for (const fn of file.functions) fileKey.set(fn, keyOf(fn, file));
+  for (const file of all) for (const fn of file.functions) if (mentionsOf(fn).some(isSeed)) mark(fileKey.get(fn)!);
+  while (queue.length) for (const fn of mentioners.get(queue.pop()!) ?? []) mark(fileKey.get(fn)!);
+  return keys;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function add<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
+}

@@ -1,24 +1,27 @@
-// One analysis run: read and parse the files, build the program, interpret it.
-import { Model } from '../model/model.js';
+// One analysis run: index the files, decide what can matter (the pre-filter),
+// parse and build that (in worker threads on large scans), build the program,
+// interpret it.
+import os from 'node:os';
+import path from 'node:path';
 import { BUILTIN_MODEL } from '../model/primitives.js';
 import type { UserModel } from '../model/user-model.js';
-import { buildCfg, opaqueCfg, type CfgOptions } from '../cfg/build.js';
-import { parseMacro, parseSource, type FunctionDef, type ParsedFile } from '../parser/parse.js';
+import { buildCfg, opaqueCfg } from '../cfg/build.js';
+import type { FunctionDef, ParsedFile } from '../parser/parse.js';
 import { RELEASED_BODY } from '../parser/syntax.js';
-import { InputError, readSource, type SourceText } from '../parser/source.js';
+import { InputError } from '../parser/source.js';
 import type { Rule } from '../rules/types.js';
-import { readAsm, type AsmFile } from '../scan/asm-symbols.js';
-import { emptyDispatchFacts, readDispatchFacts } from '../scan/dispatch-facts.js';
+import type { AsmFile } from '../scan/asm-symbols.js';
+import { emptyDispatchFacts, mergeDispatchFacts, readDispatchFacts } from '../scan/dispatch-facts.js';
 import { IncludedHeaders, kernelRootOf } from '../scan/included-headers.js';
 import { HeaderFunctions, type CfgMaker } from '../scan/header-functions.js';
 import { archFacts } from '../scan/arch-facts.js';
 import { indexNames, type IndexedFunction, type NameIndex } from '../scan/name-index.js';
 import { prefilter } from '../scan/prefilter.js';
-import { blankRanges } from '../parser/blank.js';
 import { displayPath } from '../scan/collect.js';
+import { buildFile, indexFile, makeModel, type BuildTask, type ModelConfig } from './file-tasks.js';
+import { WorkerPool, type TaskKind } from './worker-pool.js';
 import { archOf, opResource, Program } from './program.js';
 import { archDirOf, Interpreter, type AnalysisStats, type Finding } from './interpreter.js';
-import path from 'node:path';
 
 export interface AnalyzeOptions {
   rules: readonly Rule[];
@@ -31,6 +34,16 @@ export interface AnalyzeOptions {
   builtinWrappers?: boolean;
   /** false: parse every file and build every function (the pre-filter's reference). */
   prefilter?: boolean;
+  /** Worker threads: 1 runs everything in this thread; default: one per core on large scans. */
+  jobs?: number;
+  /** Called as files are done (for a progress display). */
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  phase: 'index' | 'build' | 'analyse';
+  done: number;
+  total: number;
 }
 
 export interface SkippedFile {
@@ -60,32 +73,65 @@ export interface AnalyzeResult {
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Runs file tasks in the pool, or inline (turning the event loop between files:
+ *  tree-sitter's trees are freed only then). */
+async function runTasks<T, R>(pool: WorkerPool | null, kind: TaskKind, tasks: readonly T[], inline: (task: T) => R,
+  onDone: () => void): Promise<R[]> {
+  if (pool) return pool.map<T, R>(kind, tasks, onDone);
+  const out: R[] = [];
+  for (const task of tasks) {
+    out.push(inline(task));
+    onDone();
+    await yieldToEventLoop();
+  }
+  return out;
+}
+
+/** Worker threads pay off from a few dozen files on. */
+const FILES_PER_WORKER_MIN = 32;
+
+function workerCount(jobs: number | undefined, files: number): number {
+  if (jobs !== undefined) return jobs > 1 ? jobs : 0;
+  const cores = Math.min(os.availableParallelism(), 8);
+  return cores > 1 && files >= FILES_PER_WORKER_MIN * 2 ? cores : 0;
+}
+
 export async function analyzeFiles(files: string[], options: AnalyzeOptions): Promise<AnalyzeResult> {
+  const models = options.models ?? [];
+  const modelConfig: ModelConfig = { generations: [...BUILTIN_MODEL, ...models.map((m) => m.generation)], builtinWrappers: options.builtinWrappers };
+  const pool = WorkerPool.start(workerCount(options.jobs, files.length), modelConfig);
+  try {
+    return await analyzeWith(files, options, modelConfig, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig: ModelConfig, pool: WorkerPool | null): Promise<AnalyzeResult> {
   const parsed: ParsedFile[] = [];
   const sources = new Map<string, string>();
   const skipped: SkippedFile[] = [];
   const latin1Files: string[] = [];
-  const models = options.models ?? [];
-  const model = new Model([...BUILTIN_MODEL, ...models.map((m) => m.generation)], { builtinWrappers: options.builtinWrappers });
-  const entryFacts = new Map(models.flatMap((m) => [...m.entries]));
+  const model = makeModel(modelConfig);
+  const entryFacts = new Map((options.models ?? []).flatMap((m) => [...m.entries]));
   const dispatchFacts = emptyDispatchFacts();
   const included = new IncludedHeaders((text, header) => readDispatchFacts(text, archOf(header), dispatchFacts));
-  const headersOf = new Map<string, string[]>();
   const asmFunctions = new Map<string, AsmFile>();
-  const read = (file: string): SourceText | null => {
-    try {
-      return readSource(file);
-    } catch (err) {
-      if (!(err instanceof InputError) || options.explicit?.has(file)) throw err;
-      skipped.push({ file, reason: err.problem });
-      return null;
-    }
+  const progress = options.onProgress ?? (() => {});
+  const unreadable = (file: string, problem: string): void => {
+    if (options.explicit?.has(file)) throw new InputError(file, problem);
+    skipped.push({ file, reason: problem });
   };
+  const usePrefilter = options.prefilter !== false;
 
-  // Phase 1: every file's names (and the facts read from raw text), then the
+  // Phase 1: every file's names and the facts read from its raw text, then the
   // pre-filter's decision of what to parse and build.
+  let done = 0;
+  const indexed = await runTasks(pool, 'index', files.map((file) => ({ file, withNames: usePrefilter })),
+    (t) => indexFile(t.file, t.withNames), () => progress({ phase: 'index', done: ++done, total: files.length }));
   const cFiles: string[] = [];
   const indexes = new Map<string, NameIndex>();
+  const headersOf = new Map<string, { constants: Map<string, number>; headers: string[] }>();
   const headerIndexes = new Map<string, NameIndex>();
   const headerIndex = (h: string): NameIndex => {
     let index = headerIndexes.get(h);
@@ -93,82 +139,83 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
     return index;
   };
   const scannedPaths = new Set(files.map((f) => path.resolve(f)));
-  for (const file of files) {
-    const source = read(file);
-    if (!source) continue;
-    if (file.endsWith('.S')) {
-      const { functions, asm } = readAsm(file, source.text);
-      for (const name of functions) if (!asmFunctions.has(name)) asmFunctions.set(name, asm);
+  for (const r of indexed) {
+    if (r.kind === 'unreadable') { unreadable(r.file, r.problem); continue; }
+    if (r.kind === 'asm') {
+      for (const name of r.functions) if (!asmFunctions.has(name)) asmFunctions.set(name, r.asm);
       continue;
     }
-    cFiles.push(file);
-    if (source.encoding === 'latin1') latin1Files.push(file);
-    readDispatchFacts(source.text, archOf(file), dispatchFacts);
-    const { headers } = included.forFile(file, source.text);
-    headersOf.set(file, headers);
-    if (options.prefilter === false) continue;
-    indexes.set(file, indexNames(file, source.text));
-    for (const h of headers) if (!scannedPaths.has(h)) headerIndex(h);
+    cFiles.push(r.file);
+    if (r.encoding === 'latin1') latin1Files.push(r.file);
+    // Facts in reading order: the file's own, then those of headers it reads first.
+    mergeDispatchFacts(dispatchFacts, r.facts);
+    const headers = included.forFile(r.file, r.includes);
+    headersOf.set(r.file, headers);
+    if (!r.index) continue;
+    indexes.set(r.file, r.index);
+    for (const h of headers.headers) if (!scannedPaths.has(h)) headerIndex(h);
   }
-  const decision = options.prefilter === false ? null : prefilter({
+  const decision = usePrefilter ? prefilter({
     files: [...indexes.values()], headers: [...headerIndexes.values()], entryNames: new Set(entryFacts.keys()),
     isRelevantPrimitive: (name) => model.ops(name)?.some((o) => !NEUTRAL_OPS.has(o.op)) ?? false,
     isEqsPrimitive: (name) => model.ops(name)?.some((o) => opResource(o) !== null) ?? false,
-  });
+  }) : null;
 
-  // Phase 2: parse what can matter, build the CFGs of what is needed, and let
-  // the syntax trees go: a large scan keeps only CFGs.
-  for (const file of cFiles) {
-    if (decision && !decision.parse.has(file)) {
-      const stubs = decision.stubs.get(file);
-      if (stubs) parsed.push(opaqueFile(file, stubs));
-      continue;
-    }
-    const source = read(file);
-    if (!source) continue;
+  // Phase 2: parse what can matter, build the CFGs of what is needed; the bodies
+  // of functions not built are blanked, so tree-sitter skips them.
+  const toBuild = decision ? cFiles.filter((f) => decision.parse.has(f)) : cFiles;
+  const defines = [...options.defines];
+  const tasks: BuildTask[] = toBuild.map((file) => {
     const index = indexes.get(file);
-    let result: ParsedFile;
-    if (decision && index) {
-      // The bodies of functions not built are blanked: tree-sitter skips them.
-      const build = (name: string): boolean => decision.build.has(name);
-      const skippedBodies = index.reliable ? index.functions.filter((f) => !f.macro && !build(f.name))
-        .map((f) => [f.bodyStart + 1, f.end - 1] as const) : [];
-      result = parseSource({ ...source, text: blankRanges(source.text, skippedBodies) }, { build });
-    } else {
-      result = parseSource(source);
+    // Definitions not built are blanked whole (tree-sitter skips them) and come
+    // back as opaque definitions from the index.
+    const blank: [number, number][] = decision && index?.reliable
+      ? index.functions.filter((f) => !f.macro && !decision.build.has(f.name)).map((f) => [f.declStart, f.end]) : [];
+    const build = decision && index ? index.functions.filter((f) => decision.build.has(f.name)).map((f) => f.name) : null;
+    // Without a reliable index, any definition of a wanted name is built.
+    const wanted = decision && !(index?.reliable) ? [...decision.build] : build;
+    return { file, build: wanted, blank, headerConstants: [...headersOf.get(file)!.constants], defines };
+  });
+  done = 0;
+  const built = await runTasks(pool, 'build', tasks, (t) => buildFile(t, model),
+    () => progress({ phase: 'build', done: ++done, total: tasks.length }));
+  const builtByFile = new Map(toBuild.map((f, i) => [f, built[i]!]));
+  for (const file of cFiles) {
+    const result = builtByFile.get(file);
+    if (result?.kind === 'built') {
+      const index = indexes.get(file);
+      if (decision && index?.reliable) {
+        const stubs = opaqueFile(file, index.functions.filter((f) => !f.macro && !decision.build.has(f.name))).functions;
+        result.parsed.functions = [...result.parsed.functions, ...stubs].sort((a, b) => a.line - b.line);
+      }
+      parsed.push(result.parsed);
     }
-    // A file's own #defines win over those of the headers it includes.
-    const { constants } = included.forFile(file, source.text);
-    for (const [k, v] of constants) if (!result.constants.has(k)) result.constants.set(k, v);
-    const cfgOptions = (text: string) => ({
-      isNoReturn: (n: string) => model.isNoReturn(n), constants: result.constants, defines: options.defines,
-      iteratorLoops: result.iteratorLoops, source: text,
-    });
-    result.functions = result.functions.map((def) => ({
-      ...def, body: RELEASED_BODY, variants: undefined, cfg: def.opaque ? opaqueCfg(def) : buildCfg(def, cfgOptions(source.text)),
-    }));
-    result.functions.push(...expandMacros(result, model, cfgOptions));
-    parsed.push(result);
-    // tree-sitter's trees are freed only when the event loop turns.
-    await yieldToEventLoop();
+    else if (result?.kind === 'unreadable') unreadable(result.file, result.problem);
+    else {
+      const stubs = decision?.stubs.get(file);
+      if (stubs) parsed.push(opaqueFile(file, stubs));
+    }
   }
   const buildLibrary: CfgMaker = (def, text, iteratorLoops, constants) => buildCfg(def, {
     isNoReturn: (n: string) => model.isNoReturn(n), constants, defines: options.defines, iteratorLoops, source: text,
   });
-  const library = new HeaderFunctions(included, (name) => model.isPrimitive(name), headerIndex, buildLibrary).collect(parsed, headersOf);
+  const headerLists = new Map([...headersOf].map(([f, h]) => [f, h.headers]));
+  const library = new HeaderFunctions(included, (name) => model.isPrimitive(name), headerIndex, buildLibrary).collect(parsed, headerLists);
   for (const [file, text] of library.sources) sources.set(file, text);
+  progress({ phase: 'analyse', done: 0, total: 1 });
   const program = new Program([...parsed, ...library.files], model, options.defines, sources, asmFunctions, dispatchFacts);
   const arches = [...new Set(cFiles.map(archDirOf).filter((d): d is string => d !== null))].sort();
   const interpreter = new Interpreter(program, options.rules, entryFacts, arches);
   const findings = interpreter.run();
   qualifyByArch(findings);
-  const built = program.functions.filter((f) => !f.def.opaque);
+  progress({ phase: 'analyse', done: 1, total: 1 });
+  const builtFns = program.functions.filter((f) => !f.def.opaque);
   const summary: RunSummary = {
     files: cFiles.length,
     filesParsed: parsed.filter((f) => !f.opaqueOnly).length,
-    functions: built.length,
-    opaqueFunctions: program.functions.length - built.length,
-    functionsWithParseErrors: built.filter((f) => f.def.parseErrors)
+    functions: builtFns.length,
+    opaqueFunctions: program.functions.length - builtFns.length,
+    functionsWithParseErrors: builtFns.filter((f) => f.def.parseErrors)
       .map((f) => ({ file: f.def.file, function: f.def.name, line: f.def.line })),
     unnamedFunctions: parsed.reduce((n, f) => n + f.unnamedFunctions, 0),
     skipped, latin1Files,
@@ -190,31 +237,6 @@ function opaqueFile(file: string, stubs: IndexedFunction[]): ParsedFile {
     path: file, encoding: 'utf-8', functions, constants: new Map(), fileScopeNames: new Set(), macros: [],
     memberAssignments: [], iteratorLoops: new Set(), unnamedFunctions: 0, topLevelErrors: 0, opaqueOnly: true,
   };
-}
-
-/** The file's function-like macros that its code (or another expanded macro) calls,
- *  as functions with CFGs: an unmask hidden in `#define relax() do { … } while (0)`. */
-function expandMacros(file: ParsedFile, model: Model, cfgOptions: (text: string) => CfgOptions): FunctionDef[] {
-  const defined = new Set(file.functions.map((f) => f.name));
-  const macros = new Map(file.macros.filter((m) => !defined.has(m.name) && !model.isPrimitive(m.name)).map((m) => [m.name, m]));
-  const expanded: FunctionDef[] = [];
-  let pending = file.functions.map((f) => f.cfg!);
-  while (pending.length && macros.size) {
-    const called = new Set<string>();
-    for (const cfg of pending) for (const b of cfg.blocks) for (const e of b.events) if (e.kind === 'call' && e.callee) called.add(e.callee);
-    pending = [];
-    for (const name of called) {
-      const macro = macros.get(name);
-      if (!macro) continue;
-      macros.delete(name);
-      const parsed = parseMacro(macro, file.path);
-      if (!parsed) continue;
-      const def = { ...parsed.def, body: RELEASED_BODY, cfg: buildCfg(parsed.def, cfgOptions(parsed.text)) };
-      expanded.push(def);
-      pending.push(def.cfg);
-    }
-  }
-  return expanded;
 }
 
 const EQS_RULES = new Set(['irq-enabled-in-eqs', 'eqs-unbalanced']);

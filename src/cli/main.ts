@@ -33,6 +33,12 @@ function knownRule(id: string): Rule {
   return rule;
 }
 
+function parseJobs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--jobs wants a whole number from 1 to 64, not '${value}'`);
+  return n;
+}
+
 function selectRules(spec: string | undefined) {
   if (!spec) return RULES;
   return spec.split(',').map((s) => s.trim()).filter(Boolean).map(knownRule);
@@ -40,7 +46,7 @@ function selectRules(spec: string | undefined) {
 
 interface AnalysisOptions {
   format: string; output?: string; rules?: string; define: string[]; quiet?: boolean;
-  model: string[]; builtinWrappers: boolean; prefilter: boolean;
+  model: string[]; builtinWrappers: boolean; prefilter: boolean; jobs?: number;
 }
 
 interface ScanOptions extends AnalysisOptions {
@@ -78,6 +84,7 @@ async function scan(paths: string[], opts: ScanOptions): Promise<number> {
   const { files, explicit } = collectFiles(paths.length ? paths : ['.'], { all: opts.all });
   const all = await analyzeFiles(files, {
     rules, defines: new Set(opts.define), explicit, models, builtinWrappers: opts.builtinWrappers, prefilter: opts.prefilter,
+    jobs: opts.jobs,
   });
   // Fingerprints are relative to the current directory (SARIF's %SRCROOT%).
   const allFingerprints = fingerprintFindings(all.findings);
@@ -102,7 +109,7 @@ function modeOptions(opts: CompareOptions): ModeOptions {
   return {
     analyze: {
       rules: selectRules(opts.rules), defines: new Set(opts.define), models: opts.model.map(readUserModel),
-      builtinWrappers: opts.builtinWrappers, prefilter: opts.prefilter,
+      builtinWrappers: opts.builtinWrappers, prefilter: opts.prefilter, jobs: opts.jobs,
     },
     wholeScope: opts.wholeScope,
     render,
@@ -153,7 +160,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('-q, --quiet', 'text format: print the findings only, no summary lines')
     .option('-m, --model <file>', 'model file: extra primitives and entry facts (repeatable; see models/)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--no-builtin-wrappers', 'derive the guest_*/user_* wrappers only from the headers of the tree, without the built-in table')
-    .option('--no-prefilter', 'parse every file and build every function (slower; the same findings)');
+    .option('--no-prefilter', 'parse every file and build every function (slower; the same findings)')
+    .option('-j, --jobs <n>', 'worker threads for parsing (default: one per core on large scans; 1: none)', parseJobs);
   analysisOptions(program.command('scan')
     .description('analyse C files and directories (recursing over *.c and *.h)')
     .argument('[paths...]', 'files or directories', []))

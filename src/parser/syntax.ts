@@ -67,18 +67,45 @@ const LEAF_TEXT_TYPES = new Set([
   'char_literal', 'storage_class_specifier', 'true', 'false', 'null', 'primitive_type', 'string_content', 'system_lib_string',
 ]);
 
+/** Offsets where each line of `source` starts (the last text's, cached: a file's
+ *  subtrees are built one after another). Rows and columns come from offsets:
+ *  asking the cursor for positions costs a native call and an object per node. */
+let lineStartsOf: { source: string; starts: Int32Array } | null = null;
+function lineStarts(source: string): Int32Array {
+  if (lineStartsOf?.source !== source) {
+    const starts = [0];
+    for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+    lineStartsOf = { source, starts: Int32Array.from(starts) };
+  }
+  return lineStartsOf.starts;
+}
+
+function rowOf(starts: Int32Array, index: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= index) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** Builds our view of the node under `cursor` (the cursor is left where it started). */
 export function buildSubtree(cursor: Cursor, source: string): SyntaxNode {
+  const starts = lineStarts(source);
   const make = (): SyntaxNode & { children: SyntaxNode[] } => {
-    const start = cursor.startPosition;
     const type = cursor.nodeType;
     const named = cursor.nodeIsNamed;
+    const startIndex = cursor.startIndex;
+    const endIndex = cursor.endIndex;
+    const startRow = rowOf(starts, startIndex);
     return {
       type, field: cursor.currentFieldName ?? null,
-      startIndex: cursor.startIndex, endIndex: cursor.endIndex,
-      startRow: start.row, startCol: start.column, endRow: cursor.endPosition.row,
+      startIndex, endIndex,
+      startRow, startCol: startIndex - starts[startRow]!, endRow: rowOf(starts, endIndex),
       named, missing: cursor.nodeIsMissing, children: [],
-      text: !named || LEAF_TEXT_TYPES.has(type) ? source.slice(cursor.startIndex, cursor.endIndex) : null,
+      text: !named || LEAF_TEXT_TYPES.has(type) ? source.slice(startIndex, endIndex) : null,
     };
   };
   const root = make();

@@ -63,3 +63,18 @@ export function readDispatchFacts(text: string, arch: string | null, into: Dispa
     types.add(m[1]!);
   }
 }
+
+/** Adds `from` to `into` as if its texts had been read into `into` after the
+ *  texts already there (a later key declaration wins; field types add up). */
+export function mergeDispatchFacts(into: DispatchFacts, from: DispatchFacts): void {
+  for (const [arch, byKey] of from.staticCallPrefixes) for (const [k, v] of byKey) forArch(into.staticCallPrefixes, arch).set(k, v);
+  for (const [arch, byKey] of from.callMacros) for (const [k, v] of byKey) forArch(into.callMacros, arch).set(k, v);
+  for (const [arch, byField] of from.fieldTypes) {
+    const fields = forArch(into.fieldTypes, arch);
+    for (const [field, types] of byField) {
+      let set = fields.get(field);
+      if (!set) { set = new Set(); fields.set(field, set); }
+      for (const t of types) set.add(t);
+    }
+  }
+}

@@ -27,11 +27,17 @@ export function readDefines(text: string, into: Map<string, number>): void {
   }
 }
 
+/** A file's #include lines: `"` or `<`, and the name. */
+export type IncludeDirective = [kind: string, name: string];
+
+export function includeDirectives(text: string): IncludeDirective[] {
+  return [...text.matchAll(INCLUDE)].map((m) => [m[1]!, m[2]!]);
+}
+
 /** Header paths a file's #include lines name, resolved where they exist. */
-export function resolveIncludes(file: string, text: string, root: string | null, arch = archOfPath(file, root)): string[] {
+export function resolveIncludes(file: string, text: string | IncludeDirective[], root: string | null, arch = archOfPath(file, root)): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(INCLUDE)) {
-    const [, kind, name] = m as unknown as [string, string, string];
+  for (const [kind, name] of typeof text === 'string' ? includeDirectives(text) : text) {
     const candidates = kind === '"' ? [path.join(path.dirname(file), name)] : [];
     if (root) {
       candidates.push(path.join(root, 'include', name), path.join(root, 'include', 'uapi', name));
@@ -58,7 +64,8 @@ export class IncludedHeaders {
   private readonly includes = new Map<string, string[]>();
   private readonly roots = new Map<string, string | null>();
 
-  forFile(file: string, text: string): { constants: Map<string, number>; headers: string[] } {
+  /** @param text the file's text, or its #include lines */
+  forFile(file: string, text: string | IncludeDirective[]): { constants: Map<string, number>; headers: string[] } {
     const dir = path.dirname(path.resolve(file));
     let root = this.roots.get(dir);
     if (root === undefined) { root = kernelRootOf(file); this.roots.set(dir, root); }

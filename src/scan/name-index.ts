@@ -92,6 +92,7 @@ export function indexNames(path: string, text: string): NameIndex {
   let candidate: { name: string; line: number; start: number } | null = null;
   let candidateParamsClosed = false;
   let candidateParens = 0;
+  let candidateClose = 0; // just past the `)` closing the candidate's parameters
   let statementStatic = false;
   let statementStart = -1; // first token of the current file-scope statement
   let previousSignificant = 0; // last non-blank character code outside comments
@@ -164,6 +165,8 @@ export function indexNames(path: string, text: string): NameIndex {
           // After a header's parameters, `__acquires(x)` is an annotation; any
           // other call-like name starts over (`module_init(f)` without its `;`).
           if (!candidate || (candidateParamsClosed && (isAnnotation(candidate.name) || !isAnnotation(word)))) {
+            // What came before belongs to another statement: the declaration starts after it.
+            if (candidate && !isAnnotation(candidate.name)) statementStart = candidateClose;
             candidate = { name: word, line, start: i };
             candidateParamsClosed = false;
             candidateParens = 0;
@@ -192,7 +195,7 @@ export function indexNames(path: string, text: string): NameIndex {
         break;
       case RPAREN:
         if (parens > 0) parens--;
-        if (candidate && !candidateParamsClosed && depth === 0 && --candidateParens === 0) candidateParamsClosed = true;
+        if (candidate && !candidateParamsClosed && depth === 0 && --candidateParens === 0) { candidateParamsClosed = true; candidateClose = i + 1; }
         break;
       case LBRACE:
         if (atLineStart && text.charCodeAt(i - 1) === NL && depth > 0) {

@@ -16,6 +16,7 @@
 // needed set contains everything the analysis would look into.
 
 import type { IndexedFunction, NameIndex } from './name-index.js';
+import { archOf } from '../analysis/program.js';
 
 export interface PrefilterInput {
   /** The scanned C files. */
@@ -94,24 +95,60 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
   const mentioners = new Map<string, IndexedFunction[]>();
   for (const file of all) for (const fn of file.functions) for (const m of mentionsOf(fn)) push(mentioners, m, fn);
 
-  const relevant = callersClosure(all, keyOf, mentionsOf, mentioners, boundMembers, input.isRelevantPrimitive);
-  const touching = callersClosure(all, keyOf, mentionsOf, mentioners, boundMembers, input.isEqsPrimitive);
+  // Whether code of `from` can call `to` by name, as the program resolves calls:
+  // within a file; else not a static function of a .c file, and never across arches.
+  const archOfFile = new Map(all.map((f) => [f, archOf(f.path)]));
+  const visible = (from: IndexedFunction, to: IndexedFunction): boolean => {
+    const target = fileOf.get(to)!;
+    const source = fileOf.get(from)!;
+    if (target === source) return true;
+    if (to.macro || (to.isStatic && !target.path.endsWith('.h'))) return false;
+    const a = archOfFile.get(target)!;
+    const b = archOfFile.get(source)!;
+    return a === null || b === null || a === b;
+  };
+  const closure = (isSeed: (name: string) => boolean): Set<IndexedFunction> => {
+    const marked = new Set<IndexedFunction>();
+    const members = new Set<string>();
+    const queue: IndexedFunction[] = [];
+    const mark = (fn: IndexedFunction): void => {
+      if (!marked.has(fn)) { marked.add(fn); queue.push(fn); }
+    };
+    for (const file of all) for (const fn of file.functions) if (mentionsOf(fn).some(isSeed)) mark(fn);
+    while (queue.length) {
+      const fn = queue.pop()!;
+      for (const caller of mentioners.get(keyOf(fn, fileOf.get(fn)!)) ?? []) if (visible(caller, fn)) mark(caller);
+      if (fn.macro) continue;
+      for (const member of boundMembers.get(fn.name) ?? []) {
+        if (members.has(member)) continue;
+        members.add(member);
+        for (const caller of mentioners.get(member) ?? []) mark(caller);
+      }
+    }
+    return marked;
+  };
+  const relevant = closure(input.isRelevantPrimitive);
+  const touching = closure(input.isEqsPrimitive);
 
   const needed = new Set<IndexedFunction>();
   const queue: IndexedFunction[] = [];
   const need = (fn: IndexedFunction): void => {
     if (!needed.has(fn)) { needed.add(fn); queue.push(fn); }
   };
-  for (const file of all) for (const fn of file.functions) if (touching.has(keyOf(fn, file))) need(fn);
+  for (const fn of touching) need(fn);
   for (const name of input.entryNames) for (const fn of defsByKey.get(name) ?? []) need(fn);
   const mentionedByNeeded = new Set<string>();
   while (queue.length) {
     const fn = queue.pop()!;
     for (const m of mentionsOf(fn)) {
       mentionedByNeeded.add(m);
-      for (const key of [m, ...(boundFns.get(m) ?? [])]) {
-        mentionedByNeeded.add(key);
-        if (relevant.has(key)) for (const d of defsByKey.get(key) ?? []) need(d);
+      if (m.startsWith('.')) {
+        for (const target of boundFns.get(m) ?? []) {
+          mentionedByNeeded.add(target);
+          for (const d of defsByKey.get(target) ?? []) if (relevant.has(d)) need(d);
+        }
+      } else {
+        for (const d of defsByKey.get(m) ?? []) if (relevant.has(d) && visible(fn, d)) need(d);
       }
     }
   }
@@ -149,26 +186,6 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
   let definitions = 0;
   for (const file of input.files) definitions += file.functions.length;
   return { parse, build, stubs, definitions, needed: [...needed].filter((fn) => scanned.has(fileOf.get(fn)!)).length };
-}
-
-/** Keys of definitions that mention a seed primitive, or such a key, or a
- *  member such a function is bound to — transitively. */
-function callersClosure(all: readonly NameIndex[], keyOf: (fn: IndexedFunction, file: NameIndex) => string,
-  mentionsOf: (fn: IndexedFunction) => string[], mentioners: ReadonlyMap<string, IndexedFunction[]>,
-  boundMembers: ReadonlyMap<string, Set<string>>, isSeed: (name: string) => boolean): Set<string> {
-  const keys = new Set<string>();
-  const queue: string[] = [];
-  const mark = (key: string): void => {
-    if (keys.has(key)) return;
-    keys.add(key);
-    queue.push(key);
-    for (const member of boundMembers.get(key) ?? []) mark(member);
-  };
-  const fileKey = new Map<IndexedFunction, string>();
-  for (const file of all) for (const fn of file.functions) fileKey.set(fn, keyOf(fn, file));
-  for (const file of all) for (const fn of file.functions) if (mentionsOf(fn).some(isSeed)) mark(fileKey.get(fn)!);
-  while (queue.length) for (const fn of mentioners.get(queue.pop()!) ?? []) mark(fileKey.get(fn)!);
-  return keys;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

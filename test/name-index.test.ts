@@ -390,24 +390,19 @@ describe('indexNames: unbalanced #if arms', () => {
     expect(bad.end).toBeLessThan(text.indexOf('local_irq_enable'));
   });
 
-  // BUG: at the resynchronising `{` in column 0 the header `int later(void)`
-  // was read while `bad` was still open, so no candidate exists and `later` is
-  // neither a definition nor in `declared`; its body (`local_irq_enable`) goes
-  // to fileScope. The pre-filter then never parses the file when a root calls
-  // later(): see the matching it.fails in prefilter.test.ts (a missed finding,
-  // confirmed with analyzeFiles: 1 finding without the pre-filter, 0 with it).
-  it.fails('the function after the resynchronising `{` is still found', () => {
+  // The header `int later(void)` is read while `bad` is still open: at the
+  // resynchronising `{` it is taken from the last column-0 declaration start
+  // (was a missed finding: 1 without the pre-filter, 0 with it).
+  it('the function after the resynchronising `{` is still found', () => {
     const later = def(index, 'later');
     expect(later.line).toBe(13);
     expect(later.mentions.has('local_irq_enable')).toBe(true);
     expect(index.declared.has('later')).toBe(true);
   });
 
-  // BUG (latent): a `}` at depth 0 is clamped silently, so arms that each
-  // *close* a brace end the definition early and the rest of its body (here
-  // `relaxing()`) is read as file scope, yet the index still says reliable.
-  // No divergence in findings seen yet: tree-sitter loses the same tail.
-  it.fails('an extra `}` from #if arms also makes the index unreliable', () => {
+  // Arms that each *close* a brace end the definition early and the rest of its
+  // body (here `relaxing()`) is read as file scope: the index must say so.
+  it('an extra `}` from #if arms also makes the index unreliable', () => {
     const closing = indexNames('b.c', c([
       'int bad2(int a)',
       '{',

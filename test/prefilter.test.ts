@@ -258,12 +258,10 @@ describe('prefilter: unreliable files', () => {
     expect(d.parse.has('helper.c')).toBe(false);
   });
 
-  // BUG (name-index): the definition after the resynchronising `{` in column 0
-  // (`later` here) is lost — neither a definition nor `declared` — so this file
-  // is not parsed and later() is never built. analyzeFiles on these two files
-  // reports local_irq_enable() in later() under the EQS (x86.c line 7) without
-  // the pre-filter, and nothing with it.
-  it.fails('an enabler defined after an unbalanced function is still reached', () => {
+  // The definition after the resynchronising `{` in column 0 (`later`) is found,
+  // so the file is parsed and later() built (was a missed finding: analyzeFiles
+  // reported the unmask in later() without the pre-filter, nothing with it).
+  it('an enabler defined after an unbalanced function is still reached', () => {
     const d = decide({
       'x86.c': root('vcpu_run', 'later(vcpu);'),
       'helper.c': unbalanced + '\n' + enabler('later'),
@@ -274,13 +272,10 @@ describe('prefilter: unreliable files', () => {
 });
 
 describe('prefilter: static-call keys inside macros', () => {
-  // BUG (name-index readDirective): a function-like macro's body gets mentions
-  // but never keys, so `#define run_guest(v) static_call(kvm_x86_vcpu_run)(v)`
-  // does not mention `.vcpu_run`; vmx_vcpu_run is not built and the table file
-  // not parsed. analyzeFiles finds the unmask at `run_guest(vcpu)` without the
-  // pre-filter, nothing with it. (A member call in a macro, `(v)->ops->run(v)`,
-  // is handled: it is mentioned as `.run`.)
-  it.fails('a file-local macro wrapping static_call reaches the bound function', () => {
+  // A function-like macro's body has keys too: `#define run_guest(v)
+  // static_call(kvm_x86_vcpu_run)(v)` mentions `.vcpu_run` (was a missed finding).
+  // (A member call in a macro, `(v)->ops->run(v)`, is mentioned as `.run`.)
+  it('a file-local macro wrapping static_call reaches the bound function', () => {
     const d = decide({
       'x86.c': '#define run_guest(v) static_call(kvm_x86_vcpu_run)(v)\n' + root('vcpu_enter_guest', 'run_guest(vcpu);'),
       'vmx.c': enabler('vmx_vcpu_run') + 'struct kvm_x86_ops vmx_x86_ops = {\n\t.vcpu_run = vmx_vcpu_run,\n};\n',

@@ -73,7 +73,7 @@ const isIdentChar = (c: number): boolean => c < 128 && CLASS[c] !== 0;
 
 const NL = 10, SPACE = 32, TAB = 9, CR = 13, HASH = 35, SLASH = 47, STAR = 42, QUOTE = 34, APOS = 39,
   BACKSLASH = 92, LPAREN = 40, RPAREN = 41, LBRACE = 123, RBRACE = 125, SEMI = 59, EQ = 61, DOT = 46,
-  GT = 62, MINUS = 45;
+  GT = 62, MINUS = 45, COLON = 58;
 
 /** After `member` at `pos`: `= [ (cast) ] [&] fn` ending at `,` `;` or `}` — fn. */
 const BOUND_VALUE = /\s*=\s*(?:\([^()]*\)\s*)?&?\s*([A-Za-z_]\w*)\s*[,;}]/y;
@@ -93,6 +93,7 @@ export function indexNames(path: string, text: string): NameIndex {
   let candidateParamsClosed = false;
   let candidateParens = 0;
   let candidateClose = 0; // just past the `)` closing the candidate's parameters
+  let columnZero: { at: number; line: number } | null = null;
   let statementStatic = false;
   let statementStart = -1; // first token of the current file-scope statement
   let previousSignificant = 0; // last non-blank character code outside comments
@@ -148,6 +149,11 @@ export function indexNames(path: string, text: string): NameIndex {
       const word = text.slice(i, j);
       const after = nextNonBlank(j);
       const called = text.charCodeAt(after) === LPAREN;
+      if (current && depth > 0 && i > 0 && text.charCodeAt(i - 1) === NL && text.charCodeAt(after) !== COLON) {
+        // A name in column 0 inside a body (not a label): in kernel style, the
+        // start of a top-level declaration the braces lost track of.
+        columnZero = { at: i, line };
+      }
       if (current) {
         const member = previousSignificant === DOT || (previousSignificant === GT && text.charCodeAt(previousAt - 1) === MINUS);
         if (member) {
@@ -200,10 +206,23 @@ export function indexNames(path: string, text: string): NameIndex {
       case LBRACE:
         if (atLineStart && text.charCodeAt(i - 1) === NL && depth > 0) {
           // `{` in column 0 opens a function body in kernel style: the braces
-          // before it did not balance (a `#if` arm). Resynchronise.
+          // before it did not balance (a `#if` arm). Resynchronise, taking the
+          // header from the last column-0 declaration start.
           out.reliable = false;
-          if (current) { current.end = i; current = null; }
+          const header = columnZero && columnZero.at < i ? headerIn(text, columnZero.at, i) : null;
+          const headerLine = columnZero?.line ?? line;
+          if (current) { current.end = header ? columnZero!.at : i; current = null; }
           depth = 0;
+          resetStatement();
+          if (header) {
+            out.declared.add(header.name);
+            candidate = { name: header.name, line: headerLine + lineOffset(text, columnZero!.at, header.start), start: header.start };
+            candidateParamsClosed = true;
+            statementStart = columnZero!.at;
+            statementStatic = /\bstatic\b/.test(text.slice(columnZero!.at, header.start));
+          }
+          parens = 0;
+          columnZero = null;
         }
         if (depth === 0 && !current && candidate && candidateParamsClosed && parens === 0) {
           current = {
@@ -218,6 +237,7 @@ export function indexNames(path: string, text: string): NameIndex {
         break;
       case RBRACE:
         if (depth > 0) depth--;
+        else out.reliable = false; // one `}` too many: a `#if` arm's
         if (depth === 0) {
           if (current) { current.end = i + 1; current = null; }
           resetStatement();
@@ -240,6 +260,22 @@ export function indexNames(path: string, text: string): NameIndex {
   }
   if (depth !== 0 || current) out.reliable = false;
   return out;
+}
+
+/** The defined name in a declaration's text [from, to): the first call-like name
+ *  that is not an annotation. */
+function headerIn(text: string, from: number, to: number): { name: string; start: number } | null {
+  const slice = text.slice(from, to);
+  for (const m of slice.matchAll(/([A-Za-z_]\w*)\s*\(/g)) {
+    if (!KEYWORDS.has(m[1]!) && !isAnnotation(m[1]!)) return { name: m[1]!, start: from + m.index! };
+  }
+  return null;
+}
+
+function lineOffset(text: string, from: number, to: number): number {
+  let lines = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) lines++;
+  return lines;
 }
 
 function bindingAt(text: string, pos: number, member: string, owner: string | null, out: NameIndex): void {
@@ -283,6 +319,8 @@ function directiveEnd(text: string, start: number): number {
 const DEFINE = /#\s*define\s+([A-Za-z_]\w*)(\()?/y;
 const IDENT = /[A-Za-z_]\w*/g;
 const MEMBER_CALL = /(?:\.|->)\s*([A-Za-z_]\w*)\s*\(/g;
+/** `static_call(key)(…)` in a macro body. */
+const MACRO_KEY = /\(\s*([A-Za-z_]\w*)\s*\)\s*\(/g;
 
 /** `#define name(args) body`: a definition whose body mentions what it calls.
  *  Other directives mention nothing (an object-like macro's value is read by
@@ -300,5 +338,7 @@ function readDirective(text: string, start: number, end: number, line: number, o
     for (const id of mentions) out.fileScope.add(id);
     return;
   }
-  out.functions.push({ name: m[1]!, line, declStart: start, start, bodyStart: start, end, isStatic: true, macro: true, mentions, keys: new Set() });
+  const keys = new Set<string>();
+  for (const k of body.matchAll(MACRO_KEY)) keys.add(k[1]!);
+  out.functions.push({ name: m[1]!, line, declStart: start, start, bodyStart: start, end, isStatic: true, macro: true, mentions, keys });
 }

@@ -20,6 +20,7 @@ import { prefilter } from '../scan/prefilter.js';
 import { displayPath } from '../scan/collect.js';
 import { buildFile, indexFile, makeModel, type BuildTask, type ModelConfig } from './file-tasks.js';
 import { WorkerPool, type TaskKind } from './worker-pool.js';
+import { sha1, type Cache } from '../cache/cache.js';
 import { archOf, opResource, Program } from './program.js';
 import { archDirOf, Interpreter, type AnalysisStats, type Finding } from './interpreter.js';
 
@@ -38,6 +39,8 @@ export interface AnalyzeOptions {
   jobs?: number;
   /** Called as files are done (for a progress display). */
   onProgress?: (p: Progress) => void;
+  /** Per-file and whole-run results from earlier runs (null: none). */
+  cache?: Cache | null;
 }
 
 export interface Progress {
@@ -124,11 +127,47 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   };
   const usePrefilter = options.prefilter !== false;
 
+  // A run over the same files, headers and options is not redone.
+  const cache = options.cache ?? null;
+  const hashes = cache ? files.map((f) => cache.fileHash(f)) : [];
+  const optionsKey = sha1(JSON.stringify({
+    rules: options.rules.map((r) => r.id), defines: [...options.defines].sort(), model: modelConfig,
+    entries: [...entryFacts], prefilter: usePrefilter,
+  }));
+  const runKey = cache && hashes.every((h) => h !== null) ? sha1('run', optionsKey, ...files.flatMap((f, i) => [f, hashes[i]!])) : null;
+  if (cache && runKey) {
+    const hit = cache.get<CachedRun>('run', runKey);
+    if (hit && hit.headers.every(([header, hash]) => cache.fileHash(header) === hash)) {
+      progress({ phase: 'analyse', done: 1, total: 1 });
+      qualifyByArch(hit.result.findings);
+      return hit.result;
+    }
+  }
+  const cached = async <T, R>(kind: TaskKind, tasks: T[], keyOf: (task: T, i: number) => string | null,
+    inline: (task: T) => R): Promise<R[]> => {
+    const results = new Array<R>(tasks.length);
+    const keys = tasks.map((t, i) => (cache ? keyOf(t, i) : null));
+    const missing: number[] = [];
+    let done = 0;
+    for (let i = 0; i < tasks.length; i++) {
+      const hit = keys[i] ? cache!.get<R>(kind, keys[i]!) : undefined;
+      if (hit === undefined) missing.push(i);
+      else { results[i] = hit; progress({ phase: kind, done: ++done, total: tasks.length }); }
+    }
+    const computed = await runTasks(pool, kind, missing.map((i) => tasks[i]!), inline,
+      () => progress({ phase: kind, done: ++done, total: tasks.length }));
+    missing.forEach((i, k) => {
+      results[i] = computed[k]!;
+      if (keys[i]) cache!.put(kind, keys[i]!, computed[k]);
+    });
+    return results;
+  };
+
   // Phase 1: every file's names and the facts read from its raw text, then the
   // pre-filter's decision of what to parse and build.
-  let done = 0;
-  const indexed = await runTasks(pool, 'index', files.map((file) => ({ file, withNames: usePrefilter })),
-    (t) => indexFile(t.file, t.withNames), () => progress({ phase: 'index', done: ++done, total: files.length }));
+  const indexed = await cached('index', files.map((file) => ({ file, withNames: usePrefilter })),
+    (t, i) => (hashes[i] ? sha1('index', String(t.withNames), t.file, hashes[i]!) : null),
+    (t) => indexFile(t.file, t.withNames));
   const cFiles: string[] = [];
   const indexes = new Map<string, NameIndex>();
   const headersOf = new Map<string, { constants: Map<string, number>; headers: string[] }>();
@@ -176,9 +215,11 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     const wanted = decision && !(index?.reliable) ? [...decision.build] : build;
     return { file, build: wanted, blank, headerConstants: [...headersOf.get(file)!.constants], defines };
   });
-  done = 0;
-  const built = await runTasks(pool, 'build', tasks, (t) => buildFile(t, model),
-    () => progress({ phase: 'build', done: ++done, total: tasks.length }));
+  const hashOf = new Map(files.map((f, i) => [f, hashes[i] ?? null]));
+  const built = await cached('build', tasks, (t) => {
+    const hash = hashOf.get(t.file);
+    return hash ? sha1('build', optionsKey, t.file, hash, JSON.stringify([t.build, t.blank, t.headerConstants, t.defines])) : null;
+  }, (t) => buildFile(t, model));
   const builtByFile = new Map(toBuild.map((f, i) => [f, built[i]!]));
   for (const file of cFiles) {
     const result = builtByFile.get(file);
@@ -207,7 +248,6 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   const arches = [...new Set(cFiles.map(archDirOf).filter((d): d is string => d !== null))].sort();
   const interpreter = new Interpreter(program, options.rules, entryFacts, arches);
   const findings = interpreter.run();
-  qualifyByArch(findings);
   progress({ phase: 'analyse', done: 1, total: 1 });
   const builtFns = program.functions.filter((f) => !f.def.opaque);
   const summary: RunSummary = {
@@ -221,7 +261,23 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     skipped, latin1Files,
     analysis: interpreter.stats(),
   };
-  return { findings, summary };
+  const result = { findings, summary };
+  if (cache) {
+    if (runKey) {
+      const headers = included.readHeaders().map((h) => [h, cache.fileHash(h) ?? ''] as [string, string]);
+      cache.put('run', runKey, { headers, result } satisfies CachedRun);
+    }
+    cache.save();
+  }
+  // After caching: the arch's facts are read again on every run.
+  qualifyByArch(findings);
+  return result;
+}
+
+interface CachedRun {
+  /** The headers the run read, with their content hashes. */
+  headers: [string, string][];
+  result: AnalyzeResult;
 }
 
 /** Calls the analysis treats as known and stateless: they make no function relevant. */

@@ -9,7 +9,7 @@ parentPort!.on('message', (m: { id: number; kind: 'index' | 'build'; task: unkno
     const result = m.kind === 'index'
       ? indexFile((m.task as { file: string; withNames: boolean }).file, (m.task as { withNames: boolean }).withNames)
       : buildFile(m.task as BuildTask, model);
-    parentPort!.postMessage({ id: m.id, result: process.env.EQS_DISCARD ? null : result });
+    parentPort!.postMessage({ id: m.id, result });
   } catch (err) {
     parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.stack ?? err.message : String(err) });
   }

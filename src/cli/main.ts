@@ -1,6 +1,7 @@
 // The command-line program. Exit codes: 0 no findings (patch, diff: none introduced), 1 findings, 2 usage or input error.
 import { Command, CommanderError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
+import { Cache, defaultCacheDir } from '../cache/cache.js';
 import { analyzeFiles } from '../analysis/analyze.js';
 import { ModelError } from '../model/model.js';
 import { readUserModel } from '../model/user-model.js';
@@ -33,6 +34,10 @@ function knownRule(id: string): Rule {
   return rule;
 }
 
+function openCache(opts: AnalysisOptions): Cache | null {
+  return opts.cache ? new Cache(opts.cacheDir ?? defaultCacheDir()) : null;
+}
+
 function parseJobs(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--jobs wants a whole number from 1 to 64, not '${value}'`);
@@ -47,6 +52,7 @@ function selectRules(spec: string | undefined) {
 interface AnalysisOptions {
   format: string; output?: string; rules?: string; define: string[]; quiet?: boolean;
   model: string[]; builtinWrappers: boolean; prefilter: boolean; jobs?: number;
+  cache: boolean; cacheDir?: string;
 }
 
 interface ScanOptions extends AnalysisOptions {
@@ -84,7 +90,7 @@ async function scan(paths: string[], opts: ScanOptions): Promise<number> {
   const { files, explicit } = collectFiles(paths.length ? paths : ['.'], { all: opts.all });
   const all = await analyzeFiles(files, {
     rules, defines: new Set(opts.define), explicit, models, builtinWrappers: opts.builtinWrappers, prefilter: opts.prefilter,
-    jobs: opts.jobs,
+    jobs: opts.jobs, cache: openCache(opts),
   });
   // Fingerprints are relative to the current directory (SARIF's %SRCROOT%).
   const allFingerprints = fingerprintFindings(all.findings);
@@ -109,6 +115,7 @@ function modeOptions(opts: CompareOptions): ModeOptions {
   return {
     analyze: {
       rules: selectRules(opts.rules), defines: new Set(opts.define), models: opts.model.map(readUserModel),
+      // Scratch trees live at new paths every run: nothing to find in a cache.
       builtinWrappers: opts.builtinWrappers, prefilter: opts.prefilter, jobs: opts.jobs,
     },
     wholeScope: opts.wholeScope,
@@ -161,7 +168,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('-m, --model <file>', 'model file: extra primitives and entry facts (repeatable; see models/)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--no-builtin-wrappers', 'derive the guest_*/user_* wrappers only from the headers of the tree, without the built-in table')
     .option('--no-prefilter', 'parse every file and build every function (slower; the same findings)')
-    .option('-j, --jobs <n>', 'worker threads for parsing (default: one per core on large scans; 1: none)', parseJobs);
+    .option('-j, --jobs <n>', 'worker threads for parsing (default: one per core on large scans; 1: none)', parseJobs)
+    .option('--cache-dir <dir>', `where results are kept between runs (default: ${defaultCacheDir()})`)
+    .option('--no-cache', 'neither read nor write the cache');
   analysisOptions(program.command('scan')
     .description('analyse C files and directories (recursing over *.c and *.h)')
     .argument('[paths...]', 'files or directories', []))

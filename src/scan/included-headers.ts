@@ -92,6 +92,11 @@ export class IncludedHeaders {
     return { constants: out, headers: order };
   }
 
+  /** Every header read so far. */
+  readHeaders(): string[] {
+    return [...this.headers.keys()];
+  }
+
   /** A header's text (read once). */
   text(header: string): string {
     return this.header(header).text;

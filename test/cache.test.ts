@@ -1,0 +1,84 @@
+// The result cache: a warm scan prints exactly what the cold one printed, an
+// edit is seen — also in another file whose finding depends on the edited
+// file's function — and a broken or absent cache only costs time.
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run, writeTree } from './helpers/kernel-tree.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'eqscheck-cache-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const HELPER_QUIET = `struct kvm_vcpu;
+
+void flush_guest_state(struct kvm_vcpu *vcpu)
+{
+	sync_regs(vcpu);
+}
+`;
+const HELPER_UNMASKS = HELPER_QUIET.replace('\tsync_regs(vcpu);\n', '\tsync_regs(vcpu);\n\tlocal_irq_enable();\n');
+const RUN = `struct kvm_vcpu;
+
+int vcpu_run(struct kvm_vcpu *vcpu)
+{
+	local_irq_disable();
+	guest_state_enter_irqoff();
+	__guest_run(vcpu);
+	flush_guest_state(vcpu);
+	guest_state_exit_irqoff();
+	local_irq_enable();
+	return 0;
+}
+`;
+
+function files(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+}
+
+describe('cache', () => {
+  it('a warm scan gives the same bytes, and an edited helper changes the finding in its caller', async () => {
+    const tree = path.join(tmp, 'tree');
+    const cache = path.join(tmp, 'cache');
+    writeTree(tree, { 'helper.c': HELPER_QUIET, 'run.c': RUN });
+    const scan = (): Promise<Awaited<ReturnType<typeof run>>> => run(['scan', tree, '--format', 'json', '--cache-dir', cache]);
+    const cold = await scan();
+    expect(cold.code).toBe(0);
+    expect(files(cache).length).toBeGreaterThan(0);
+    const warm = await scan();
+    expect(warm.stdout).toBe(cold.stdout);
+
+    // Only helper.c changes; the finding is in run.c, through the helper's summary.
+    writeTree(tree, { 'helper.c': HELPER_UNMASKS });
+    const edited = await scan();
+    expect(edited.code).toBe(1);
+    const finding = JSON.parse(edited.stdout).findings[0];
+    expect(finding).toMatchObject({ ruleId: 'irq-enabled-in-eqs', file: expect.stringMatching(/run\.c$/), line: 8 });
+    expect((await run(['scan', tree, '--format', 'json', '--no-cache'])).stdout).toBe(edited.stdout);
+
+    // And back: the quiet version is found in the cache again.
+    writeTree(tree, { 'helper.c': HELPER_QUIET });
+    expect((await scan()).stdout).toBe(cold.stdout);
+  });
+
+  it('--no-cache neither reads nor writes it', async () => {
+    const tree = path.join(tmp, 'nocache');
+    const cache = path.join(tmp, 'nocache-dir');
+    writeTree(tree, { 'run.c': RUN, 'helper.c': HELPER_UNMASKS });
+    const r = await run(['scan', tree, '--no-cache', '--cache-dir', cache]);
+    expect(r.code).toBe(1);
+    expect(existsSync(cache)).toBe(false);
+  });
+
+  it('unreadable cache entries are ignored', async () => {
+    const tree = path.join(tmp, 'corrupt');
+    const cache = path.join(tmp, 'corrupt-cache');
+    writeTree(tree, { 'run.c': RUN, 'helper.c': HELPER_UNMASKS });
+    const cold = await run(['scan', tree, '--format', 'json', '--cache-dir', cache]);
+    const entries = readdirSync(cache, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    for (const e of entries) writeFileSync(path.join(e.parentPath, e.name), 'not a cache entry');
+    const again = await run(['scan', tree, '--format', 'json', '--cache-dir', cache]);
+    expect(again.stdout).toBe(cold.stdout);
+  });
+});

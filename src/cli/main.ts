@@ -18,6 +18,7 @@ import { runPatchMode, type ModeOptions, type SourceReaders } from '../patch/pat
 import { RULES, findRule } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
 import { collectFiles } from '../scan/collect.js';
+import { progressLine } from './progress.js';
 import { TOOL_VERSION } from '../version.js';
 
 export const EXIT_CLEAN = 0;
@@ -88,10 +89,11 @@ async function scan(paths: string[], opts: ScanOptions): Promise<number> {
   const models = opts.model.map(readUserModel);
   const baseline = opts.baseline ? readBaseline(opts.baseline) : null;
   const { files, explicit } = collectFiles(paths.length ? paths : ['.'], { all: opts.all });
+  const progress = progressLine(process.stderr);
   const all = await analyzeFiles(files, {
     rules, defines: new Set(opts.define), explicit, models, builtinWrappers: opts.builtinWrappers, prefilter: opts.prefilter,
-    jobs: opts.jobs, cache: openCache(opts),
-  });
+    jobs: opts.jobs, cache: openCache(opts), onProgress: progress ? (p) => progress.update(p) : undefined,
+  }).finally(() => progress?.done());
   // Fingerprints are relative to the current directory (SARIF's %SRCROOT%).
   const allFingerprints = fingerprintFindings(all.findings);
   if (opts.writeBaseline) writeFile(opts.writeBaseline, formatJson(all, { fingerprints: allFingerprints }), 'the baseline');

@@ -1,0 +1,41 @@
+// Progress on a terminal, for scans that take more than a second: one line on
+// stderr, rewritten in place (files done / total, rate), erased at the end.
+// Nothing at all when stderr is not a terminal.
+import type { Progress } from '../analysis/analyze.js';
+
+const PHASES: Record<Progress['phase'], string> = { index: 'reading', build: 'parsing', analyse: 'analysing' };
+const DELAY_MS = 1000;
+const REFRESH_MS = 100;
+
+export interface ProgressLine {
+  update(p: Progress): void;
+  /** Erases the line (before the report is written). */
+  done(): void;
+}
+
+export function progressLine(stream: NodeJS.WriteStream, now: () => number = Date.now): ProgressLine | null {
+  if (!stream.isTTY) return null;
+  const start = now();
+  let phaseStart = start;
+  let phase: Progress['phase'] | null = null;
+  let lastDraw = 0;
+  let shown = false;
+  const draw = (text: string): void => {
+    stream.write(`\r\x1b[K${text}`);
+    shown = true;
+  };
+  return {
+    update(p) {
+      const t = now();
+      if (p.phase !== phase) { phase = p.phase; phaseStart = t; }
+      if (t - start < DELAY_MS || (t - lastDraw < REFRESH_MS && p.done !== p.total)) return;
+      lastDraw = t;
+      if (p.phase === 'analyse') { draw('eqscheck: analysing…'); return; }
+      const seconds = Math.max((t - phaseStart) / 1000, 0.001);
+      draw(`eqscheck: ${PHASES[p.phase]} ${p.done}/${p.total} files (${Math.round(p.done / seconds)}/s)`);
+    },
+    done() {
+      if (shown) stream.write('\r\x1b[K');
+    },
+  };
+}

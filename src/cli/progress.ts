@@ -31,8 +31,10 @@ export function progressLine(stream: NodeJS.WriteStream, now: () => number = Dat
       if (t - start < DELAY_MS || (t - lastDraw < REFRESH_MS && p.done !== p.total)) return;
       lastDraw = t;
       if (p.phase === 'analyse') { draw('eqscheck: analysing…'); return; }
-      const seconds = Math.max((t - phaseStart) / 1000, 0.001);
-      draw(`eqscheck: ${PHASES[p.phase]} ${p.done}/${p.total} files (${Math.round(p.done / seconds)}/s)`);
+      const seconds = (t - phaseStart) / 1000;
+      // A rate over less than half a second says nothing.
+      const rate = seconds >= 0.5 ? ` (${Math.round(p.done / seconds)}/s)` : '';
+      draw(`eqscheck: ${PHASES[p.phase]} ${p.done}/${p.total} files${rate}`);
     },
     done() {
       if (shown) stream.write('\r\x1b[K');

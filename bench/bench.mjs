@@ -1,9 +1,19 @@
-// `npm run bench`: scans the corpus trees (default scope; --all with BENCH_ALL=1)
-// and prints a Markdown table for bench/RESULTS.md: files, MB, functions, share not
-// fully parsed, findings per rule, wall time, peak RSS, and the ratio to
-// tree-sitter's raw parse of the same files measured in the same run.
+// `npm run bench`: eqscheck on the corpus trees (default scope; --all too with
+// BENCH_ALL=1), side by side with tree-sitter's raw parse of the same files and
+// with Coccinelle's spatch running our tailored rule on the same directories
+// (when spatch is installed). Prints a Markdown table for bench/RESULTS.md.
+//
+// Each tree is scanned as a hard-linked copy (cp -al, so the corpus is never
+// written) with a fresh cache directory:
+//   cold    empty cache (the run fills it), default worker count
+//   warm    the same scan again, nothing changed
+//   edited  one file replaced by a copy with a comment line added inside a
+//           function body (arch/arm64/kvm/arm.c), then the scan again
+//   1 job   cold, no cache, no worker threads
+//   no pre-filter  cold, no cache, every file parsed and every function built
+// Findings must be identical across all of them (checked; a mismatch fails the bench).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,21 +21,62 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const corpus = process.env.EQSCHECK_CORPUS ?? path.join(os.homedir(), '.cache', 'eqscheck', 'corpus');
 const scopes = process.env.BENCH_ALL ? ['default', '--all'] : ['default'];
-const run = (script, tree, scope) => JSON.parse(execFileSync(process.execPath,
-  ['--max-old-space-size=16000', path.join(here, script), tree, ...(scope === '--all' ? ['--all'] : [])],
+const EDITED = 'arch/arm64/kvm/arm.c';
+
+const runJson = (script, args) => JSON.parse(execFileSync(process.execPath,
+  ['--max-old-space-size=16000', path.join(here, script), ...args],
   { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').pop());
 
-console.log(`| tree | scope | files | MB | functions | not fully parsed | findings | wall s | peak RSS MB | raw parse s | ratio |`);
-console.log(`|---|---|---|---|---|---|---|---|---|---|---|`);
+/** Adds a comment line after the first line that opens a function body. */
+function editOneFile(tree) {
+  const file = path.join(tree, EDITED);
+  const text = readFileSync(file, 'utf8');
+  const at = text.indexOf('\n{\n') + 3;
+  rmSync(file); // a hard link: write a new file, never through the link
+  writeFileSync(file, `${text.slice(0, at)}\t/* eqscheck bench: one edited line */\n${text.slice(at)}`);
+}
+
+const rows = [];
+let mismatch = false;
 for (const version of ['6.1', '6.12']) {
-  const tree = path.join(corpus, `linux-source-${version}`);
-  if (!existsSync(path.join(tree, 'Makefile'))) { console.error(`bench: ${tree} missing (run npm run corpus)`); process.exitCode = 2; continue; }
+  const source = path.join(corpus, `linux-source-${version}`);
+  if (!existsSync(path.join(source, 'Makefile'))) { console.error(`bench: ${source} missing (run npm run corpus)`); process.exitCode = 2; continue; }
   for (const scope of scopes) {
-    const raw = run('run-raw-parse.mjs', tree, scope);
-    const scan = run('run-scan.mjs', tree, scope);
-    const findings = Object.entries(scan.byRule).map(([r, n]) => `${n} ${r}`).join(', ') || '0';
-    console.log(`| ${version} | ${scope} | ${scan.files} | ${raw.megabytes.toFixed(1)} | ${scan.functions} | ` +
-      `${(100 * scan.notFullyParsed / scan.functions).toFixed(2)}% | ${findings} | ${scan.seconds.toFixed(2)} | ` +
-      `${scan.peakRssMB.toFixed(0)} | ${raw.seconds.toFixed(2)} | ${(scan.seconds / raw.seconds).toFixed(1)}x |`);
+    const scopeArgs = scope === '--all' ? ['--all'] : [];
+    const work = mkdtempSync(path.join(os.tmpdir(), 'eqscheck-bench-'));
+    try {
+      const tree = path.join(work, 'tree');
+      execFileSync('cp', ['-al', source, tree]);
+      const cache = path.join(work, 'cache');
+      const raw = runJson('run-raw-parse.mjs', [tree, ...scopeArgs]);
+      const cold = runJson('run-scan.mjs', [tree, ...scopeArgs, '--cache', cache]);
+      const warm = runJson('run-scan.mjs', [tree, ...scopeArgs, '--cache', cache]);
+      const oneJob = runJson('run-scan.mjs', [tree, ...scopeArgs, '--jobs', '1']);
+      const noPrefilter = scope === '--all' ? null : runJson('run-scan.mjs', [tree, ...scopeArgs, '--no-prefilter']);
+      editOneFile(tree);
+      const edited = runJson('run-scan.mjs', [tree, ...scopeArgs, '--cache', cache]);
+      const editedNoCache = runJson('run-scan.mjs', [tree, ...scopeArgs]);
+      const spatch = runJson('spatch-bench.mjs', [tree, ...scopeArgs]);
+      const same = [warm, oneJob, noPrefilter].every((r) => !r || r.findingsHash === cold.findingsHash) &&
+        edited.findingsHash === editedNoCache.findingsHash;
+      if (!same) mismatch = true;
+      rows.push({ version, scope, raw, cold, warm, oneJob, noPrefilter, edited, spatch, same });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   }
 }
+
+const s = (x) => x.toFixed(2);
+const pct = (x, of) => `${s(x)} (${Math.round((100 * x) / of)}%)`;
+console.log('| tree | scope | files read / parsed | functions built | findings | raw parse s | cold s | cold / raw | warm s | edited s | 1 job s | no pre-filter s | peak RSS MB | spatch s | same findings |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  const findings = Object.entries(r.cold.byRule).map(([k, n]) => `${n} ${k}`).join(', ') || '0';
+  console.log(`| ${r.version} | ${r.scope} | ${r.cold.files} / ${r.cold.filesParsed} | ${r.cold.functions} | ${findings} | ` +
+    `${s(r.raw.seconds)} | ${s(r.cold.seconds)} | ${s(r.cold.seconds / r.raw.seconds)}x | ${pct(r.warm.seconds, r.cold.seconds)} | ` +
+    `${pct(r.edited.seconds, r.cold.seconds)} | ${s(r.oneJob.seconds)} | ${r.noPrefilter ? s(r.noPrefilter.seconds) : '-'} | ` +
+    `${r.cold.peakRssMB.toFixed(0)} | ${r.spatch.missing ? 'not installed' : `${s(r.spatch.seconds)} (${r.spatch.reports} reports)`} | ${r.same ? 'yes' : 'NO'} |`);
+}
+console.log(`\n${os.availableParallelism()} cores, Node ${process.version}; raw parse: one thread, tree-sitter only, the scope's .c/.h files.`);
+if (mismatch) { console.error('bench: findings differ between runs that must agree'); process.exitCode = 1; }

@@ -35,7 +35,7 @@ export interface AnalyzeOptions {
   builtinWrappers?: boolean;
   /** false: parse every file and build every function (the pre-filter's reference). */
   prefilter?: boolean;
-  /** Worker threads: 1 runs everything in this thread; default: one per core on large scans. */
+  /** Worker threads: 1 runs everything in this thread; default: see workerCount. */
   jobs?: number;
   /** Called as files are done (for a progress display). */
   onProgress?: (p: Progress) => void;
@@ -92,11 +92,15 @@ async function runTasks<T, R>(pool: WorkerPool | null, kind: TaskKind, tasks: re
 
 /** Worker threads pay off from a few dozen files on. */
 const FILES_PER_WORKER_MIN = 32;
+/** Measured on 2 cores (bench/RESULTS.md): two workers are slower than none —
+ *  the main thread and V8's garbage collector already keep both cores busy, and
+ *  results cost a copy — so by default workers start from 4 cores. */
+const CORES_FOR_WORKERS = 4;
 
 function workerCount(jobs: number | undefined, files: number): number {
   if (jobs !== undefined) return jobs > 1 ? jobs : 0;
-  const cores = Math.min(os.availableParallelism(), 8);
-  return cores > 1 && files >= FILES_PER_WORKER_MIN * 2 ? cores : 0;
+  const cores = os.availableParallelism();
+  return cores >= CORES_FOR_WORKERS && files >= FILES_PER_WORKER_MIN * 2 ? Math.min(cores - 1, 8) : 0;
 }
 
 export async function analyzeFiles(files: string[], options: AnalyzeOptions): Promise<AnalyzeResult> {

@@ -170,7 +170,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-m, --model <file>', 'model file: extra primitives and entry facts (repeatable; see models/)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--no-builtin-wrappers', 'derive the guest_*/user_* wrappers only from the headers of the tree, without the built-in table')
     .option('--no-prefilter', 'parse every file and build every function (slower; the same findings)')
-    .option('-j, --jobs <n>', 'worker threads for parsing (default: one per core on large scans; 1: none)', parseJobs)
+    .option('-j, --jobs <n>', 'worker threads for reading and parsing (default: cores - 1 on machines of 4+ cores, for scans of 64+ files; 1: none)', parseJobs)
     .option('--cache-dir <dir>', `where results are kept between runs (default: ${defaultCacheDir()})`)
     .option('--no-cache', 'neither read nor write the cache');
   analysisOptions(program.command('scan')

@@ -23,6 +23,7 @@ function decide(files: Unit, options: { headers?: Unit; entryNames?: string[] } 
     headers: index(options.headers ?? {}),
     isRelevantPrimitive: (name) => RELEVANT.has(name),
     isEqsPrimitive: (name) => EQS.has(name),
+    isForwarding: (name) => name === 'kvm_call_hyp',
     entryNames: new Set(options.entryNames ?? []),
   });
 }
@@ -291,5 +292,37 @@ describe('prefilter: static-call keys inside macros', () => {
     });
     expect(d.build.has('vmx_run')).toBe(true);
     expect(d.parse.has('vmx.c')).toBe(true);
+  });
+});
+
+describe('prefilter: calls and values', () => {
+  it('a function only passed as a value by needed code is not needed (nothing calls it)', () => {
+    const d = decide({
+      'run.c': root('vcpu_run', 'register_cb(vcpu, unmask_cb);'),
+      'cb.c': enabler('unmask_cb'),
+    });
+    expect(d.build.has('unmask_cb')).toBe(false);
+    expect(d.parse.has('cb.c')).toBe(false);
+    expect(stubNames(d, 'cb.c')).toEqual(['unmask_cb']); // still known: a value of needed code
+  });
+
+  it('through a forwarding dispatcher the value is called: kvm_call_hyp(__kvm_vcpu_run, vcpu)', () => {
+    const d = decide({
+      'arm.c': root('kvm_arm_vcpu_enter_exit', 'kvm_call_hyp(__kvm_vcpu_run, vcpu);'),
+      'hyp.c': enabler('__kvm_vcpu_run'),
+    });
+    expect(d.build.has('__kvm_vcpu_run')).toBe(true);
+    expect(d.parse.has('hyp.c')).toBe(true);
+  });
+
+  it('taking the address of a function that leaves the EQS builds the taker, not what the taker calls', () => {
+    const d = decide({
+      'exit.c': 'int handle_exit(struct kvm_vcpu *vcpu)\n{\n\tguest_state_exit_irqoff();\n\treturn 0;\n}\n',
+      'create.c': 'int vcpu_create(struct kvm_vcpu *vcpu)\n{\n\tvcpu->arch.handle_exit = handle_exit;\n\treturn setup_mmu(vcpu);\n}\n',
+      'mmu.c': enabler('setup_mmu'),
+    });
+    expect(d.build.has('vcpu_create')).toBe(true);
+    expect(d.parse.has('create.c')).toBe(true);
+    expect(d.build.has('setup_mmu')).toBe(false); // vcpu_create is no root: it calls no door
   });
 });

@@ -202,6 +202,7 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     files: [...indexes.values()], headers: [...headerIndexes.values()], entryNames: new Set(entryFacts.keys()),
     isRelevantPrimitive: (name) => model.ops(name)?.some((o) => !NEUTRAL_OPS.has(o.op)) ?? false,
     isEqsPrimitive: (name) => model.ops(name)?.some((o) => opResource(o) !== null) ?? false,
+    isForwarding: (name) => model.ops(name)?.some((o) => o.op === 'forward') ?? false,
   }) : null;
 
   // Phase 2: parse what can matter, build the CFGs of what is needed; the bodies

@@ -27,7 +27,9 @@ export function findingJson(f: Finding, fingerprint: string) {
 export function summaryJson(s: RunSummary) {
   return {
     files: s.files,
+    filesParsed: s.filesParsed,
     functions: s.functions,
+    functionsSkipped: s.opaqueFunctions,
     functionsNotFullyParsed: s.functionsWithParseErrors,
     unnamedFunctions: s.unnamedFunctions,
     skippedFiles: s.skipped,

@@ -54,7 +54,8 @@ export function formatText(result: AnalyzeResult, options: TextOptions = {}): st
   const s = result.summary;
   lines.push(`eqscheck: ${countByRule(result.findings)}; ` +
     (options.baselineMatched ? `${options.baselineMatched} more in the baseline not shown; ` : '') +
-    `${s.files} files, ${s.functions} functions analysed`);
+    `${s.files} files, ${s.functions} functions analysed` +
+    (s.filesParsed < s.files || s.opaqueFunctions ? ` (${s.filesParsed} files parsed; ${s.opaqueFunctions} functions that cannot matter skipped)` : ''));
   lines.push(...runNotices(s));
   return lines.join('\n') + '\n';
 }

@@ -35,6 +35,10 @@ export interface IndexedFunction {
   /** Identifiers the body mentions, and `.member` for calls through a member
    *  (`ops->run(v)`, `x.run(v)`): members are a namespace of their own. */
   mentions: Set<string>;
+  /** What the body calls: names followed by `(`, `.member` calls, keys (a
+   *  macro's: all it mentions). The other mentions are values (`fn` in
+   *  `p->handler = fn`, `f(cb)`): they take an address, they call nothing. */
+  calls: Set<string>;
   /** Arguments of call-returning macros (`static_call(kvm_x86_run)(v)`,
    *  `kvm_x86_call(run)(v)`): keys naming an ops table's member. */
   keys: Set<string>;
@@ -157,11 +161,14 @@ export function indexNames(path: string, text: string): NameIndex {
       if (current) {
         const member = previousSignificant === DOT || (previousSignificant === GT && text.charCodeAt(previousAt - 1) === MINUS);
         if (member) {
-          if (called) current.mentions.add(`.${word}`);
+          if (called) { current.mentions.add(`.${word}`); current.calls.add(`.${word}`); }
           bindingAt(text, j, `.${word}`, current.name, out);
         } else if (!KEYWORDS.has(word)) {
           current.mentions.add(word);
-          if (previousSignificant === LPAREN && text.charCodeAt(after) === RPAREN && text.charCodeAt(nextNonBlank(after + 1)) === LPAREN) current.keys.add(word);
+          if (called) current.calls.add(word);
+          if (previousSignificant === LPAREN && text.charCodeAt(after) === RPAREN && text.charCodeAt(nextNonBlank(after + 1)) === LPAREN) {
+            current.keys.add(word);
+          }
         }
       } else {
         if (word === 'static' && depth === 0) statementStatic = true;
@@ -228,7 +235,7 @@ export function indexNames(path: string, text: string): NameIndex {
           current = {
             name: candidate.name, line: candidate.line, declStart: statementStart < 0 ? candidate.start : statementStart,
             start: candidate.start, bodyStart: i, end: n, isStatic: statementStatic, macro: false,
-            mentions: new Set(), keys: new Set(),
+            mentions: new Set(), calls: new Set(), keys: new Set(),
           };
           out.functions.push(current);
           resetStatement();
@@ -340,5 +347,5 @@ function readDirective(text: string, start: number, end: number, line: number, o
   }
   const keys = new Set<string>();
   for (const k of body.matchAll(MACRO_KEY)) keys.add(k[1]!);
-  out.functions.push({ name: m[1]!, line, declStart: start, start, bodyStart: start, end, isStatic: true, macro: true, mentions, keys });
+  out.functions.push({ name: m[1]!, line, declStart: start, start, bodyStart: start, end, isStatic: true, macro: true, mentions, calls: mentions, keys });
 }

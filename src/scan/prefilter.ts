@@ -27,6 +27,8 @@ export interface PrefilterInput {
   isRelevantPrimitive(name: string): boolean;
   /** A model primitive that enters or leaves a context or accounting. */
   isEqsPrimitive(name: string): boolean;
+  /** A dispatcher that calls the function named by an argument (kvm_call_hyp). */
+  isForwarding(name: string): boolean;
   /** Functions a model says assembly enters in a given state. */
   entryNames: ReadonlySet<string>;
 }
@@ -41,6 +43,8 @@ export interface PrefilterDecision {
   /** How many definitions the index saw, and how many are needed. */
   definitions: number;
   needed: number;
+  /** The needed definitions themselves (for measurements). */
+  neededFunctions: ReadonlySet<IndexedFunction>;
 }
 
 export function prefilter(input: PrefilterInput): PrefilterDecision {
@@ -65,16 +69,18 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
     }
   }
 
-  // What a definition mentions, as keys: its file's macros by file, members
+  // What a definition calls, as keys: its file's macros by file, members
   // (`.run`), and the members a call-macro key names (`kvm_x86_vcpu_run` and
-  // `vcpu_run` name `.vcpu_run`).
+  // `vcpu_run` name `.vcpu_run`). A definition that calls a forwarding dispatcher
+  // (`kvm_call_hyp(__kvm_vcpu_run, vcpu)`) calls what it names as values too.
   const effective = new Map<IndexedFunction, string[]>();
   const mentionsOf = (fn: IndexedFunction): string[] => {
     let list = effective.get(fn);
     if (!list) {
       const file = fileOf.get(fn)!;
       const set = new Set<string>();
-      for (const m of fn.mentions) {
+      const forwards = [...fn.calls].some(input.isForwarding);
+      for (const m of forwards ? fn.mentions : fn.calls) {
         set.add(m);
         const local = `${file.path}\0${m}`;
         if (defsByKey.has(local)) set.add(local);
@@ -140,6 +146,7 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
   const mentionedByNeeded = new Set<string>();
   while (queue.length) {
     const fn = queue.pop()!;
+    for (const m of fn.mentions) mentionedByNeeded.add(m);
     for (const m of mentionsOf(fn)) {
       mentionedByNeeded.add(m);
       if (m.startsWith('.')) {
@@ -166,13 +173,25 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
       if (owner !== null && mentionedByNeeded.has(member)) { build.add(owner); parse.add(file.path); }
     }
   }
+  // A function taking the address of one that may enter or leave an EQS
+  // (`vcpu->arch.handle_exit = kvm_handle_exit`, `bl` targets stored in a table)
+  // is built: the address makes it an entry the analysis must know of.
+  const touchingNames = new Set([...touching].filter((fn) => !fn.macro).map((fn) => fn.name));
+  for (const file of input.files) {
+    for (const fn of file.functions) {
+      if (fn.macro || build.has(fn.name)) continue;
+      for (const m of fn.mentions) {
+        if (touchingNames.has(m) && !fn.calls.has(m)) { build.add(fn.name); parse.add(file.path); break; }
+      }
+    }
+  }
   for (const file of input.files) {
     if (parse.has(file.path)) continue;
     // Tables binding what needed code dispatches through (`.run = vmx_run`), files
-    // naming a needed function's address, and files whose definitions the index
-    // may have mis-delimited are parsed.
+    // naming the address of a function that may enter or leave an EQS, and files
+    // whose definitions the index may have mis-delimited are parsed.
     const mentioned = (names: Iterable<string>): boolean => {
-      for (const n of names) if (build.has(n) || mentionedByNeeded.has(`.${n}`)) return true;
+      for (const n of names) if (touchingNames.has(n) || mentionedByNeeded.has(`.${n}`)) return true;
       return false;
     };
     if (mentioned(file.fileScope) || (!file.reliable && [...file.declared].some((n) => mentionedByNeeded.has(n)))) parse.add(file.path);
@@ -185,7 +204,7 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
   }
   let definitions = 0;
   for (const file of input.files) definitions += file.functions.length;
-  return { parse, build, stubs, definitions, needed: [...needed].filter((fn) => scanned.has(fileOf.get(fn)!)).length };
+  return { parse, build, stubs, definitions, needed: [...needed].filter((fn) => scanned.has(fileOf.get(fn)!)).length, neededFunctions: needed };
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

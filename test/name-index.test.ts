@@ -144,7 +144,8 @@ describe('indexNames: definitions', () => {
     ]));
     expect(names(index)).toEqual(['real']);
     expect(def(index, 'real').line).toBe(11);
-    expect(index.bindings).toEqual([['.run', 'vmx_run', null], ['.check', 'vmx_check', null]]);
+    // The table's struct type when its declaration starts with it (as the parser reads tables).
+    expect(index.bindings).toEqual([['.run', 'vmx_run', null, 'kvm_x86_ops'], ['.check', 'vmx_check', null, null]]);
     expect(index.reliable).toBe(true);
   });
 
@@ -276,10 +277,25 @@ describe('indexNames: mentions, keys and bindings', () => {
     expect(f.keys.has('vcpu')).toBe(false);
   });
 
+  it('a designator of an initializer in a body is no binding (the program reads only stores)', () => {
+    const body = indexNames('m.c', c([
+      'void g(struct kvm *kvm)',
+      '{',
+      '\tconst struct kvm_hva_range range = { .handler = kvm_unmap_gfn_range, };',
+      '\tstruct x y = {',
+      '\t\t.cb = cb_fn,',
+      '\t};',
+      '\ty.cb = other_fn;',
+      '\tz[1].cb = third_fn;',
+      '}',
+    ]));
+    expect(body.bindings).toEqual([['.cb', 'other_fn', 'g', null], ['.cb', 'third_fn', 'g', null]]);
+  });
+
   it('a pointer stored into a member in a body is a binding owned by that function', () => {
     expect(index.bindings).toEqual([
-      ['.handle_exit', 'kvm_handle_exit', 'f'],
-      ['.cb', 'cb_fn', 'f'],
+      ['.handle_exit', 'kvm_handle_exit', 'f', null],
+      ['.cb', 'cb_fn', 'f', null],
     ]);
   });
 
@@ -296,10 +312,10 @@ describe('indexNames: mentions, keys and bindings', () => {
       'static int value = 3;',
     ]));
     expect(table.bindings).toEqual([
-      ['.run', 'vmx_run', null],
-      ['.handle_exit', 'vmx_handle_exit', null],
-      ['.flush', 'vmx_flush', null],
-      ['.check', 'vmx_check', null],
+      ['.run', 'vmx_run', null, 'kvm_x86_ops'],
+      ['.handle_exit', 'vmx_handle_exit', null, 'kvm_x86_ops'],
+      ['.flush', 'vmx_flush', null, 'kvm_x86_ops'],
+      ['.check', 'vmx_check', null, 'nested_ops'],
     ]);
     expect(table.functions).toEqual([]);
     for (const n of ['vmx_x86_ops', 'vmx_run', 'vmx_handle_exit', 'vmx_flush', 'vmx_check']) {

@@ -36,8 +36,9 @@ export interface CallTarget {
   argOffset: number;
 }
 
-/** More candidates than this for one indirect call: too vague to follow. */
-const MAX_INDIRECT_TARGETS = 8;
+/** More candidates than this for one indirect call in one arch's kernel: too vague
+ *  to follow (the call stays unresolved; the pre-filter mirrors this). */
+export const MAX_INDIRECT_TARGETS = 8;
 
 /** What one call does to a resource, as far as the first-operation walk cares. */
 interface CallEffect {

@@ -16,7 +16,7 @@
 // needed set contains everything the analysis would look into.
 
 import type { IndexedFunction, NameIndex } from './name-index.js';
-import { archOf } from '../analysis/program.js';
+import { archOf, MAX_INDIRECT_TARGETS } from '../analysis/program.js';
 
 export interface PrefilterInput {
   /** The scanned C files. */
@@ -58,14 +58,16 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
   // `.member` -> functions bound to it, and function -> members it is bound to
   const boundFns = new Map<string, Set<string>>();
   const boundMembers = new Map<string, Set<string>>();
+  const bindingsOf = new Map<string, { fn: string; type: string | null; file: NameIndex }[]>();
   for (const file of all) {
     for (const fn of file.functions) {
       push(defsByKey, keyOf(fn, file), fn);
       fileOf.set(fn, file);
     }
-    for (const [member, fn] of file.bindings) {
+    for (const [member, fn, , type] of file.bindings) {
       add(boundFns, member, fn);
       add(boundMembers, fn, member);
+      push(bindingsOf, member, { fn, type, file });
     }
   }
 
@@ -104,18 +106,68 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
   // Whether code of `from` can call `to` by name, as the program resolves calls:
   // within a file; else not a static function of a .c file, and never across arches.
   const archOfFile = new Map(all.map((f) => [f, archOf(f.path)]));
-  const visible = (from: IndexedFunction, to: IndexedFunction): boolean => {
+  const visible = (from: IndexedFunction, to: IndexedFunction): boolean => visibleFrom(fileOf.get(from)!, to);
+  const visibleFrom = (source: NameIndex, to: IndexedFunction): boolean => {
     const target = fileOf.get(to)!;
-    const source = fileOf.get(from)!;
     if (target === source) return true;
     if (to.macro || (to.isStatic && !target.path.endsWith('.h'))) return false;
     const a = archOfFile.get(target)!;
     const b = archOfFile.get(source)!;
     return a === null || b === null || a === b;
   };
+  // What a call through `.member` from code of an arch may reach, as the program
+  // resolves it: the functions tables (of some struct type) and stores bind to it,
+  // of that arch or generic — and nothing when more than MAX_INDIRECT_TARGETS
+  // remain for one arch's kernel. The call's struct type is not known here, so
+  // this is every set some type could select.
+  const resolvable = new Map<string, Set<IndexedFunction>>();
+  const targetsOf = (member: string, arch: string | null): Set<IndexedFunction> => {
+    const key = `${member}\0${arch}`;
+    let out = resolvable.get(key);
+    if (out) return out;
+    out = new Set();
+    // Per struct type (null: stores in bodies), the binding's one definition.
+    const byType = new Map<string | null, IndexedFunction[]>();
+    for (const b of bindingsOf.get(member) ?? []) {
+      const d = resolveOne(b.fn, b.file);
+      if (!d) continue;
+      const a = archOfDef(d);
+      if (a !== null && arch !== null && a !== arch) continue;
+      push(byType, b.type, d);
+    }
+    const untyped = byType.get(null) ?? [];
+    const candidates: IndexedFunction[][] = [[...byType.values()].flat()];
+    for (const [type, fns] of byType) if (type !== null) candidates.push([...fns, ...untyped]);
+    for (const fns of candidates) if (widest(fns) <= MAX_INDIRECT_TARGETS) for (const d of fns) out.add(d);
+    resolvable.set(key, out);
+    return out;
+  };
+  // The definition a name in `file` resolves to when it resolves to one, as the
+  // program's resolveAll: the file's own, else the first linkable one of a
+  // compatible arch — none when generic code could reach several arches' ones.
+  const resolveOne = (name: string, file: NameIndex): IndexedFunction | undefined => {
+    const defs = (defsByKey.get(name) ?? []).filter((d) => !d.macro);
+    const own = defs.find((d) => fileOf.get(d) === file);
+    if (own) return own;
+    const arch = archOfFile.get(file)!;
+    const linkable = defs.filter((d) => (!d.isStatic || fileOf.get(d)!.path.endsWith('.h')) &&
+      (archOfDef(d) === null || arch === null || archOfDef(d) === arch));
+    if (arch === null && new Set(linkable.map(archOfDef)).size > 1) return undefined;
+    return linkable.sort((x, y) => (fileOf.get(x)!.path < fileOf.get(y)!.path ? -1 : fileOf.get(x)!.path > fileOf.get(y)!.path ? 1 : x.start - y.start))[0];
+  };
+  const widest = (fns: IndexedFunction[]): number => {
+    const perArch = new Map<string | null, number>();
+    for (const d of new Set(fns)) {
+      const a = archOfFile.get(fileOf.get(d)!)!;
+      perArch.set(a, (perArch.get(a) ?? 0) + 1);
+    }
+    const generic = perArch.get(null) ?? 0;
+    return Math.max(generic, ...[...perArch].filter(([a]) => a !== null).map(([, n]) => n + generic));
+  };
+  const archOfDef = (fn: IndexedFunction): string | null => archOfFile.get(fileOf.get(fn)!)!;
+
   const closure = (isSeed: (name: string) => boolean): Set<IndexedFunction> => {
     const marked = new Set<IndexedFunction>();
-    const members = new Set<string>();
     const queue: IndexedFunction[] = [];
     const mark = (fn: IndexedFunction): void => {
       if (!marked.has(fn)) { marked.add(fn); queue.push(fn); }
@@ -126,9 +178,7 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
       for (const caller of mentioners.get(keyOf(fn, fileOf.get(fn)!)) ?? []) if (visible(caller, fn)) mark(caller);
       if (fn.macro) continue;
       for (const member of boundMembers.get(fn.name) ?? []) {
-        if (members.has(member)) continue;
-        members.add(member);
-        for (const caller of mentioners.get(member) ?? []) mark(caller);
+        for (const caller of mentioners.get(member) ?? []) if (targetsOf(member, archOfDef(caller)).has(fn)) mark(caller);
       }
     }
     return marked;
@@ -150,10 +200,8 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
     for (const m of mentionsOf(fn)) {
       mentionedByNeeded.add(m);
       if (m.startsWith('.')) {
-        for (const target of boundFns.get(m) ?? []) {
-          mentionedByNeeded.add(target);
-          for (const d of defsByKey.get(target) ?? []) if (relevant.has(d)) need(d);
-        }
+        for (const target of boundFns.get(m) ?? []) mentionedByNeeded.add(target);
+        for (const d of targetsOf(m, archOfDef(fn))) if (relevant.has(d)) need(d);
       } else {
         for (const d of defsByKey.get(m) ?? []) if (relevant.has(d) && visible(fn, d)) need(d);
       }

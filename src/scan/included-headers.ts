@@ -11,6 +11,14 @@ import path from 'node:path';
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+\(?[ \t]*(-?[ \t]*(?:0x[0-9a-fA-F]+|\d+))[uUlL]*[ \t]*\)?[ \t]*(?:\/[*/].*)?$/gm;
 const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*([<"])([^>"]+)[>"]/gm;
 
+/** Include resolution asks for the same few thousand paths over and over. */
+const existing = new Map<string, boolean>();
+function exists(file: string): boolean {
+  let known = existing.get(file);
+  if (known === undefined) { known = existsSync(file); existing.set(file, known); }
+  return known;
+}
+
 export function kernelRootOf(file: string): string | null {
   let dir = path.dirname(path.resolve(file));
   for (;;) {
@@ -43,7 +51,7 @@ export function resolveIncludes(file: string, text: string | IncludeDirective[],
       candidates.push(path.join(root, 'include', name), path.join(root, 'include', 'uapi', name));
       if (arch) candidates.push(path.join(root, 'arch', arch, 'include', name), path.join(root, 'arch', arch, 'include', 'uapi', name));
     }
-    const found = candidates.find((c) => existsSync(c));
+    const found = candidates.find(exists);
     if (found) out.push(found);
   }
   return out;

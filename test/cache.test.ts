@@ -81,4 +81,19 @@ describe('cache', () => {
     const again = await run(['scan', tree, '--format', 'json', '--cache-dir', cache]);
     expect(again.stdout).toBe(cold.stdout);
   });
+
+  it('a --cache-dir that is a file is an input error; one that cannot be created is a warning', async () => {
+    const tree = path.join(tmp, 'baddir');
+    writeTree(tree, { 'run.c': RUN, 'helper.c': HELPER_UNMASKS });
+    const file = path.join(tmp, 'a-file');
+    writeFileSync(file, 'x');
+    const asFile = await run(['scan', tree, '--cache-dir', file]);
+    expect(asFile.code).toBe(2);
+    expect(asFile.stderr).toContain('not a directory (--cache-dir)');
+    const under = await run(['scan', tree, '--format', 'json', '--cache-dir', path.join(file, 'sub')]);
+    expect(under.code).toBe(1);
+    expect(under.stderr).toMatch(/cannot write the cache under .*a-file.*going on without it/);
+    expect(under.stderr.split('\n').filter((l) => l.includes('cannot write')).length).toBe(1);
+    expect(under.stdout).toBe((await run(['scan', tree, '--format', 'json', '--no-cache'])).stdout);
+  });
 });

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import { InputError } from '../parser/source.js';
 
 export function defaultCacheDir(): string {
   const base = process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache');
@@ -57,7 +58,12 @@ export class Cache {
   private prunedOthers = false;
   private readonly manifestFile: string;
 
-  constructor(dir: string, private readonly build: string = buildId()) {
+  private warned = false;
+
+  /** @param warn told once when entries cannot be written (the run goes on without them)
+   *  @throws InputError when `dir` exists and is not a directory */
+  constructor(dir: string, private readonly build: string = buildId(), private readonly warn: (message: string) => void = () => {}) {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new InputError(dir, 'not a directory (--cache-dir)');
     this.root = path.join(dir, build);
     this.manifestFile = path.join(this.root, 'manifest.bin');
     try {
@@ -99,16 +105,24 @@ export class Cache {
   }
 
   put(kind: string, key: string, value: unknown): void {
-    this.pruneOtherBuilds();
     const file = this.entryPath(kind, key);
     try {
+      this.pruneOtherBuilds();
       mkdirSync(path.dirname(file), { recursive: true });
       const temp = `${file}.${process.pid}.tmp`;
       writeFileSync(temp, v8.serialize(value));
       renameSync(temp, file);
-    } catch {
-      // A cache that cannot be written only costs time.
+    } catch (err) {
+      // A cache that cannot be written only costs time; say so once.
+      this.warnOnce(err);
     }
+  }
+
+  private warnOnce(err: unknown): void {
+    if (this.warned) return;
+    this.warned = true;
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    this.warn(`cannot write the cache under ${path.dirname(this.root)} (${code}); going on without it`);
   }
 
   /** Writes the manifest of content hashes (at the end of a run). */
@@ -120,8 +134,8 @@ export class Cache {
       writeFileSync(temp, v8.serialize(this.manifest));
       renameSync(temp, this.manifestFile);
       this.manifestChanged = false;
-    } catch {
-      // as above
+    } catch (err) {
+      this.warnOnce(err);
     }
   }
 

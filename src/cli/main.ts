@@ -36,7 +36,7 @@ function knownRule(id: string): Rule {
 }
 
 function openCache(opts: AnalysisOptions): Cache | null {
-  return opts.cache ? new Cache(opts.cacheDir ?? defaultCacheDir()) : null;
+  return opts.cache ? new Cache(opts.cacheDir ?? defaultCacheDir(), undefined, (m) => process.stderr.write(`eqscheck: ${m}\n`)) : null;
 }
 
 function parseJobs(value: string): number {

@@ -96,4 +96,17 @@ describe('cache', () => {
     expect(under.stderr.split('\n').filter((l) => l.includes('cannot write')).length).toBe(1);
     expect(under.stdout).toBe((await run(['scan', tree, '--format', 'json', '--no-cache'])).stdout);
   });
+
+  it('a header that appears where an include found none invalidates a cached run', async () => {
+    const tree = path.join(tmp, 'appearing');
+    const cache = path.join(tmp, 'appearing-cache');
+    writeTree(tree, { 'run.c': '#include "helper.h"\n' + RUN });
+    const scan = (): Promise<Awaited<ReturnType<typeof run>>> => run(['scan', path.join(tree, 'run.c'), '--format', 'json', '--cache-dir', cache]);
+    expect((await scan()).code).toBe(0);
+    // The helper's definition now comes from the included header: an unmask.
+    writeTree(tree, { 'helper.h': HELPER_UNMASKS.replace('void flush', 'static inline void flush') });
+    const after = await scan();
+    expect(after.code).toBe(1);
+    expect(after.stdout).toBe((await run(['scan', path.join(tree, 'run.c'), '--format', 'json', '--no-cache'])).stdout);
+  });
 });

@@ -1,6 +1,7 @@
 // One analysis run: index the files, decide what can matter (the pre-filter),
 // parse and build that (in worker threads on large scans), build the program,
 // interpret it.
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BUILTIN_MODEL } from '../model/primitives.js';
@@ -141,7 +142,7 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   const runKey = cache && hashes.every((h) => h !== null) ? sha1('run', optionsKey, ...files.flatMap((f, i) => [f, hashes[i]!])) : null;
   if (cache && runKey) {
     const hit = cache.get<CachedRun>('run', runKey);
-    if (hit && hit.headers.every(([header, hash]) => cache.fileHash(header) === hash)) {
+    if (hit && hit.headers.every(([header, hash]) => cache.fileHash(header) === hash) && !hit.missing.some((m) => existsSync(m))) {
       progress({ phase: 'analyse', done: 1, total: 1 });
       qualifyByArch(hit.result.findings);
       return hit.result;
@@ -270,7 +271,7 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   if (cache) {
     if (runKey) {
       const headers = included.readHeaders().map((h) => [h, cache.fileHash(h) ?? ''] as [string, string]);
-      cache.put('run', runKey, { headers, result } satisfies CachedRun);
+      cache.put('run', runKey, { headers, missing: included.missingPaths(), result } satisfies CachedRun);
     }
     cache.save();
   }
@@ -282,6 +283,8 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
 interface CachedRun {
   /** The headers the run read, with their content hashes. */
   headers: [string, string][];
+  /** Include candidates that did not exist (one appearing changes what is read). */
+  missing: string[];
   result: AnalyzeResult;
 }
 

@@ -11,14 +11,6 @@ import path from 'node:path';
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+\(?[ \t]*(-?[ \t]*(?:0x[0-9a-fA-F]+|\d+))[uUlL]*[ \t]*\)?[ \t]*(?:\/[*/].*)?$/gm;
 const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*([<"])([^>"]+)[>"]/gm;
 
-/** Include resolution asks for the same few thousand paths over and over. */
-const existing = new Map<string, boolean>();
-function exists(file: string): boolean {
-  let known = existing.get(file);
-  if (known === undefined) { known = existsSync(file); existing.set(file, known); }
-  return known;
-}
-
 export function kernelRootOf(file: string): string | null {
   let dir = path.dirname(path.resolve(file));
   for (;;) {
@@ -43,7 +35,8 @@ export function includeDirectives(text: string): IncludeDirective[] {
 }
 
 /** Header paths a file's #include lines name, resolved where they exist. */
-export function resolveIncludes(file: string, text: string | IncludeDirective[], root: string | null, arch = archOfPath(file, root)): string[] {
+export function resolveIncludes(file: string, text: string | IncludeDirective[], root: string | null, arch = archOfPath(file, root),
+  exists: (file: string) => boolean = existsSync): string[] {
   const out: string[] = [];
   for (const [kind, name] of typeof text === 'string' ? includeDirectives(text) : text) {
     const candidates = kind === '"' ? [path.join(path.dirname(file), name)] : [];
@@ -81,7 +74,7 @@ export class IncludedHeaders {
     const out = new Map<string, number>();
     const seen = new Set<string>();
     const order: string[] = [];
-    let frontier = resolveIncludes(file, text, root, arch);
+    let frontier = resolveIncludes(file, text, root, arch, this.exists);
     for (let depth = 0; depth < MAX_INCLUDE_DEPTH && frontier.length; depth++) {
       const next: string[] = [];
       for (const header of frontier) {
@@ -92,12 +85,26 @@ export class IncludedHeaders {
         for (const [k, v] of h.defines) if (!out.has(k)) out.set(k, v);
         const key = `${header}|${arch ?? ''}`;
         let included = this.includes.get(key);
-        if (!included) { included = resolveIncludes(header, h.text, root, arch); this.includes.set(key, included); }
+        if (!included) { included = resolveIncludes(header, h.text, root, arch, this.exists); this.includes.set(key, included); }
         next.push(...included);
       }
       frontier = next;
     }
     return { constants: out, headers: order };
+  }
+
+  /** Include resolution asks for the same few thousand paths over and over. */
+  private readonly existing = new Map<string, boolean>();
+  private readonly exists = (file: string): boolean => {
+    let known = this.existing.get(file);
+    if (known === undefined) { known = existsSync(file); this.existing.set(file, known); }
+    return known;
+  };
+
+  /** Candidate header paths found missing (a result that depended on their
+   *  absence is stale once one appears). */
+  missingPaths(): string[] {
+    return [...this.existing].filter(([, found]) => !found).map(([file]) => file);
   }
 
   /** Every header read so far. */

@@ -37,8 +37,8 @@ export interface CallTarget {
 }
 
 /** More candidates than this for one indirect call in one arch's kernel: too vague
- *  to follow (the call stays unresolved; the pre-filter mirrors this). */
-export const MAX_INDIRECT_TARGETS = 8;
+ *  to follow (the call stays unresolved). */
+const MAX_INDIRECT_TARGETS = 8;
 
 /** What one call does to a resource, as far as the first-operation walk cares. */
 interface CallEffect {

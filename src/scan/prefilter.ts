@@ -16,7 +16,7 @@
 // needed set contains everything the analysis would look into.
 
 import type { IndexedFunction, NameIndex } from './name-index.js';
-import { archOf, MAX_INDIRECT_TARGETS } from '../analysis/program.js';
+import { archOf } from '../analysis/program.js';
 
 export interface PrefilterInput {
   /** The scanned C files. */
@@ -115,54 +115,27 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
     const b = archOfFile.get(source)!;
     return a === null || b === null || a === b;
   };
-  // What a call through `.member` from code of an arch may reach, as the program
-  // resolves it: the functions tables (of some struct type) and stores bind to it,
-  // of that arch or generic — and nothing when more than MAX_INDIRECT_TARGETS
-  // remain for one arch's kernel. The call's struct type is not known here, so
-  // this is every set some type could select.
+  // What a call through `.member` from code of an arch may reach: every function a
+  // table entry or a store binds to it, of that arch or generic. (The program
+  // resolves fewer: by the call's struct type, and none past a cap of targets.
+  // Mirroring those cuts here would trade safety for speed: a binding the index
+  // saw and the parser did not would push a set over the cap and drop targets
+  // the program keeps.)
   const resolvable = new Map<string, Set<IndexedFunction>>();
   const targetsOf = (member: string, arch: string | null): Set<IndexedFunction> => {
     const key = `${member}\0${arch}`;
     let out = resolvable.get(key);
     if (out) return out;
     out = new Set();
-    // Per struct type (null: stores in bodies), the binding's one definition.
-    const byType = new Map<string | null, IndexedFunction[]>();
     for (const b of bindingsOf.get(member) ?? []) {
-      const d = resolveOne(b.fn, b.file);
-      if (!d) continue;
-      const a = archOfDef(d);
-      if (a !== null && arch !== null && a !== arch) continue;
-      push(byType, b.type, d);
+      for (const d of defsByKey.get(b.fn) ?? []) {
+        if (d.macro || !visibleFrom(b.file, d)) continue;
+        const a = archOfDef(d);
+        if (a === null || arch === null || a === arch) out.add(d);
+      }
     }
-    const untyped = byType.get(null) ?? [];
-    const candidates: IndexedFunction[][] = [[...byType.values()].flat()];
-    for (const [type, fns] of byType) if (type !== null) candidates.push([...fns, ...untyped]);
-    for (const fns of candidates) if (widest(fns) <= MAX_INDIRECT_TARGETS) for (const d of fns) out.add(d);
     resolvable.set(key, out);
     return out;
-  };
-  // The definition a name in `file` resolves to when it resolves to one, as the
-  // program's resolveAll: the file's own, else the first linkable one of a
-  // compatible arch — none when generic code could reach several arches' ones.
-  const resolveOne = (name: string, file: NameIndex): IndexedFunction | undefined => {
-    const defs = (defsByKey.get(name) ?? []).filter((d) => !d.macro);
-    const own = defs.find((d) => fileOf.get(d) === file);
-    if (own) return own;
-    const arch = archOfFile.get(file)!;
-    const linkable = defs.filter((d) => (!d.isStatic || fileOf.get(d)!.path.endsWith('.h')) &&
-      (archOfDef(d) === null || arch === null || archOfDef(d) === arch));
-    if (arch === null && new Set(linkable.map(archOfDef)).size > 1) return undefined;
-    return linkable.sort((x, y) => (fileOf.get(x)!.path < fileOf.get(y)!.path ? -1 : fileOf.get(x)!.path > fileOf.get(y)!.path ? 1 : x.start - y.start))[0];
-  };
-  const widest = (fns: IndexedFunction[]): number => {
-    const perArch = new Map<string | null, number>();
-    for (const d of new Set(fns)) {
-      const a = archOfFile.get(fileOf.get(d)!)!;
-      perArch.set(a, (perArch.get(a) ?? 0) + 1);
-    }
-    const generic = perArch.get(null) ?? 0;
-    return Math.max(generic, ...[...perArch].filter(([a]) => a !== null).map(([, n]) => n + generic));
   };
   const archOfDef = (fn: IndexedFunction): string | null => archOfFile.get(fileOf.get(fn)!)!;
 

@@ -6,14 +6,20 @@
 // or leave an EQS start analyses; from there, every callee that can change the
 // tracked state or end the path (a "relevant" function). Everything else is
 // opaque: it needs to be known to exist (a call resolves to it), not built. So:
-//   relevant  = definitions mentioning a state-changing or noreturn primitive, or
-//               a relevant name, transitively (callers' direction);
-//   roots     = definitions mentioning an EQS door, transitively, and the
-//               functions a model says assembly enters;
-//   needed    = roots, and the relevant definitions they mention, transitively.
-// Mentions over-approximate calls (any identifier in the body counts, and
-// `static_call(kvm_x86_run)` mentions the `run` member of the ops tables), so the
-// needed set contains everything the analysis would look into.
+//   relevant  = definitions calling a state-changing or noreturn primitive, or a
+//               relevant definition they can see, transitively (callers' direction);
+//   roots     = definitions calling an EQS door, transitively, and the functions
+//               a model says assembly enters;
+//   needed    = roots, and the relevant definitions they call, transitively;
+//   built     = needed, and functions taking the address of a root (an exit
+//               handler stored in a pointer) or storing into a member needed code
+//               calls through.
+// Calls over-approximate the program's: any name followed by `(`, every function
+// bound to a member called through (whatever the struct), the members a
+// static-call key may name, a file's macros in that file; what a forwarding
+// dispatcher (kvm_call_hyp) is given counts as called. So the needed set holds
+// everything the analysis would look into — checked against the program itself
+// (bench/RESULTS.md) and by scanning every fixture both ways.
 
 import type { IndexedFunction, NameIndex } from './name-index.js';
 import { archOf } from '../analysis/program.js';
@@ -76,7 +82,7 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
   // `vcpu_run` name `.vcpu_run`). A definition that calls a forwarding dispatcher
   // (`kvm_call_hyp(__kvm_vcpu_run, vcpu)`) calls what it names as values too.
   const effective = new Map<IndexedFunction, string[]>();
-  const mentionsOf = (fn: IndexedFunction): string[] => {
+  const callsOf = (fn: IndexedFunction): string[] => {
     let list = effective.get(fn);
     if (!list) {
       const file = fileOf.get(fn)!;
@@ -88,20 +94,15 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
         if (defsByKey.has(local)) set.add(local);
       }
       for (const key of fn.keys) {
-        for (let k = -1; k < key.length; k = key.indexOf('_', k + 1)) {
-          if (k === -1 && key.length === 0) break;
-          const member = `.${key.slice(k + 1)}`;
-          if (member.length > 1 && boundFns.has(member)) set.add(member);
-          if (key.indexOf('_', k + 1) < 0) break;
-        }
+        for (const suffix of underscoreSuffixes(key)) if (boundFns.has(`.${suffix}`)) set.add(`.${suffix}`);
       }
       list = [...set];
       effective.set(fn, list);
     }
     return list;
   };
-  const mentioners = new Map<string, IndexedFunction[]>();
-  for (const file of all) for (const fn of file.functions) for (const m of mentionsOf(fn)) push(mentioners, m, fn);
+  const callersOf = new Map<string, IndexedFunction[]>();
+  for (const file of all) for (const fn of file.functions) for (const m of callsOf(fn)) push(callersOf, m, fn);
 
   // Whether code of `from` can call `to` by name, as the program resolves calls:
   // within a file; else not a static function of a .c file, and never across arches.
@@ -145,13 +146,13 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
     const mark = (fn: IndexedFunction): void => {
       if (!marked.has(fn)) { marked.add(fn); queue.push(fn); }
     };
-    for (const file of all) for (const fn of file.functions) if (mentionsOf(fn).some(isSeed)) mark(fn);
+    for (const file of all) for (const fn of file.functions) if (callsOf(fn).some(isSeed)) mark(fn);
     while (queue.length) {
       const fn = queue.pop()!;
-      for (const caller of mentioners.get(keyOf(fn, fileOf.get(fn)!)) ?? []) if (visible(caller, fn)) mark(caller);
+      for (const caller of callersOf.get(keyOf(fn, fileOf.get(fn)!)) ?? []) if (visible(caller, fn)) mark(caller);
       if (fn.macro) continue;
       for (const member of boundMembers.get(fn.name) ?? []) {
-        for (const caller of mentioners.get(member) ?? []) if (targetsOf(member, archOfDef(caller)).has(fn)) mark(caller);
+        for (const caller of callersOf.get(member) ?? []) if (targetsOf(member, archOfDef(caller)).has(fn)) mark(caller);
       }
     }
     return marked;
@@ -170,7 +171,7 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
   while (queue.length) {
     const fn = queue.pop()!;
     for (const m of fn.mentions) mentionedByNeeded.add(m);
-    for (const m of mentionsOf(fn)) {
+    for (const m of callsOf(fn)) {
       mentionedByNeeded.add(m);
       if (m.startsWith('.')) {
         for (const target of boundFns.get(m) ?? []) mentionedByNeeded.add(target);
@@ -226,6 +227,13 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
   let definitions = 0;
   for (const file of input.files) definitions += file.functions.length;
   return { parse, build, stubs, definitions, needed: [...needed].filter((fn) => scanned.has(fileOf.get(fn)!)).length, neededFunctions: needed };
+}
+
+/** `kvm_x86_vcpu_run`, `x86_vcpu_run`, `vcpu_run`, `run`. */
+function underscoreSuffixes(key: string): string[] {
+  const out = [key];
+  for (let k = key.indexOf('_'); k >= 0; k = key.indexOf('_', k + 1)) if (k + 1 < key.length) out.push(key.slice(k + 1));
+  return out;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -20,7 +20,8 @@ import { indexNames, type IndexedFunction, type NameIndex } from '../scan/name-i
 import { prefilter } from '../scan/prefilter.js';
 import { displayPath } from '../scan/collect.js';
 import { buildFile, indexFile, makeModel, type BuildTask, type ModelConfig } from './file-tasks.js';
-import { WorkerPool, type TaskKind } from './worker-pool.js';
+import { WorkerPool } from './worker-pool.js';
+import { TaskRunner } from './task-runner.js';
 import { sha1, type Cache } from '../cache/cache.js';
 import { archOf, opResource, Program } from './program.js';
 import { archDirOf, Interpreter, type AnalysisStats, type Finding } from './interpreter.js';
@@ -73,22 +74,6 @@ export interface RunSummary {
 export interface AnalyzeResult {
   findings: Finding[];
   summary: RunSummary;
-}
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** Runs file tasks in the pool, or inline (turning the event loop between files:
- *  tree-sitter's trees are freed only then). */
-async function runTasks<T, R>(pool: WorkerPool | null, kind: TaskKind, tasks: readonly T[], inline: (task: T) => R,
-  onDone: () => void): Promise<R[]> {
-  if (pool) return pool.map<T, R>(kind, tasks, onDone);
-  const out: R[] = [];
-  for (const task of tasks) {
-    out.push(inline(task));
-    onDone();
-    await yieldToEventLoop();
-  }
-  return out;
 }
 
 /** Worker threads pay off from a few dozen files on. */
@@ -148,29 +133,11 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
       return hit.result;
     }
   }
-  const cached = async <T, R>(kind: TaskKind, tasks: T[], keyOf: (task: T, i: number) => string | null,
-    inline: (task: T) => R): Promise<R[]> => {
-    const results = new Array<R>(tasks.length);
-    const keys = tasks.map((t, i) => (cache ? keyOf(t, i) : null));
-    const missing: number[] = [];
-    let done = 0;
-    for (let i = 0; i < tasks.length; i++) {
-      const hit = keys[i] ? cache!.get<R>(kind, keys[i]!) : undefined;
-      if (hit === undefined) missing.push(i);
-      else { results[i] = hit; progress({ phase: kind, done: ++done, total: tasks.length }); }
-    }
-    const computed = await runTasks(pool, kind, missing.map((i) => tasks[i]!), inline,
-      () => progress({ phase: kind, done: ++done, total: tasks.length }));
-    missing.forEach((i, k) => {
-      results[i] = computed[k]!;
-      if (keys[i]) cache!.put(kind, keys[i]!, computed[k]);
-    });
-    return results;
-  };
+  const runner = new TaskRunner(pool, cache, progress);
 
   // Phase 1: every file's names and the facts read from its raw text, then the
   // pre-filter's decision of what to parse and build.
-  const indexed = await cached('index', files.map((file) => ({ file, withNames: usePrefilter })),
+  const indexed = await runner.run('index', files.map((file) => ({ file, withNames: usePrefilter })),
     (t, i) => (hashes[i] ? sha1('index', String(t.withNames), t.file, hashes[i]!) : null),
     (t) => indexFile(t.file, t.withNames));
   const cFiles: string[] = [];
@@ -206,37 +173,29 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     isForwarding: (name) => model.ops(name)?.some((o) => o.op === 'forward') ?? false,
   }) : null;
 
-  // Phase 2: parse what can matter, build the CFGs of what is needed; the bodies
-  // of functions not built are blanked, so tree-sitter skips them.
+  // Phase 2: parse what can matter and build the CFGs of what is needed.
   const toBuild = decision ? cFiles.filter((f) => decision.parse.has(f)) : cFiles;
   const defines = [...options.defines];
   const tasks: BuildTask[] = toBuild.map((file) => {
     const index = indexes.get(file);
-    // Definitions not built are blanked whole (tree-sitter skips them) and come
-    // back as opaque definitions from the index.
+    // The bodies of definitions not built are blanked: tree-sitter skips them, and
+    // still names every definition of a parsed file (as opaque ones).
     const blank: [number, number][] = decision && index?.reliable
-      ? index.functions.filter((f) => !f.macro && !decision.build.has(f.name)).map((f) => [f.declStart, f.end]) : [];
+      ? index.functions.filter((f) => !f.macro && !decision.build.has(f.name)).map((f) => [f.bodyStart + 1, f.end - 1]) : [];
     const build = decision && index ? index.functions.filter((f) => decision.build.has(f.name)).map((f) => f.name) : null;
     // Without a reliable index, any definition of a wanted name is built.
     const wanted = decision && !(index?.reliable) ? [...decision.build] : build;
     return { file, build: wanted, blank, headerConstants: [...headersOf.get(file)!.constants], defines };
   });
   const hashOf = new Map(files.map((f, i) => [f, hashes[i] ?? null]));
-  const built = await cached('build', tasks, (t) => {
+  const built = await runner.run('build', tasks, (t) => {
     const hash = hashOf.get(t.file);
     return hash ? sha1('build', optionsKey, t.file, hash, JSON.stringify([t.build, t.blank, t.headerConstants, t.defines])) : null;
   }, (t) => buildFile(t, model));
   const builtByFile = new Map(toBuild.map((f, i) => [f, built[i]!]));
   for (const file of cFiles) {
     const result = builtByFile.get(file);
-    if (result?.kind === 'built') {
-      const index = indexes.get(file);
-      if (decision && index?.reliable) {
-        const stubs = opaqueFile(file, index.functions.filter((f) => !f.macro && !decision.build.has(f.name))).functions;
-        result.parsed.functions = [...result.parsed.functions, ...stubs].sort((a, b) => a.line - b.line);
-      }
-      parsed.push(result.parsed);
-    }
+    if (result?.kind === 'built') parsed.push(result.parsed);
     else if (result?.kind === 'unreadable') unreadable(result.file, result.problem);
     else {
       const stubs = decision?.stubs.get(file);

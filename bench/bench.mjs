@@ -23,9 +23,17 @@ const corpus = process.env.EQSCHECK_CORPUS ?? path.join(os.homedir(), '.cache', 
 const scopes = process.env.BENCH_ALL ? ['default', '--all'] : ['default'];
 const EDITED = 'arch/arm64/kvm/arm.c';
 
-const runJson = (script, args) => JSON.parse(execFileSync(process.execPath,
-  ['--max-old-space-size=16000', path.join(here, script), ...args],
-  { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').pop());
+/** One measured run; null when it fails or passes the time limit (a whole tree can). */
+const LIMIT_S = Number(process.env.BENCH_LIMIT_S ?? 900);
+const runJson = (script, args) => {
+  try {
+    return JSON.parse(execFileSync(process.execPath, ['--max-old-space-size=16000', path.join(here, script), ...args],
+      { encoding: 'utf8', maxBuffer: 1 << 26, timeout: LIMIT_S * 1000, stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n').pop());
+  } catch (err) {
+    console.error(`bench: ${script} ${args.join(' ')}: did not finish (${err.signal ? `stopped after ${LIMIT_S} s` : String(err.message).split('\n')[0]})`);
+    return null;
+  }
+};
 
 /** Adds a comment line after the first line that opens a function body. */
 function editOneFile(tree) {
@@ -50,6 +58,7 @@ for (const version of ['6.1', '6.12']) {
       const cache = path.join(work, 'cache');
       const raw = runJson('run-raw-parse.mjs', [tree, ...scopeArgs]);
       const cold = runJson('run-scan.mjs', [tree, ...scopeArgs, '--cache', cache]);
+      if (!cold || !raw) { rows.push({ version, scope, failed: true, raw }); continue; }
       const warm = runJson('run-scan.mjs', [tree, ...scopeArgs, '--cache', cache]);
       const oneJob = runJson('run-scan.mjs', [tree, ...scopeArgs, '--jobs', '1']);
       const noPrefilter = scope === '--all' ? null : runJson('run-scan.mjs', [tree, ...scopeArgs, '--no-prefilter']);
@@ -58,7 +67,7 @@ for (const version of ['6.1', '6.12']) {
       const editedNoCache = runJson('run-scan.mjs', [tree, ...scopeArgs]);
       const spatch = runJson('spatch-bench.mjs', [tree, ...scopeArgs]);
       const same = [warm, oneJob, noPrefilter].every((r) => !r || r.findingsHash === cold.findingsHash) &&
-        edited.findingsHash === editedNoCache.findingsHash;
+        (!edited || !editedNoCache || edited.findingsHash === editedNoCache.findingsHash);
       if (!same) mismatch = true;
       rows.push({ version, scope, raw, cold, warm, oneJob, noPrefilter, edited, spatch, same });
     } finally {
@@ -71,12 +80,17 @@ const s = (x) => x.toFixed(2);
 const pct = (x, of) => `${s(x)} (${Math.round((100 * x) / of)}%)`;
 console.log('| tree | scope | files read / parsed | functions built | findings | raw parse s | cold s | cold / raw | warm s | edited s | 1 job s | no pre-filter s | peak RSS MB | spatch s | same findings |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+const t = (r, f) => (r ? f(r) : 'did not finish');
 for (const r of rows) {
+  if (r.failed) {
+    console.log(`| ${r.version} | ${r.scope} | - | - | - | ${r.raw ? s(r.raw.seconds) : 'did not finish'} | did not finish (limit ${LIMIT_S} s or out of memory) | - | - | - | - | - | - | - | - |`);
+    continue;
+  }
   const findings = Object.entries(r.cold.byRule).map(([k, n]) => `${n} ${k}`).join(', ') || '0';
   console.log(`| ${r.version} | ${r.scope} | ${r.cold.files} / ${r.cold.filesParsed} | ${r.cold.functions} | ${findings} | ` +
-    `${s(r.raw.seconds)} | ${s(r.cold.seconds)} | ${s(r.cold.seconds / r.raw.seconds)}x | ${pct(r.warm.seconds, r.cold.seconds)} | ` +
-    `${pct(r.edited.seconds, r.cold.seconds)} | ${s(r.oneJob.seconds)} | ${r.noPrefilter ? s(r.noPrefilter.seconds) : '-'} | ` +
-    `${r.cold.peakRssMB.toFixed(0)} | ${r.spatch.missing ? 'not installed' : `${s(r.spatch.seconds)} (${r.spatch.reports} reports)`} | ${r.same ? 'yes' : 'NO'} |`);
+    `${s(r.raw.seconds)} | ${s(r.cold.seconds)} | ${s(r.cold.seconds / r.raw.seconds)}x | ${t(r.warm, (w) => pct(w.seconds, r.cold.seconds))} | ` +
+    `${t(r.edited, (e) => pct(e.seconds, r.cold.seconds))} | ${t(r.oneJob, (o) => s(o.seconds))} | ${r.noPrefilter ? s(r.noPrefilter.seconds) : '-'} | ` +
+    `${r.cold.peakRssMB.toFixed(0)} | ${!r.spatch ? 'did not finish' : r.spatch.missing ? 'not installed' : `${s(r.spatch.seconds)} (${r.spatch.reports} reports)`} | ${r.same ? 'yes' : 'NO'} |`);
 }
 console.log(`\n${os.availableParallelism()} cores, Node ${process.version}; raw parse: one thread, tree-sitter only, the scope's .c/.h files.`);
 if (mismatch) { console.error('bench: findings differ between runs that must agree'); process.exitCode = 1; }

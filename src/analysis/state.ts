@@ -62,27 +62,45 @@ export interface StateFields {
   impl: string | null;
 }
 
+/** Maps are never changed once a state holds them (a change makes a new map), and
+ *  states share them: a map's key is computed once. */
+const mapKeys = new WeakMap<ReadonlyMap<string, unknown>, string>();
 function mapKey<V>(m: ReadonlyMap<string, V>): string {
   if (m.size === 0) return '';
-  return [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
+  let key = mapKeys.get(m);
+  if (key === undefined) {
+    key = [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
+    mapKeys.set(m, key);
+  }
+  return key;
 }
 
 export class State implements StateFields {
-  readonly irq!: Irq;
-  readonly ct!: Context;
-  readonly vtime!: OnOff;
-  readonly gif!: Gif;
-  readonly flags!: ReadonlyMap<string, Irq>;
-  readonly facts!: ReadonlyMap<string, SignSet>;
-  readonly joined!: boolean;
-  readonly causes!: Readonly<Record<Resource, TraceNode | null>>;
-  readonly trace!: TraceNode | null;
-  readonly unknownInEqs!: readonly string[];
-  readonly impl!: string | null;
+  readonly irq: Irq;
+  readonly ct: Context;
+  readonly vtime: OnOff;
+  readonly gif: Gif;
+  readonly flags: ReadonlyMap<string, Irq>;
+  readonly facts: ReadonlyMap<string, SignSet>;
+  readonly joined: boolean;
+  readonly causes: Readonly<Record<Resource, TraceNode | null>>;
+  readonly trace: TraceNode | null;
+  readonly unknownInEqs: readonly string[];
+  readonly impl: string | null;
   private cachedKey: string | null = null;
 
   constructor(fields: StateFields) {
-    Object.assign(this, fields);
+    this.irq = fields.irq;
+    this.ct = fields.ct;
+    this.vtime = fields.vtime;
+    this.gif = fields.gif;
+    this.flags = fields.flags;
+    this.facts = fields.facts;
+    this.joined = fields.joined;
+    this.causes = fields.causes;
+    this.trace = fields.trace;
+    this.unknownInEqs = fields.unknownInEqs;
+    this.impl = fields.impl;
   }
 
   static initial(partial: Partial<StateFields> = {}): State {

@@ -12,13 +12,13 @@ import { RELEASED_BODY } from '../parser/syntax.js';
 import { InputError } from '../parser/source.js';
 import type { Rule } from '../rules/types.js';
 import type { AsmFile } from '../scan/asm-symbols.js';
-import { emptyDispatchFacts, mergeDispatchFacts, readDispatchFacts } from '../scan/dispatch-facts.js';
+import { emptyDispatchFacts, mergeDispatchFacts } from '../scan/dispatch-facts.js';
 import { IncludedHeaders, kernelRootOf } from '../scan/included-headers.js';
-import { HeaderFunctions, type CfgMaker } from '../scan/header-functions.js';
-import { archFacts } from '../scan/arch-facts.js';
-import { indexNames, type IndexedFunction, type NameIndex } from '../scan/name-index.js';
-import { prefilter } from '../scan/prefilter.js';
+import { HeaderFunctions, type CfgMaker, type DefinitionCache } from '../scan/header-functions.js';
 import { displayPath } from '../scan/collect.js';
+import { archFacts } from '../scan/arch-facts.js';
+import type { IndexedFunction, NameIndex } from '../scan/name-index.js';
+import { prefilter } from '../scan/prefilter.js';
 import { buildFile, indexFile, makeModel, type BuildTask, type ModelConfig } from './file-tasks.js';
 import { WorkerPool } from './worker-pool.js';
 import { TaskRunner } from './task-runner.js';
@@ -108,7 +108,8 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   const model = makeModel(modelConfig);
   const entryFacts = new Map((options.models ?? []).flatMap((m) => [...m.entries]));
   const dispatchFacts = emptyDispatchFacts();
-  const included = new IncludedHeaders((text, header) => readDispatchFacts(text, archOf(header), dispatchFacts));
+  const cache = options.cache ?? null;
+  const included = new IncludedHeaders((facts) => mergeDispatchFacts(dispatchFacts, facts), cache);
   const asmFunctions = new Map<string, AsmFile>();
   const progress = options.onProgress ?? (() => {});
   const unreadable = (file: string, problem: string): void => {
@@ -118,7 +119,6 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   const usePrefilter = options.prefilter !== false;
 
   // A run over the same files, headers and options is not redone.
-  const cache = options.cache ?? null;
   const hashes = cache ? files.map((f) => cache.fileHash(f)) : [];
   const optionsKey = sha1(JSON.stringify({
     rules: options.rules.map((r) => r.id), defines: [...options.defines].sort(), model: modelConfig,
@@ -146,7 +146,7 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   const headerIndexes = new Map<string, NameIndex>();
   const headerIndex = (h: string): NameIndex => {
     let index = headerIndexes.get(h);
-    if (!index) { index = indexNames(displayPath(h), included.text(h)); headerIndexes.set(h, index); }
+    if (!index) { index = included.index(h); headerIndexes.set(h, index); }
     return index;
   };
   const scannedPaths = new Set(files.map((f) => path.resolve(f)));
@@ -206,10 +206,18 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     isNoReturn: (n: string) => model.isNoReturn(n), constants, defines: options.defines, iteratorLoops, source: text,
   });
   const headerLists = new Map([...headersOf].map(([f, h]) => [f, h.headers]));
-  const library = new HeaderFunctions(included, (name) => model.isPrimitive(name), headerIndex, buildLibrary).collect(parsed, headerLists);
-  for (const [file, text] of library.sources) sources.set(file, text);
+  const libraryCache: DefinitionCache | null = cache ? {
+    get: (header, name) => { const k = libraryKey(header, name); return k ? cache.get<FunctionDef[]>('library', k) : undefined; },
+    put: (header, name, defs) => { const k = libraryKey(header, name); if (k) cache.put('library', k, defs); },
+  } : null;
+  const libraryKey = (header: string, name: string): string | null => {
+    const hash = cache!.fileHash(header);
+    return hash ? sha1('library', optionsKey, header, displayPath(header), hash, name) : null;
+  };
+  const library = new HeaderFunctions(included, (name) => model.isPrimitive(name), headerIndex, buildLibrary, libraryCache)
+    .collect(parsed, headerLists);
   progress({ phase: 'analyse', done: 0, total: 1 });
-  const program = new Program([...parsed, ...library.files], model, options.defines, sources, asmFunctions, dispatchFacts);
+  const program = new Program([...parsed, ...library], model, options.defines, sources, asmFunctions, dispatchFacts);
   const arches = [...new Set(cFiles.map(archDirOf).filter((d): d is string => d !== null))].sort();
   const interpreter = new Interpreter(program, options.rules, entryFacts, arches);
   const findings = interpreter.run();

@@ -8,7 +8,7 @@ import { parseSource, type FunctionDef, type ParsedFile } from '../parser/parse.
 import { descendants, child } from '../parser/syntax.js';
 import { calleeName } from '../cfg/build.js';
 import { displayPath } from './collect.js';
-import { readDefines, type IncludedHeaders } from './included-headers.js';
+import type { IncludedHeaders } from './included-headers.js';
 import type { NameIndex } from './name-index.js';
 import { isolateRange } from '../parser/blank.js';
 import { RELEASED_BODY } from '../parser/syntax.js';
@@ -38,16 +38,17 @@ export function calledNames(fn: FunctionDef): Set<string> {
 
 export class HeaderFunctions {
   private readonly parsedDefinitions = new Map<string, FunctionDef[]>();
-  private readonly constants = new Map<string, Map<string, number>>();
 
   /** @param indexOf a header's name index (its definitions and where they are)
    *  @param build the CFG of a definition parsed from `text` */
+  /** @param cached definitions parsed and built by an earlier run, and where to keep new ones */
   constructor(private readonly headers: IncludedHeaders, private readonly isPrimitive: (name: string) => boolean,
-    private readonly indexOf: (header: string) => NameIndex, private readonly build: CfgMaker) {}
+    private readonly indexOf: (header: string) => NameIndex, private readonly build: CfgMaker,
+    private readonly cached: DefinitionCache | null = null) {}
 
   /** The header functions `files` need, as parsed files holding only those
    *  functions, with the headers' texts by the path the parsed files carry. */
-  collect(files: ParsedFile[], headersOf: ReadonlyMap<string, string[]>): { files: ParsedFile[]; sources: Map<string, string> } {
+  collect(files: ParsedFile[], headersOf: ReadonlyMap<string, string[]>): ParsedFile[] {
     const defined = new Set<string>();
     for (const f of files) for (const fn of f.functions) defined.add(fn.name);
     const chosen = new Map<string, Map<string, FunctionDef[]>>(); // header -> name -> defs
@@ -72,17 +73,11 @@ export class HeaderFunctions {
         for (const d of defs) queue.push(...calledNames(d));
       }
     }
-    const sources = new Map<string, string>();
-    const library = [...chosen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([header, byName]): ParsedFile => {
-      const shown = displayPath(header);
-      sources.set(shown, this.headers.text(header));
-      return {
-        path: shown, encoding: 'latin1', functions: [...byName.values()].flat().map((f) => ({ ...f, library: true })),
-        constants: this.constantsOf(header), fileScopeNames: new Set(), memberAssignments: [], macros: [],
-        iteratorLoops: new Set(), unnamedFunctions: 0, topLevelErrors: 0,
-      };
-    });
-    return { files: library, sources };
+    return [...chosen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([header, byName]): ParsedFile => ({
+      path: displayPath(header), encoding: 'latin1', functions: [...byName.values()].flat().map((f) => ({ ...f, library: true })),
+      constants: this.constantsOf(header), fileScopeNames: new Set(), memberAssignments: [], macros: [],
+      iteratorLoops: new Set(), unnamedFunctions: 0, topLevelErrors: 0,
+    }));
   }
 
   /** The C functions a header defines. */
@@ -94,7 +89,7 @@ export class HeaderFunctions {
    *  columns) and built: a large header costs what its wanted functions cost. */
   private parse(header: string, name: string): FunctionDef[] {
     const key = `${header}\0${name}`;
-    let defs = this.parsedDefinitions.get(key);
+    let defs = this.parsedDefinitions.get(key) ?? this.cached?.get(header, name);
     if (!defs) {
       defs = [];
       for (const f of this.indexOf(header).functions) {
@@ -106,21 +101,22 @@ export class HeaderFunctions {
           defs.push({ ...def, body: RELEASED_BODY, variants: undefined, cfg: this.build(def, text, file.iteratorLoops, this.constantsOf(header)) });
         }
       }
-      this.parsedDefinitions.set(key, defs);
+      this.cached?.put(header, name, defs);
     }
+    this.parsedDefinitions.set(key, defs);
     return defs;
   }
 
   /** A header's own integer #defines. */
   private constantsOf(header: string): Map<string, number> {
-    let constants = this.constants.get(header);
-    if (!constants) {
-      constants = new Map();
-      readDefines(this.headers.text(header), constants);
-      this.constants.set(header, constants);
-    }
-    return constants;
+    return this.headers.defines(header);
   }
+}
+
+/** Built definitions of a header by name, from and for other runs. */
+export interface DefinitionCache {
+  get(header: string, name: string): FunctionDef[] | undefined;
+  put(header: string, name: string, defs: FunctionDef[]): void;
 }
 
 export type CfgMaker = (def: FunctionDef, text: string, iteratorLoops: Set<number>, constants: Map<string, number>) => Cfg;

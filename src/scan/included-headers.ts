@@ -7,6 +7,11 @@
 // and <asm/x.h> is arch/<arch>/include/asm/x.h for the file's own arch.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { sha1, type Cache } from '../cache/cache.js';
+import { archOf } from '../analysis/program.js';
+import { displayPath } from './collect.js';
+import { emptyDispatchFacts, readDispatchFacts, type DispatchFacts } from './dispatch-facts.js';
+import { indexNames, type NameIndex } from './name-index.js';
 
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+\(?[ \t]*(-?[ \t]*(?:0x[0-9a-fA-F]+|\d+))[uUlL]*[ \t]*\)?[ \t]*(?:\/[*/].*)?$/gm;
 const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*([<"])([^>"]+)[>"]/gm;
@@ -57,10 +62,12 @@ const MAX_INCLUDE_DEPTH = 3;
  *  with the constants they define. Header texts and include resolution are
  *  cached: the files of one arch include mostly the same headers. */
 export class IncludedHeaders {
-  /** @param onHeader sees each header's text once, when it is first read. */
-  constructor(private readonly onHeader: (text: string, header: string) => void = () => {}) {}
+  /** @param onHeader sees each header's dispatch facts once, when it is first read
+   *  @param cache where what is read from a header is kept between runs */
+  constructor(private readonly onHeader: (facts: DispatchFacts, header: string) => void = () => {},
+    private readonly cache: Cache | null = null) {}
 
-  private readonly headers = new Map<string, { defines: Map<string, number>; text: string }>();
+  private readonly headers = new Map<string, HeaderFacts & { text: string | null }>();
   /** A header's resolved includes, per arch (<asm/…> means the including file's arch). */
   private readonly includes = new Map<string, string[]>();
   private readonly roots = new Map<string, string | null>();
@@ -85,7 +92,7 @@ export class IncludedHeaders {
         for (const [k, v] of h.defines) if (!out.has(k)) out.set(k, v);
         const key = `${header}|${arch ?? ''}`;
         let included = this.includes.get(key);
-        if (!included) { included = resolveIncludes(header, h.text, root, arch, this.exists); this.includes.set(key, included); }
+        if (!included) { included = resolveIncludes(header, h.includes, root, arch, this.exists); this.includes.set(key, included); }
         next.push(...included);
       }
       frontier = next;
@@ -112,26 +119,61 @@ export class IncludedHeaders {
     return [...this.headers.keys()];
   }
 
-  /** A header's text (read once). */
+  /** A header's text (read once, when needed). */
   text(header: string): string {
-    return this.header(header).text;
+    const h = this.header(header);
+    h.text ??= readText(header);
+    return h.text;
   }
 
-  private header(file: string): { defines: Map<string, number>; text: string } {
+  /** A header's name index (see scan/name-index), its paths as the run shows them. */
+  index(header: string): NameIndex {
+    return this.header(header).index;
+  }
+
+  /** The header's integer #defines. */
+  defines(header: string): Map<string, number> {
+    return this.header(header).defines;
+  }
+
+  private header(file: string): HeaderFacts & { text: string | null } {
     let h = this.headers.get(file);
     if (!h) {
-      let text = '';
-      try {
-        text = readFileSync(file, 'latin1');
-      } catch {
-        // An unreadable header only costs precision.
+      const hash = this.cache?.fileHash(file) ?? null;
+      const key = hash ? sha1('header', file, displayPath(file), hash) : null;
+      const cached = key ? this.cache!.get<HeaderFacts>('header', key) : undefined;
+      if (cached) {
+        h = { ...cached, text: null };
+      } else {
+        const text = readText(file);
+        const facts = emptyDispatchFacts();
+        readDispatchFacts(text, archOf(file), facts);
+        const defines = new Map<string, number>();
+        readDefines(text, defines);
+        const derived: HeaderFacts = { defines, includes: includeDirectives(text), facts, index: indexNames(displayPath(file), text) };
+        if (key) this.cache!.put('header', key, derived);
+        h = { ...derived, text };
       }
-      h = { defines: new Map(), text };
-      readDefines(text, h.defines);
-      this.onHeader(text, file);
+      this.onHeader(h.facts, file);
       this.headers.set(file, h);
     }
     return h;
+  }
+}
+
+/** What is read from a header (kept in the cache under its content hash). */
+interface HeaderFacts {
+  defines: Map<string, number>;
+  includes: IncludeDirective[];
+  facts: DispatchFacts;
+  index: NameIndex;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'latin1');
+  } catch {
+    return ''; // An unreadable header only costs precision.
   }
 }
 

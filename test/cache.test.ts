@@ -109,4 +109,20 @@ describe('cache', () => {
     expect(after.code).toBe(1);
     expect(after.stdout).toBe((await run(['scan', path.join(tree, 'run.c'), '--format', 'json', '--no-cache'])).stdout);
   });
+
+  it('an edited header is read again: its static inline function changes the finding', async () => {
+    const tree = path.join(tmp, 'header-edit');
+    const cache = path.join(tmp, 'header-edit-cache');
+    const quiet = HELPER_QUIET.replace('void flush', 'static inline void flush');
+    writeTree(tree, { 'run.c': '#include "helper.h"\n' + RUN, 'helper.h': quiet });
+    const scan = (): Promise<Awaited<ReturnType<typeof run>>> => run(['scan', path.join(tree, 'run.c'), '--format', 'json', '--cache-dir', cache]);
+    expect((await scan()).code).toBe(0);
+    expect((await scan()).code).toBe(0);
+    writeTree(tree, { 'helper.h': HELPER_UNMASKS.replace('void flush', 'static inline void flush') });
+    const after = await scan();
+    expect(after.code).toBe(1);
+    expect(JSON.parse(after.stdout).findings[0].trace.some((t: { file: string }) => t.file.endsWith('helper.h'))).toBe(true);
+    writeTree(tree, { 'helper.h': quiet });
+    expect((await scan()).code).toBe(0);
+  });
 });

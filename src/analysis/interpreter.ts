@@ -207,9 +207,9 @@ export class Interpreter {
     const pending: State[][] = Array.from({ length: n }, () => []);
     const joinedAt = new Set<number>();
     const order = blockOrder(cfg);
-    const queued = new Set<number>();
-
-    const enqueue = (id: number): void => { queued.add(id); };
+    // Blocks to run, first in block order: a heap of positions in that order.
+    const queued = new BlockQueue(order);
+    const enqueue = (id: number): void => queued.add(id);
     const add = (id: number, s: State): void => {
       const set = seen[id]!;
       if (joinedAt.has(id)) {
@@ -240,9 +240,7 @@ export class Interpreter {
     add(cfg.entry, frame.entry);
     let visits = 0;
     while (queued.size) {
-      let next = -1;
-      for (const id of queued) if (next < 0 || order[id]! < order[next]!) next = id;
-      queued.delete(next);
+      const next = queued.pop();
       const states = pending[next]!;
       pending[next] = [];
       if (++visits > MAX_BLOCK_VISITS) { this.precisionLost.add(frame.fn); break; }
@@ -661,6 +659,53 @@ function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, 
 const INDEPENDENT_ENTRY = State.initial();
 
 /** `…/arch/<name>` for a function under an arch, the path's implementation to start with. */
+/** The blocks waiting to run, taken lowest `order` first (a binary heap: big
+ *  functions keep hundreds of blocks waiting). */
+class BlockQueue {
+  private readonly heap: number[] = [];
+  private readonly queued = new Set<number>();
+
+  constructor(private readonly order: readonly number[]) {}
+
+  get size(): number {
+    return this.queued.size;
+  }
+
+  add(id: number): void {
+    if (this.queued.has(id)) return;
+    this.queued.add(id);
+    const heap = this.heap;
+    heap.push(id);
+    for (let i = heap.length - 1; i > 0;) {
+      const parent = (i - 1) >> 1;
+      if (this.order[heap[parent]!]! <= this.order[heap[i]!]!) break;
+      [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
+      i = parent;
+    }
+  }
+
+  pop(): number {
+    const heap = this.heap;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length) {
+      heap[0] = last;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let least = i;
+        if (l < heap.length && this.order[heap[l]!]! < this.order[heap[least]!]!) least = l;
+        if (r < heap.length && this.order[heap[r]!]! < this.order[heap[least]!]!) least = r;
+        if (least === i) break;
+        [heap[least], heap[i]] = [heap[i]!, heap[least]!];
+        i = least;
+      }
+    }
+    this.queued.delete(top);
+    return top;
+  }
+}
+
 function archDir(fn: FnInfo): string | null {
   return archDirOf(fn.def.file);
 }

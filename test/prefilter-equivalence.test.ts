@@ -3,7 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeFiles } from '../src/analysis/analyze.js';
+import { analyzeFiles, ScopeTooLargeError } from '../src/analysis/analyze.js';
 import { collectFiles } from '../src/scan/collect.js';
 import { RULES } from '../src/rules/index.js';
 
@@ -26,4 +26,15 @@ describe('pre-filter equivalence on the fixtures', () => {
       expect(await findings(unit, true)).toBe(without);
     });
   }
+});
+
+describe('scope too large', () => {
+  it('a scan whose pre-filter needs more functions than the limit is refused with the numbers', async () => {
+    const { files } = collectFiles([path.join(fixtures, 'examples')]);
+    const run = analyzeFiles(files, { rules: RULES, defines: new Set(), maxNeeded: 2 });
+    await expect(run).rejects.toBeInstanceOf(ScopeTooLargeError);
+    await expect(run).rejects.toThrow(/reaches \d+ functions to analyse in \d+ files/);
+    // Under the limit (and without the pre-filter, which has no such count) it runs.
+    expect((await analyzeFiles(files, { rules: RULES, defines: new Set(), maxNeeded: 100 })).findings.length).toBe(2);
+  });
 });

@@ -13,7 +13,7 @@ import { InputError } from '../parser/source.js';
 import type { Rule } from '../rules/types.js';
 import type { AsmFile } from '../scan/asm-symbols.js';
 import { emptyDispatchFacts, mergeDispatchFacts } from '../scan/dispatch-facts.js';
-import { IncludedHeaders, kernelRootOf } from '../scan/included-headers.js';
+import { IncludedHeaders, kernelRootOf, type IncludeDirective } from '../scan/included-headers.js';
 import { HeaderFunctions, type CfgMaker, type DefinitionCache } from '../scan/header-functions.js';
 import { displayPath } from '../scan/collect.js';
 import { archFacts } from '../scan/arch-facts.js';
@@ -43,6 +43,8 @@ export interface AnalyzeOptions {
   onProgress?: (p: Progress) => void;
   /** Per-file and whole-run results from earlier runs (null: none). */
   cache?: Cache | null;
+  /** Refuse scans whose pre-filter needs more functions than this (default MAX_NEEDED). */
+  maxNeeded?: number;
 }
 
 export interface Progress {
@@ -142,7 +144,10 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     (t) => indexFile(t.file, t.withNames));
   const cFiles: string[] = [];
   const indexes = new Map<string, NameIndex>();
-  const headersOf = new Map<string, { constants: Map<string, number>; headers: string[] }>();
+  // Per C file: its #include lines and the headers they reach (constants are
+  // merged only for the files parsed: a whole tree cannot hold them all).
+  const includesOf = new Map<string, IncludeDirective[]>();
+  const headersOf = new Map<string, string[]>();
   const headerIndexes = new Map<string, NameIndex>();
   const headerIndex = (h: string): NameIndex => {
     let index = headerIndexes.get(h);
@@ -160,11 +165,12 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     if (r.encoding === 'latin1') latin1Files.push(r.file);
     // Facts in reading order: the file's own, then those of headers it reads first.
     mergeDispatchFacts(dispatchFacts, r.facts);
-    const headers = included.forFile(r.file, r.includes);
+    const headers = included.headersOf(r.file, r.includes);
     headersOf.set(r.file, headers);
+    includesOf.set(r.file, r.includes);
     if (!r.index) continue;
     indexes.set(r.file, r.index);
-    for (const h of headers.headers) if (!scannedPaths.has(h)) headerIndex(h);
+    for (const h of headers) if (!scannedPaths.has(h)) headerIndex(h);
   }
   const decision = usePrefilter ? prefilter({
     files: [...indexes.values()], headers: [...headerIndexes.values()], entryNames: new Set(entryFacts.keys()),
@@ -172,6 +178,10 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     isEqsPrimitive: (name) => model.ops(name)?.some((o) => opResource(o) !== null) ?? false,
     isForwarding: (name) => model.ops(name)?.some((o) => o.op === 'forward') ?? false,
   }) : null;
+
+  if (decision && decision.needed > (options.maxNeeded ?? MAX_NEEDED)) {
+    throw new ScopeTooLargeError(decision.needed, decision.parse.size);
+  }
 
   // Phase 2: parse what can matter and build the CFGs of what is needed.
   const toBuild = decision ? cFiles.filter((f) => decision.parse.has(f)) : cFiles;
@@ -185,7 +195,8 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     const build = decision && index ? index.functions.filter((f) => decision.build.has(f.name)).map((f) => f.name) : null;
     // Without a reliable index, any definition of a wanted name is built.
     const wanted = decision && !(index?.reliable) ? [...decision.build] : build;
-    return { file, build: wanted, blank, headerConstants: [...headersOf.get(file)!.constants], defines };
+    const { constants } = included.forFile(file, includesOf.get(file)!);
+    return { file, build: wanted, blank, headerConstants: [...constants], defines };
   });
   const hashOf = new Map(files.map((f, i) => [f, hashes[i] ?? null]));
   const built = await runner.run('build', tasks, (t) => {
@@ -205,7 +216,6 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   const buildLibrary: CfgMaker = (def, text, iteratorLoops, constants) => buildCfg(def, {
     isNoReturn: (n: string) => model.isNoReturn(n), constants, defines: options.defines, iteratorLoops, source: text,
   });
-  const headerLists = new Map([...headersOf].map(([f, h]) => [f, h.headers]));
   const libraryCache: DefinitionCache | null = cache ? {
     get: (header, name) => { const k = libraryKey(header, name); return k ? cache.get<FunctionDef[]>('library', k) : undefined; },
     put: (header, name, defs) => { const k = libraryKey(header, name); if (k) cache.put('library', k, defs); },
@@ -215,7 +225,7 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     return hash ? sha1('library', optionsKey, header, displayPath(header), hash, name) : null;
   };
   const library = new HeaderFunctions(included, (name) => model.isPrimitive(name), headerIndex, buildLibrary, libraryCache)
-    .collect(parsed, headerLists);
+    .collect(parsed, headersOf);
   progress({ phase: 'analyse', done: 0, total: 1 });
   const program = new Program([...parsed, ...library], model, options.defines, sources, asmFunctions, dispatchFacts);
   const arches = [...new Set(cFiles.map(archDirOf).filter((d): d is string => d !== null))].sort();
@@ -253,6 +263,19 @@ interface CachedRun {
   /** Include candidates that did not exist (one appearing changes what is read). */
   missing: string[];
   result: AnalyzeResult;
+}
+
+/** More functions to build than this will not fit: each costs ~120 KB through the
+ *  analysis (6.1's default scope: 2,462 built, 390 MB peak), and a whole kernel tree
+ *  reaches ~450,000 (bench/RESULTS.md). Better a clear error than running out of memory. */
+const MAX_NEEDED = 20_000;
+
+export class ScopeTooLargeError extends Error {
+  constructor(readonly needed: number, readonly files: number) {
+    super(`the scan reaches ${needed.toLocaleString('en-US')} functions to analyse in ${files.toLocaleString('en-US')} files ` +
+      `(the callees of the code that enters or leaves an EQS, across the whole scope): more than eqscheck can analyse ` +
+      `(limit ${MAX_NEEDED.toLocaleString('en-US')}); scan a kernel tree's default scope (arch/*/kvm and virt/kvm) or name directories`);
+  }
 }
 
 /** Calls the analysis treats as known and stateless: they make no function relevant. */

@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { Cache, defaultCacheDir } from '../cache/cache.js';
-import { analyzeFiles } from '../analysis/analyze.js';
+import { analyzeFiles, ScopeTooLargeError } from '../analysis/analyze.js';
 import { ModelError } from '../model/model.js';
 import { readUserModel } from '../model/user-model.js';
 import { InputError } from '../parser/source.js';
@@ -206,7 +206,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT_CLEAN : EXIT_USAGE;
     }
-    if (err instanceof InputError || err instanceof UsageError || err instanceof ModelError) {
+    if (err instanceof InputError || err instanceof UsageError || err instanceof ModelError || err instanceof ScopeTooLargeError) {
       process.stderr.write(`eqscheck: error: ${err.message}\n`);
       return EXIT_USAGE;
     }

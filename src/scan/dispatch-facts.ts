@@ -7,6 +7,8 @@
 //   const struct x86_emulate_ops *ops;
 //       a field named ops points to a struct x86_emulate_ops.
 
+import { intern } from './intern.js';
+
 /** Facts are kept per arch (null: generic code and include/): x86's declarations
  *  must not type a call in arm64 code, whatever else the scan holds. */
 export interface DispatchFacts {
@@ -51,16 +53,17 @@ const POINTER_FIELD = /(?:^|[;{])\s*(?:const\s+)?struct\s+(\w+)\s*(?:const\s+)?\
 
 export function readDispatchFacts(text: string, arch: string | null, into: DispatchFacts): void {
   if (text.includes('STATIC_CALL')) {
-    for (const m of text.matchAll(STATIC_CALL_KEY)) forArch(into.staticCallPrefixes, arch).set(m[1]!, m[3]!);
+    for (const m of text.matchAll(STATIC_CALL_KEY)) forArch(into.staticCallPrefixes, arch).set(intern(m[1]!), intern(m[3]!));
   }
   if (text.includes('static_call')) {
-    for (const m of text.matchAll(CALL_MACRO)) forArch(into.callMacros, arch).set(m[1]!, m[3]!);
+    for (const m of text.matchAll(CALL_MACRO)) forArch(into.callMacros, arch).set(intern(m[1]!), intern(m[3]!));
   }
   const fields = forArch(into.fieldTypes, arch);
   for (const m of text.matchAll(POINTER_FIELD)) {
-    let types = fields.get(m[2]!);
-    if (!types) { types = new Set(); fields.set(m[2]!, types); }
-    types.add(m[1]!);
+    const field = intern(m[2]!);
+    let types = fields.get(field);
+    if (!types) { types = new Set(); fields.set(field, types); }
+    types.add(intern(m[1]!));
   }
 }
 

@@ -12,6 +12,7 @@ import { archOf } from '../analysis/program.js';
 import { displayPath } from './collect.js';
 import { emptyDispatchFacts, readDispatchFacts, type DispatchFacts } from './dispatch-facts.js';
 import { indexNames, type NameIndex } from './name-index.js';
+import { intern } from './intern.js';
 
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+\(?[ \t]*(-?[ \t]*(?:0x[0-9a-fA-F]+|\d+))[uUlL]*[ \t]*\)?[ \t]*(?:\/[*/].*)?$/gm;
 const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*([<"])([^>"]+)[>"]/gm;
@@ -36,7 +37,7 @@ export function readDefines(text: string, into: Map<string, number>): void {
 export type IncludeDirective = [kind: string, name: string];
 
 export function includeDirectives(text: string): IncludeDirective[] {
-  return [...text.matchAll(INCLUDE)].map((m) => [m[1]!, m[2]!]);
+  return [...text.matchAll(INCLUDE)].map((m) => [intern(m[1]!), intern(m[2]!)]);
 }
 
 /** Header paths a file's #include lines name, resolved where they exist. */
@@ -74,11 +75,18 @@ export class IncludedHeaders {
 
   /** @param text the file's text, or its #include lines */
   forFile(file: string, text: string | IncludeDirective[]): { constants: Map<string, number>; headers: string[] } {
+    const headers = this.headersOf(file, text);
+    const constants = new Map<string, number>();
+    for (const header of headers) for (const [k, v] of this.header(header).defines) if (!constants.has(k)) constants.set(k, v);
+    return { constants, headers };
+  }
+
+  /** The headers `file` includes, transitively up to a small depth, nearest first. */
+  headersOf(file: string, text: string | IncludeDirective[]): string[] {
     const dir = path.dirname(path.resolve(file));
     let root = this.roots.get(dir);
     if (root === undefined) { root = kernelRootOf(file); this.roots.set(dir, root); }
     const arch = archOfPath(file, root);
-    const out = new Map<string, number>();
     const seen = new Set<string>();
     const order: string[] = [];
     let frontier = resolveIncludes(file, text, root, arch, this.exists);
@@ -89,7 +97,6 @@ export class IncludedHeaders {
         seen.add(header);
         order.push(header);
         const h = this.header(header);
-        for (const [k, v] of h.defines) if (!out.has(k)) out.set(k, v);
         const key = `${header}|${arch ?? ''}`;
         let included = this.includes.get(key);
         if (!included) { included = resolveIncludes(header, h.includes, root, arch, this.exists); this.includes.set(key, included); }
@@ -97,7 +104,7 @@ export class IncludedHeaders {
       }
       frontier = next;
     }
-    return { constants: out, headers: order };
+    return order;
   }
 
   /** Include resolution asks for the same few thousand paths over and over. */

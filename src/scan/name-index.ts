@@ -11,6 +11,7 @@
 // another arm closes) is marked unreliable and is always parsed when it matters.
 
 import { ATTRIBUTE_MACROS_WITH_ARGS } from '../parser/kernel-idioms.js';
+import { intern } from './intern.js';
 
 /** `__printf(1, 2)`, `__attribute__((x))`, `__acquires(l)`: around a definition's
  *  name, not its name. */
@@ -147,7 +148,8 @@ export function indexNames(path: string, text: string): NameIndex {
     if (depth === 0 && statementStart < 0 && !current) {
       statementStart = i;
       TABLE_TYPE.lastIndex = i;
-      tableType = TABLE_TYPE.exec(text)?.[1] ?? null;
+      const table = TABLE_TYPE.exec(text)?.[1];
+      tableType = table ? intern(table) : null;
     }
     if (c === QUOTE || c === APOS) {
       previousAt = i;
@@ -158,7 +160,7 @@ export function indexNames(path: string, text: string): NameIndex {
     if (isIdentStart(c)) {
       let j = i + 1;
       while (j < n && isIdentChar(text.charCodeAt(j))) j++;
-      const word = text.slice(i, j);
+      const word = intern(text.slice(i, j));
       const after = nextNonBlank(j);
       const called = text.charCodeAt(after) === LPAREN;
       if (current && depth > 0 && i > 0 && text.charCodeAt(i - 1) === NL && text.charCodeAt(after) !== COLON) {
@@ -286,7 +288,7 @@ export function indexNames(path: string, text: string): NameIndex {
 function headerIn(text: string, from: number, to: number): { name: string; start: number } | null {
   const slice = text.slice(from, to);
   for (const m of slice.matchAll(/([A-Za-z_]\w*)\s*\(/g)) {
-    if (!KEYWORDS.has(m[1]!) && !isAnnotation(m[1]!)) return { name: m[1]!, start: from + m.index! };
+    if (!KEYWORDS.has(m[1]!) && !isAnnotation(m[1]!)) return { name: intern(m[1]!), start: from + m.index! };
   }
   return null;
 }
@@ -315,7 +317,7 @@ function isOperand(c: number): boolean {
 function bindingAt(text: string, pos: number, member: string, owner: string | null, type: string | null, out: NameIndex): void {
   BOUND_VALUE.lastIndex = pos;
   const m = BOUND_VALUE.exec(text);
-  if (m) out.bindings.push([member, m[1]!, owner, type]);
+  if (m) out.bindings.push([member, intern(m[1]!), owner, type]);
 }
 
 function skipQuoted(text: string, start: number, quote: number): number {
@@ -365,14 +367,14 @@ function readDirective(text: string, start: number, end: number, line: number, o
   if (!m || DEFINE.lastIndex > end) return;
   const body = text.slice(DEFINE.lastIndex, end).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ' ');
   const mentions = new Set<string>();
-  for (const id of body.matchAll(IDENT)) if (!KEYWORDS.has(id[0])) mentions.add(id[0]);
-  for (const call of body.matchAll(MEMBER_CALL)) mentions.add(`.${call[1]!}`);
+  for (const id of body.matchAll(IDENT)) if (!KEYWORDS.has(id[0])) mentions.add(intern(id[0]));
+  for (const call of body.matchAll(MEMBER_CALL)) mentions.add(`.${intern(call[1]!)}`);
   if (!m[2]) {
     // An object-like macro naming a function (`#define kvm_op do_kvm_op`) forwards to it.
     for (const id of mentions) out.fileScope.add(id);
     return;
   }
   const keys = new Set<string>();
-  for (const k of body.matchAll(MACRO_KEY)) keys.add(k[1]!);
-  out.functions.push({ name: m[1]!, line, declStart: start, start, bodyStart: start, end, isStatic: true, macro: true, mentions, calls: mentions, keys });
+  for (const k of body.matchAll(MACRO_KEY)) keys.add(intern(k[1]!));
+  out.functions.push({ name: intern(m[1]!), line, declStart: start, start, bodyStart: start, end, isStatic: true, macro: true, mentions, calls: mentions, keys });
 }

@@ -2,11 +2,13 @@
 // results, keyed by content hashes and by the build of eqscheck that made them,
 // so a rescan redoes only what an edit can change.
 //
-// Layout: <dir>/<build id>/<kind>/<2 hex>/<key>.bin, written atomically
-// (temp file + rename), values in V8's serialization (Maps and Sets included).
-// Files' content hashes are remembered with their size and mtime in a manifest,
+// Layout: <dir>/<build id>/<kind>.pack, one file per kind of entry (a map from
+// key to the value in V8's serialization, Maps and Sets included), read when the
+// kind is first asked for and written atomically (temp file + rename) at the end
+// of a run, without the entries no run used in the last KEEP_RUNS runs. Files'
+// content hashes are remembered with their size, times and inode in a manifest,
 // so that an unchanged file is not read again to be hashed. Entries of other
-// builds are removed when a build writes its first entry.
+// builds are removed when a build saves.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -51,13 +53,21 @@ export function buildId(): string {
 
 interface ManifestEntry { size: number; mtimeMs: number; ctimeMs: number; ino: number; hash: string }
 
+/** A kind's entries, serialized; `gen`: the run that last used the entry. */
+type Pack = Map<string, { gen: number; data: Uint8Array }>;
+
+/** Entries unused for this many runs are dropped when a pack is written. */
+const KEEP_RUNS = 8;
+
 export class Cache {
   private readonly root: string;
   private manifest = new Map<string, ManifestEntry>();
-  private manifestChanged = false;
-  private prunedOthers = false;
   private readonly manifestFile: string;
-
+  /** Runs so far (stored with the manifest), for the packs' ages. */
+  private generation = 0;
+  private readonly packs = new Map<string, Pack>();
+  private readonly touched = new Set<string>();
+  private prunedOthers = false;
   private warned = false;
 
   /** @param warn told once when entries cannot be written (the run goes on without them)
@@ -67,7 +77,9 @@ export class Cache {
     this.root = path.join(dir, build);
     this.manifestFile = path.join(this.root, 'manifest.bin');
     try {
-      this.manifest = v8.deserialize(readFileSync(this.manifestFile)) as Map<string, ManifestEntry>;
+      const stored = v8.deserialize(readFileSync(this.manifestFile)) as { generation: number; files: Map<string, ManifestEntry> };
+      this.manifest = stored.files;
+      this.generation = stored.generation + 1;
     } catch {
       // No manifest yet (or an unreadable one): files are hashed from their contents.
     }
@@ -92,30 +104,60 @@ export class Cache {
     }
     const hash = sha1(bytes);
     this.manifest.set(abs, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hash });
-    this.manifestChanged = true;
     return hash;
   }
 
   get<T>(kind: string, key: string): T | undefined {
+    const entry = this.pack(kind).get(key);
+    if (!entry) return undefined;
     try {
-      return v8.deserialize(readFileSync(this.entryPath(kind, key))) as T;
+      const value = v8.deserialize(entry.data) as T;
+      entry.gen = this.generation;
+      this.touched.add(kind);
+      return value;
     } catch {
       return undefined;
     }
   }
 
   put(kind: string, key: string, value: unknown): void {
-    const file = this.entryPath(kind, key);
+    this.pack(kind).set(key, { gen: this.generation, data: v8.serialize(value) });
+    this.touched.add(kind);
+  }
+
+  /** Writes the packs used and the manifest (at the end of a run). Many small files
+   *  would cost more than the analysis on some file systems: one file per kind. */
+  save(): void {
     try {
       this.pruneOtherBuilds();
-      mkdirSync(path.dirname(file), { recursive: true });
-      const temp = `${file}.${process.pid}.tmp`;
-      writeFileSync(temp, v8.serialize(value));
-      renameSync(temp, file);
+      mkdirSync(this.root, { recursive: true });
+      for (const kind of this.touched) {
+        const pack = this.pack(kind);
+        for (const [key, entry] of pack) if (this.generation - entry.gen >= KEEP_RUNS) pack.delete(key);
+        writeAtomically(this.packFile(kind), v8.serialize(pack));
+      }
+      writeAtomically(this.manifestFile, v8.serialize({ generation: this.generation, files: this.manifest }));
     } catch (err) {
       // A cache that cannot be written only costs time; say so once.
       this.warnOnce(err);
     }
+  }
+
+  private pack(kind: string): Pack {
+    let pack = this.packs.get(kind);
+    if (!pack) {
+      try {
+        pack = v8.deserialize(readFileSync(this.packFile(kind))) as Pack;
+      } catch {
+        pack = new Map();
+      }
+      this.packs.set(kind, pack);
+    }
+    return pack;
+  }
+
+  private packFile(kind: string): string {
+    return path.join(this.root, `${kind}.pack`);
   }
 
   private warnOnce(err: unknown): void {
@@ -123,24 +165,6 @@ export class Cache {
     this.warned = true;
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     this.warn(`cannot write the cache under ${path.dirname(this.root)} (${code}); going on without it`);
-  }
-
-  /** Writes the manifest of content hashes (at the end of a run). */
-  save(): void {
-    if (!this.manifestChanged) return;
-    try {
-      mkdirSync(this.root, { recursive: true });
-      const temp = `${this.manifestFile}.${process.pid}.tmp`;
-      writeFileSync(temp, v8.serialize(this.manifest));
-      renameSync(temp, this.manifestFile);
-      this.manifestChanged = false;
-    } catch (err) {
-      this.warnOnce(err);
-    }
-  }
-
-  private entryPath(kind: string, key: string): string {
-    return path.join(this.root, kind, key.slice(0, 2), `${key}.bin`);
   }
 
   private pruneOtherBuilds(): void {
@@ -154,4 +178,10 @@ export class Cache {
       }
     }
   }
+}
+
+function writeAtomically(file: string, data: Uint8Array): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, data);
+  renameSync(temp, file);
 }

@@ -5,6 +5,8 @@
 // Every rewrite keeps the text's length and line breaks, so offsets, lines
 // and columns reported later are those of the original file.
 
+import { endianness } from 'node:os';
+
 /** Annotation macros that expand to attributes, sections or sparse markers. */
 export const ATTRIBUTE_MACROS: ReadonlySet<string> = new Set([
   'noinstr', '__noinstr', 'notrace', '__always_inline', 'noinline', '__noinline', '__always_unused',
@@ -112,8 +114,30 @@ function callArguments(text: string, open: number): [number, number][] | null {
   return null;
 }
 
-function blank(chars: string[], from: number, to: number): void {
-  for (let i = from; i < to; i++) if (chars[i] !== '\n') chars[i] = ' ';
+/** The text being rewritten, as UTF-16 code units (a copy that edits in place;
+ *  splitting into one string per character cost more than the rewrites). */
+type Chars = Uint16Array;
+const NEWLINE = 10;
+const SPACE_CODE = 32;
+
+function blank(chars: Chars, from: number, to: number): void {
+  for (let i = from; i < to; i++) if (chars[i] !== NEWLINE) chars[i] = SPACE_CODE;
+}
+
+function toChars(text: string): Chars {
+  const chars = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) chars[i] = text.charCodeAt(i);
+  return chars;
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+function fromChars(chars: Chars): string {
+  // The code units' bytes are UTF-16LE on a little-endian machine: one native decode.
+  if (LITTLE_ENDIAN) return Buffer.from(chars.buffer, chars.byteOffset, chars.byteLength).toString('utf16le');
+  const parts: string[] = [];
+  for (let k = 0; k < chars.length; k += 8192) parts.push(String.fromCharCode(...chars.subarray(k, k + 8192)));
+  return parts.join('');
 }
 
 /** True when the token ending at `end` (exclusive) is the keyword `word`. */
@@ -140,7 +164,7 @@ export interface NormalizeResult {
 }
 
 export function normalizeKernelC(text: string): NormalizeResult {
-  const chars = text.split('');
+  const chars = toChars(text);
   let rewrites = 0;
   const iteratorLoops = new Set<number>();
   let lineStart = true;
@@ -203,7 +227,8 @@ export function normalizeKernelC(text: string): NormalizeResult {
         const next = close > 0 ? text[skipSpace(text, close)] : undefined;
         // A call statement ends with ';'; a loop macro is followed by its body.
         if (next !== undefined && next !== ';' && next !== ')' && next !== ',') {
-          chars.splice(i, word.length, ...('while' + ' '.repeat(word.length - 5)).split(''));
+          const loop = 'while' + ' '.repeat(word.length - 5);
+          for (let k = 0; k < loop.length; k++) chars[i + k] = loop.charCodeAt(k);
           iteratorLoops.add(i);
           rewrites++;
         }
@@ -227,7 +252,7 @@ export function normalizeKernelC(text: string): NormalizeResult {
     }
     i = end - 1;
   }
-  return { text: rewrites ? chars.join('') : text, rewrites, iteratorLoops };
+  return { text: rewrites ? fromChars(chars) : text, rewrites, iteratorLoops };
 }
 
 const EXPRESSION_KEYWORDS = new Set(['return', 'case', 'else', 'do']);
@@ -256,7 +281,7 @@ function splitsExpression(text: string, hash: number): boolean {
 /** Keeps the first arm of the conditional whose `#if` is at `hash`: its directive
  *  lines and the other arms are blanked (a mask built across `#ifdef`s loses the
  *  bits of the other configuration, which the analysis does not read). */
-function keepFirstArm(text: string, chars: string[], hash: number): number {
+function keepFirstArm(text: string, chars: Chars, hash: number): number {
   const lineEnd = (at: number): number => { const e = text.indexOf('\n', at); return e < 0 ? text.length : e; };
   let depth = 0;
   let otherArmStart = -1;
@@ -289,7 +314,7 @@ function fileScopeMacroLine(text: string, nameEnd: number): boolean {
 
 /** `asm volatile(ALTERNATIVE("nop", "isb", …) : …)`: a template built by macros is
  *  no string literal to tree-sitter; it becomes `""` (the template is never analysed). */
-function blankMacroAsmTemplate(text: string, chars: string[], afterKeyword: number): number {
+function blankMacroAsmTemplate(text: string, chars: Chars, afterKeyword: number): number {
   let open = skipSpace(text, afterKeyword);
   while (/^(?:volatile|__volatile__|inline|goto)\b/.test(text.slice(open, open + 12))) {
     open = skipSpace(text, open + (/^\w+/.exec(text.slice(open))![0].length));
@@ -314,14 +339,14 @@ function blankMacroAsmTemplate(text: string, chars: string[], afterKeyword: numb
   while (at + 1 < end && (text[at] === '\n' || text[at + 1] === '\n')) at++;
   if (at + 1 >= end) return 0;
   blank(chars, open + 1, end);
-  chars[at] = '"';
-  chars[at + 1] = '"';
+  chars[at] = 34; // ""
+  chars[at + 1] = 34;
   return 1;
 }
 
 /** `container_of(p, struct x, m)`, `min_t(unsigned int, a, b)`: a type passed to a
  *  macro is no expression; it becomes `0` (no call can hide in a type). */
-function blankTypeArguments(text: string, chars: string[], nameEnd: number): number {
+function blankTypeArguments(text: string, chars: Chars, nameEnd: number): number {
   const open = skipSpace(text, nameEnd);
   if (text[open] !== '(') return 0;
   const args = callArguments(text, open);
@@ -332,14 +357,14 @@ function blankTypeArguments(text: string, chars: string[], nameEnd: number): num
     if (!arg || !TYPE_ARGUMENT.test(arg) || /\n\s*#/.test(arg)) continue;
     const first = start + text.slice(start, end).search(/\S/);
     blank(chars, first, end);
-    chars[first] = '0';
+    chars[first] = 48; // 0
     n++;
   }
   return n;
 }
 
 /** `case A ... B:` -> `case A        :` (the range's upper bound is dropped). */
-function blankCaseRange(text: string, chars: string[], from: number): number {
+function blankCaseRange(text: string, chars: Chars, from: number): number {
   let depth = 0;
   for (let i = from; i < text.length; i++) {
     const c = text[i];

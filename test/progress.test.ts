@@ -23,9 +23,14 @@ describe('progress line', () => {
     t = 2000;
     line.update({ phase: 'index', done: 100, total: 100 });
     expect(stream.written).toBe('\r\x1b[Keqscheck: reading 100/100 files (50/s)');
+    t = 2030;
+    line.update({ phase: 'select', done: 0, total: 1 });
+    expect(stream.written).toContain('\r\x1b[Keqscheck: selecting what can matter…'); // a new phase is shown at once
     t = 2050;
     line.update({ phase: 'build', done: 1, total: 40 });
-    expect(stream.written).not.toContain('parsing 1/40'); // refreshed at most every 100 ms
+    t = 2060;
+    line.update({ phase: 'build', done: 2, total: 40 });
+    expect(stream.written).not.toContain('parsing 2/40'); // refreshed at most every 100 ms
     t = 3050;
     line.update({ phase: 'build', done: 20, total: 40 });
     expect(stream.written).toContain('\r\x1b[Keqscheck: parsing 20/40 files (20/s)');

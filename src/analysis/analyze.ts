@@ -48,7 +48,7 @@ export interface AnalyzeOptions {
 }
 
 export interface Progress {
-  phase: 'index' | 'build' | 'analyse';
+  phase: 'index' | 'select' | 'build' | 'analyse';
   done: number;
   total: number;
 }
@@ -172,6 +172,7 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     indexes.set(r.file, r.index);
     for (const h of headers) if (!scannedPaths.has(h)) headerIndex(h);
   }
+  progress({ phase: 'select', done: 0, total: 1 });
   const decision = usePrefilter ? prefilter({
     files: [...indexes.values()], headers: [...headerIndexes.values()], entryNames: new Set(entryFacts.keys()),
     isRelevantPrimitive: (name) => model.ops(name)?.some((o) => !NEUTRAL_OPS.has(o.op)) ?? false,

@@ -3,7 +3,7 @@
 // Nothing at all when stderr is not a terminal.
 import type { Progress } from '../analysis/analyze.js';
 
-const PHASES: Record<Progress['phase'], string> = { index: 'reading', build: 'parsing', analyse: 'analysing' };
+const PHASES: Record<Progress['phase'], string> = { index: 'reading', select: 'selecting what can matter', build: 'parsing', analyse: 'analysing' };
 const DELAY_MS = 1000;
 const REFRESH_MS = 100;
 
@@ -27,10 +27,11 @@ export function progressLine(stream: NodeJS.WriteStream, now: () => number = Dat
   return {
     update(p) {
       const t = now();
-      if (p.phase !== phase) { phase = p.phase; phaseStart = t; }
-      if (t - start < DELAY_MS || (t - lastDraw < REFRESH_MS && p.done !== p.total)) return;
+      const newPhase = p.phase !== phase;
+      if (newPhase) { phase = p.phase; phaseStart = t; }
+      if (t - start < DELAY_MS || (t - lastDraw < REFRESH_MS && p.done !== p.total && !newPhase)) return;
       lastDraw = t;
-      if (p.phase === 'analyse') { draw('eqscheck: analysing…'); return; }
+      if (p.phase === 'analyse' || p.phase === 'select') { draw(`eqscheck: ${PHASES[p.phase]}…`); return; }
       const seconds = (t - phaseStart) / 1000;
       // A rate over less than half a second says nothing.
       const rate = seconds >= 0.5 ? ` (${Math.round(p.done / seconds)}/s)` : '';

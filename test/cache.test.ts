@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Cache } from '../src/cache/cache.js';
 import { run, writeTree } from './helpers/kernel-tree.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'eqscheck-cache-'));
@@ -124,5 +125,22 @@ describe('cache', () => {
     expect(JSON.parse(after.stdout).findings[0].trace.some((t: { file: string }) => t.file.endsWith('helper.h'))).toBe(true);
     writeTree(tree, { 'helper.h': quiet });
     expect((await scan()).code).toBe(0);
+  });
+
+  it('entries no run used in the last 8 runs are dropped when the cache is saved', () => {
+    const dir = path.join(tmp, 'ages');
+    const open = (): Cache => new Cache(dir, 'test-build');
+    const first = open();
+    first.put('build', 'old', { n: 1 });
+    first.put('build', 'kept', { n: 2 });
+    first.save();
+    for (let run = 1; run <= 8; run++) {
+      const c = open();
+      expect(c.get('build', 'kept')).toEqual({ n: 2 });
+      c.save();
+    }
+    const last = open();
+    expect(last.get('build', 'kept')).toEqual({ n: 2 });
+    expect(last.get('build', 'old')).toBeUndefined();
   });
 });

@@ -51,12 +51,13 @@ export function buildId(): string {
   return buildIdMemo;
 }
 
-interface ManifestEntry { size: number; mtimeMs: number; ctimeMs: number; ino: number; hash: string }
+interface ManifestEntry { size: number; mtimeMs: number; ctimeMs: number; ino: number; hash: string; gen: number }
 
 /** A kind's entries, serialized; `gen`: the run that last used the entry. */
 type Pack = Map<string, { gen: number; data: Uint8Array }>;
 
-/** Entries unused for this many runs are dropped when a pack is written. */
+/** Entries (and remembered file hashes) unused for this many runs are dropped
+ *  when the cache is saved. */
 const KEEP_RUNS = 8;
 
 export class Cache {
@@ -95,7 +96,10 @@ export class Cache {
       return null;
     }
     const known = this.manifest.get(abs);
-    if (known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ctimeMs === st.ctimeMs && known.ino === st.ino) return known.hash;
+    if (known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ctimeMs === st.ctimeMs && known.ino === st.ino) {
+      known.gen = this.generation;
+      return known.hash;
+    }
     let bytes;
     try {
       bytes = readFileSync(abs);
@@ -103,7 +107,7 @@ export class Cache {
       return null;
     }
     const hash = sha1(bytes);
-    this.manifest.set(abs, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hash });
+    this.manifest.set(abs, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hash, gen: this.generation });
     return hash;
   }
 
@@ -136,6 +140,7 @@ export class Cache {
         for (const [key, entry] of pack) if (this.generation - entry.gen >= KEEP_RUNS) pack.delete(key);
         writeAtomically(this.packFile(kind), v8.serialize(pack));
       }
+      for (const [file, entry] of this.manifest) if (this.generation - (entry.gen ?? 0) >= KEEP_RUNS) this.manifest.delete(file);
       writeAtomically(this.manifestFile, v8.serialize({ generation: this.generation, files: this.manifest }));
     } catch (err) {
       // A cache that cannot be written only costs time; say so once.

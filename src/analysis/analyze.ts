@@ -18,7 +18,7 @@ import { HeaderFunctions, type CfgMaker, type DefinitionCache } from '../scan/he
 import { displayPath } from '../scan/collect.js';
 import { archFacts } from '../scan/arch-facts.js';
 import type { IndexedFunction, NameIndex } from '../scan/name-index.js';
-import { prefilter } from '../scan/prefilter.js';
+import { prefilter, type PrefilterDecision } from '../scan/prefilter.js';
 import { buildFile, indexFile, makeModel, type BuildTask, type ModelConfig } from './file-tasks.js';
 import { WorkerPool } from './worker-pool.js';
 import { TaskRunner } from './task-runner.js';
@@ -127,13 +127,11 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     entries: [...entryFacts], prefilter: usePrefilter,
   }));
   const runKey = cache && hashes.every((h) => h !== null) ? sha1('run', optionsKey, ...files.flatMap((f, i) => [f, hashes[i]!])) : null;
-  if (cache && runKey) {
-    const hit = cache.get<CachedRun>('run', runKey);
-    if (hit && hit.headers.every(([header, hash]) => cache.fileHash(header) === hash) && !hit.missing.some((m) => existsSync(m))) {
-      progress({ phase: 'analyse', done: 1, total: 1 });
-      qualifyByArch(hit.result.findings);
-      return hit.result;
-    }
+  const earlier = cache && runKey ? cachedRun(cache, runKey) : null;
+  if (earlier) {
+    progress({ phase: 'analyse', done: 1, total: 1 });
+    qualifyByArch(earlier.findings);
+    return earlier;
   }
   const runner = new TaskRunner(pool, cache, progress);
 
@@ -180,25 +178,13 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     isForwarding: (name) => model.ops(name)?.some((o) => o.op === 'forward') ?? false,
   }) : null;
 
-  if (decision && decision.needed > (options.maxNeeded ?? MAX_NEEDED)) {
-    throw new ScopeTooLargeError(decision.needed, decision.parse.size);
-  }
+  const maxNeeded = options.maxNeeded ?? MAX_NEEDED;
+  if (decision && decision.needed > maxNeeded) throw new ScopeTooLargeError(decision.needed, decision.parse.size, maxNeeded);
 
   // Phase 2: parse what can matter and build the CFGs of what is needed.
   const toBuild = decision ? cFiles.filter((f) => decision.parse.has(f)) : cFiles;
-  const defines = [...options.defines];
-  const tasks: BuildTask[] = toBuild.map((file) => {
-    const index = indexes.get(file);
-    // The bodies of definitions not built are blanked: tree-sitter skips them, and
-    // still names every definition of a parsed file (as opaque ones).
-    const blank: [number, number][] = decision && index?.reliable
-      ? index.functions.filter((f) => !f.macro && !decision.build.has(f.name)).map((f) => [f.bodyStart + 1, f.end - 1]) : [];
-    const build = decision && index ? index.functions.filter((f) => decision.build.has(f.name)).map((f) => f.name) : null;
-    // Without a reliable index, any definition of a wanted name is built.
-    const wanted = decision && !(index?.reliable) ? [...decision.build] : build;
-    const { constants } = included.forFile(file, includesOf.get(file)!);
-    return { file, build: wanted, blank, headerConstants: [...constants], defines };
-  });
+  const tasks = toBuild.map((file) => buildTask(file, indexes.get(file), decision,
+    included.forFile(file, includesOf.get(file)!).constants, options.defines));
   const hashOf = new Map(files.map((f, i) => [f, hashes[i] ?? null]));
   const built = await runner.run('build', tasks, (t) => {
     const hash = hashOf.get(t.file);
@@ -217,16 +203,8 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   const buildLibrary: CfgMaker = (def, text, iteratorLoops, constants) => buildCfg(def, {
     isNoReturn: (n: string) => model.isNoReturn(n), constants, defines: options.defines, iteratorLoops, source: text,
   });
-  const libraryCache: DefinitionCache | null = cache ? {
-    get: (header, name) => { const k = libraryKey(header, name); return k ? cache.get<FunctionDef[]>('library', k) : undefined; },
-    put: (header, name, defs) => { const k = libraryKey(header, name); if (k) cache.put('library', k, defs); },
-  } : null;
-  const libraryKey = (header: string, name: string): string | null => {
-    const hash = cache!.fileHash(header);
-    return hash ? sha1('library', optionsKey, header, displayPath(header), hash, name) : null;
-  };
-  const library = new HeaderFunctions(included, (name) => model.isPrimitive(name), headerIndex, buildLibrary, libraryCache)
-    .collect(parsed, headersOf);
+  const library = new HeaderFunctions(included, (name) => model.isPrimitive(name), headerIndex, buildLibrary,
+    cache ? libraryCache(cache, optionsKey) : null).collect(parsed, headersOf);
   progress({ phase: 'analyse', done: 0, total: 1 });
   const program = new Program([...parsed, ...library], model, options.defines, sources, asmFunctions, dispatchFacts);
   const arches = [...new Set(cFiles.map(archDirOf).filter((d): d is string => d !== null))].sort();
@@ -247,10 +225,7 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   };
   const result = { findings, summary };
   if (cache) {
-    if (runKey) {
-      const headers = included.readHeaders().map((h) => [h, cache.fileHash(h) ?? ''] as [string, string]);
-      cache.put('run', runKey, { headers, missing: included.missingPaths(), result } satisfies CachedRun);
-    }
+    if (runKey) storeRun(cache, runKey, included, result);
     cache.save();
   }
   // After caching: the arch's facts are read again on every run.
@@ -266,16 +241,54 @@ interface CachedRun {
   result: AnalyzeResult;
 }
 
+/** An earlier run's result, if the headers it read are unchanged and no include
+ *  it did not find has appeared. */
+function cachedRun(cache: Cache, runKey: string): AnalyzeResult | null {
+  const hit = cache.get<CachedRun>('run', runKey);
+  if (!hit || !hit.headers.every(([header, hash]) => cache.fileHash(header) === hash)) return null;
+  return hit.missing.some((m) => existsSync(m)) ? null : hit.result;
+}
+
+function storeRun(cache: Cache, runKey: string, included: IncludedHeaders, result: AnalyzeResult): void {
+  const headers = included.readHeaders().map((h) => [h, cache.fileHash(h) ?? ''] as [string, string]);
+  cache.put('run', runKey, { headers, missing: included.missingPaths(), result } satisfies CachedRun);
+}
+
+/** What to parse of a file and what to build: with the pre-filter, the bodies of
+ *  definitions not built are blanked (tree-sitter skips them, and still names
+ *  every definition, as opaque ones); without a reliable index, any definition of a
+ *  wanted name is built. */
+function buildTask(file: string, index: NameIndex | undefined, decision: PrefilterDecision | null,
+  headerConstants: Map<string, number>, defines: ReadonlySet<string>): BuildTask {
+  const reliable = !!index?.reliable;
+  const blank: [number, number][] = decision && reliable
+    ? index!.functions.filter((f) => !f.macro && !decision.build.has(f.name)).map((f) => [f.bodyStart + 1, f.end - 1]) : [];
+  const build = !decision ? null : reliable ? index!.functions.filter((f) => decision.build.has(f.name)).map((f) => f.name) : [...decision.build];
+  return { file, build, blank, headerConstants: [...headerConstants], defines: [...defines] };
+}
+
+/** Header functions built by earlier runs, under the header's content hash. */
+function libraryCache(cache: Cache, optionsKey: string): DefinitionCache {
+  const key = (header: string, name: string): string | null => {
+    const hash = cache.fileHash(header);
+    return hash ? sha1('library', optionsKey, header, displayPath(header), hash, name) : null;
+  };
+  return {
+    get: (header, name) => { const k = key(header, name); return k ? cache.get<FunctionDef[]>('library', k) : undefined; },
+    put: (header, name, defs) => { const k = key(header, name); if (k) cache.put('library', k, defs); },
+  };
+}
+
 /** More functions to build than this will not fit: each costs ~120 KB through the
  *  analysis (6.1's default scope: 2,462 built, 390 MB peak), and a whole kernel tree
  *  reaches ~450,000 (bench/RESULTS.md). Better a clear error than running out of memory. */
 const MAX_NEEDED = 20_000;
 
 export class ScopeTooLargeError extends Error {
-  constructor(readonly needed: number, readonly files: number) {
+  constructor(readonly needed: number, readonly files: number, limit: number) {
     super(`the scan reaches ${needed.toLocaleString('en-US')} functions to analyse in ${files.toLocaleString('en-US')} files ` +
       `(the callees of the code that enters or leaves an EQS, across the whole scope): more than eqscheck can analyse ` +
-      `(limit ${MAX_NEEDED.toLocaleString('en-US')}); scan a kernel tree's default scope (arch/*/kvm and virt/kvm) or name directories`);
+      `(limit ${limit.toLocaleString('en-US')}); scan a kernel tree's default scope (arch/*/kvm and virt/kvm) or name directories`);
   }
 }
 

@@ -85,36 +85,37 @@ export interface ParseOptions {
 export function parseSource(source: SourceText, options: ParseOptions = {}): ParsedFile {
   const { text, iteratorLoops } = normalizeKernelC(source.text);
   const tree = parser().parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
+  const mayMiss = tree.rootNode.hasError;
   const result: ParsedFile = {
     path: source.path, encoding: source.encoding, functions: [], constants: new Map(),
     fileScopeNames: new Set(), memberAssignments: [], macros: [], iteratorLoops, unnamedFunctions: 0, topLevelErrors: 0,
   };
   const cursor = tree.walk() as unknown as Cursor;
-  visitTopLevel(cursor, text, result, options.build ?? (() => true));
+  visitTopLevel(cursor, text, result, options.build ?? (() => true), mayMiss);
   return result;
 }
 
 const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef',
   'linkage_specification', 'declaration_list']);
 
-function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (name: string) => boolean): void {
+function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (name: string) => boolean, mayMiss: boolean): void {
   if (!cursor.gotoFirstChild()) return;
   do {
     const type = cursor.nodeType;
     if (type === 'function_definition') {
-      const fn = readFunction(cursor, text, out, build);
+      const fn = readFunction(cursor, text, out, build, mayMiss);
       if (fn?.parseErrors && /^[ \t]*#[ \t]*(if|else|elif|endif)/m.test(text.slice(cursor.startIndex, cursor.endIndex))) {
         parseConfigVariants(fn, text, cursor.startIndex, cursor.endIndex);
       }
     } else if (type === 'ERROR') {
       out.topLevelErrors++;
-      visitTopLevel(cursor, text, out, build);
+      visitTopLevel(cursor, text, out, build, mayMiss);
     } else if (CONTAINERS.has(type)) {
-      visitTopLevel(cursor, text, out, build);
+      visitTopLevel(cursor, text, out, build, mayMiss);
     } else if (type === 'preproc_def') {
       addConstant(text.slice(cursor.startIndex, cursor.endIndex), out);
     } else if (type === 'preproc_function_def') {
-      addMacro(buildSubtree(cursor, text), text, out);
+      addMacro(buildSubtree(cursor, text, mayMiss), text, out);
     } else if (type === 'declaration' || type === 'expression_statement') {
       // Names in an initializer (`.run = vmx_vcpu_run`) or a file-scope macro call
       // (`module_init(f);`, `EXPORT_SYMBOL(f);`) have their address taken; the
@@ -172,13 +173,13 @@ export function declaratorName(decl: SyntaxNode | undefined): { name?: string; f
 
 /** The function definition under the cursor: its header is always read, its
  *  body built only when `build` wants it (building is most of a parse's cost). */
-function readFunction(cursor: Cursor, text: string, out: ParsedFile, build: (name: string) => boolean): FunctionDef | undefined {
+function readFunction(cursor: Cursor, text: string, out: ParsedFile, build: (name: string) => boolean, mayMiss: boolean): FunctionDef | undefined {
   const header: SyntaxNode[] = [];
   let bodyAt = false;
   if (cursor.gotoFirstChild()) {
     do {
       if (cursor.currentFieldName === 'body') bodyAt = true;
-      else if (cursor.nodeIsNamed || cursor.currentFieldName) header.push(buildSubtree(cursor, text));
+      else if (cursor.nodeIsNamed || cursor.currentFieldName) header.push(buildSubtree(cursor, text, mayMiss));
     } while (cursor.gotoNextSibling());
     cursor.gotoParent();
   }
@@ -194,7 +195,7 @@ function readFunction(cursor: Cursor, text: string, out: ParsedFile, build: (nam
     out.functions.push(def);
     return def;
   }
-  return addFunction(buildSubtree(cursor, text), out);
+  return addFunction(buildSubtree(cursor, text, mayMiss), out);
 }
 
 function addFunction(def: SyntaxNode, out: ParsedFile): FunctionDef | undefined {

@@ -91,8 +91,10 @@ function rowOf(starts: Int32Array, index: number): number {
   return lo;
 }
 
-/** Builds our view of the node under `cursor` (the cursor is left where it started). */
-export function buildSubtree(cursor: Cursor, source: string): SyntaxNode {
+/** Builds our view of the node under `cursor` (the cursor is left where it started).
+ *  @param mayMiss the tree may hold MISSING nodes (it has errors): asking each node
+ *  costs a native call, so a tree without errors is not asked. */
+export function buildSubtree(cursor: Cursor, source: string, mayMiss = true): SyntaxNode {
   const starts = lineStarts(source);
   const make = (): SyntaxNode & { children: SyntaxNode[] } => {
     const type = cursor.nodeType;
@@ -104,7 +106,7 @@ export function buildSubtree(cursor: Cursor, source: string): SyntaxNode {
       type, field: cursor.currentFieldName ?? null,
       startIndex, endIndex,
       startRow, startCol: startIndex - starts[startRow]!, endRow: rowOf(starts, endIndex),
-      named, missing: cursor.nodeIsMissing, children: [],
+      named, missing: mayMiss && cursor.nodeIsMissing, children: [],
       text: !named || LEAF_TEXT_TYPES.has(type) ? source.slice(startIndex, endIndex) : null,
     };
   };

@@ -96,28 +96,31 @@ function rowOf(starts: Int32Array, index: number): number {
  *  costs a native call, so a tree without errors is not asked. */
 export function buildSubtree(cursor: Cursor, source: string, mayMiss = true): SyntaxNode {
   const starts = lineStarts(source);
-  const make = (): SyntaxNode & { children: SyntaxNode[] } => {
+  // Each getter is a native call: every one is asked once per node.
+  const make = (named: boolean, field: string | null, missing: boolean): SyntaxNode & { children: SyntaxNode[] } => {
     const type = cursor.nodeType;
-    const named = cursor.nodeIsNamed;
     const startIndex = cursor.startIndex;
     const endIndex = cursor.endIndex;
     const startRow = rowOf(starts, startIndex);
     return {
-      type, field: cursor.currentFieldName ?? null,
-      startIndex, endIndex,
+      type, field, startIndex, endIndex,
       startRow, startCol: startIndex - starts[startRow]!, endRow: rowOf(starts, endIndex),
-      named, missing: mayMiss && cursor.nodeIsMissing, children: [],
+      named, missing, children: [],
       text: !named || LEAF_TEXT_TYPES.has(type) ? source.slice(startIndex, endIndex) : null,
     };
   };
-  const root = make();
+  const root = make(cursor.nodeIsNamed, cursor.currentFieldName ?? null, mayMiss && cursor.nodeIsMissing);
   const stack: (SyntaxNode & { children: SyntaxNode[] })[] = [root];
   if (!cursor.gotoFirstChild()) return root;
   for (;;) {
     const parent = stack[stack.length - 1]!;
     let descended = false;
-    if (cursor.nodeIsNamed || cursor.currentFieldName || cursor.nodeIsMissing) {
-      const node = make();
+    // Anonymous tokens are kept only with a field name (operators) or when MISSING.
+    const named = cursor.nodeIsNamed;
+    const field = cursor.currentFieldName ?? null;
+    const missing = mayMiss && cursor.nodeIsMissing;
+    if (named || field || missing) {
+      const node = make(named, field, missing);
       parent.children.push(node);
       if (cursor.gotoFirstChild()) { stack.push(node); descended = true; }
     }

@@ -84,3 +84,26 @@ describe('call resolution', () => {
     expect(callTarget(q, fn(q, 'f'), 'local_irq_enable')).toBeUndefined();
   });
 });
+
+describe('choosing an implementation', () => {
+  const tables = {
+    'arch/x86/kvm/vmx/vmx.c': 'static int vmx_get_cpl(struct kvm_vcpu *v) { return 0; }\n' +
+      'static void vmx_run(struct kvm_vcpu *v) { local_irq_enable(); }\n' +
+      'static struct kvm_x86_ops vmx_x86_ops = { .get_cpl = vmx_get_cpl, .run = vmx_run, };\n',
+    'arch/x86/kvm/svm/svm.c': 'static int svm_get_cpl(struct kvm_vcpu *v) { return 3; }\n' +
+      'static void svm_run(struct kvm_vcpu *v) { local_irq_enable(); }\n' +
+      'static struct kvm_x86_ops svm_x86_ops = { .get_cpl = svm_get_cpl, .run = svm_run, };\n',
+  };
+
+  it('a call among opaque targets chooses nothing; among targets that do something, it does, and so do its callers', () => {
+    const p = program({
+      ...tables,
+      'arch/x86/kvm/x86.c': 'int cpl(struct kvm_vcpu *v) { return kvm_x86_ops.get_cpl(v); }\n' +
+        'void enter(struct kvm_vcpu *v) { kvm_x86_ops.run(v); }\n' +
+        'void loop(struct kvm_vcpu *v) { cpl(v); enter(v); }\n',
+    });
+    expect(p.choosesImplementation(fn(p, 'cpl'))).toBe(false);
+    expect(p.choosesImplementation(fn(p, 'enter'))).toBe(true);
+    expect(p.choosesImplementation(fn(p, 'loop'))).toBe(true);
+  });
+});

@@ -282,6 +282,9 @@ export class Interpreter {
     const name = call.callee;
     const targets = this.program.callees(call);
     const dispatched = targets.length ? this.dispatch(targets, s) : [];
+    // Whichever opaque target runs, nothing changes: the path need not choose one
+    // (choosing would commit it to an implementation, and split it, for nothing).
+    if (dispatched.length > 1 && dispatched.every(([t]) => this.program.isOpaque(t.fn))) return [s.withFact(call.result, null)];
     if (dispatched.length) return dispatched.flatMap(([t, st]) => this.applyCallee(frame, call, t, st));
     const ops = name ? this.program.model.ops(name) : undefined;
     if (ops) return this.applyPrimitive(frame, call, name!, ops, s);
@@ -390,6 +393,10 @@ export class Interpreter {
       if (entry.irq === 'off' && entry.ct === 'kernel') return [];
       if (entry.irq === 'unk') entry = entry.with({ irq: 'on' });
     }
+    // A callee that never chooses among implementations behaves the same whatever
+    // the path's implementation: one summary serves them all, the caller keeps its own.
+    const implFree = !this.program.choosesImplementation(target);
+    if (implFree) entry = entry.with({ impl: null });
     const summary = this.summaryFor(target, entry);
     const reports: Reported[] = summary.pending.filter((p) => p.report.stillAtCall?.(s) ?? true).map((p) => ({
       rule: p.rule, report: p.report, before: s, notes: p.notes,
@@ -397,7 +404,7 @@ export class Interpreter {
     }));
     this.routeAll(frame, call.loc, reports);
     const out: State[] = [];
-    for (const exit of summary.exits.values()) out.push(bindExit(s, call, target, argOffset, exit));
+    for (const exit of summary.exits.values()) out.push(bindExit(s, call, target, argOffset, exit, implFree));
     return out;
   }
 
@@ -629,7 +636,7 @@ function calleeEntry(s: State, call: CallEvent, target: FnInfo, argOffset: numbe
 }
 
 /** The caller's state after the call returns through `exit`. */
-function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, exit: ExitRecord): State {
+function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, exit: ExitRecord, keepImpl: boolean): State {
   const e = exit.state;
   let flags: Map<string, State['irq']> | null = null;
   for (const [k, v] of e.flags) {
@@ -637,7 +644,7 @@ function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, 
     const arg = index < 0 ? undefined : call.args[index + argOffset];
     if (arg?.addressOf) { flags ??= new Map(s.flags); flags.set(arg.addressOf, v); }
   }
-  let out = s.with({ irq: e.irq, ct: e.ct, vtime: e.vtime, gif: e.gif, joined: s.joined || e.joined, impl: e.impl, ...(flags ? { flags } : {}) });
+  let out = s.with({ irq: e.irq, ct: e.ct, vtime: e.vtime, gif: e.gif, joined: s.joined || e.joined, impl: keepImpl ? s.impl : e.impl, ...(flags ? { flags } : {}) });
   out = out.withFact(call.result, exit.ret);
   const changed = (['ct', 'vtime', 'irq'] as const).filter((r) => e.causes[r] !== null);
   if (changed.length) {

@@ -64,6 +64,7 @@ export class Program {
   private readonly pairing = new Map<FnInfo, boolean>();
   private independent: Set<FnInfo> | null = null;
   private mayStop: Set<FnInfo> | null = null;
+  private choosing: Set<FnInfo> | null = null;
 
   /** Functions defined in assembly, with the file that defines them. */
   private readonly asmFunctions: ReadonlyMap<string, AsmFile>;
@@ -281,6 +282,39 @@ export class Program {
   isStateIndependent(fn: FnInfo): boolean {
     if (!this.independent) this.independent = this.computeIndependence();
     return this.independent.has(fn);
+  }
+
+  /** The function, or something it may call, makes a call with several possible
+   *  targets not all opaque: which runs depends on the path's implementation (its
+   *  arch; vmx or svm). The interpreter does not choose among opaque targets. */
+  choosesImplementation(fn: FnInfo): boolean {
+    if (!this.choosing) this.choosing = this.computeChoosing();
+    return this.choosing.has(fn);
+  }
+
+  private computeChoosing(): Set<FnInfo> {
+    const choosing = new Set<FnInfo>();
+    const callersOf = new Map<FnInfo, FnInfo[]>();
+    for (const fn of this.functions) {
+      for (const block of fn.cfg.blocks) for (const e of block.events) {
+        if (e.kind !== 'call') continue;
+        const targets = this.targets.get(e) ?? [];
+        if (targets.length > 1 && !targets.every((t) => this.isOpaque(t.fn))) choosing.add(fn);
+        // Callers through any call, reachable or not: the set only has to be large enough.
+        for (const t of targets) {
+          let list = callersOf.get(t.fn);
+          if (!list) { list = []; callersOf.set(t.fn, list); }
+          list.push(fn);
+        }
+      }
+    }
+    const queue = [...choosing];
+    while (queue.length) {
+      for (const caller of callersOf.get(queue.pop()!) ?? []) {
+        if (!choosing.has(caller)) { choosing.add(caller); queue.push(caller); }
+      }
+    }
+    return choosing;
   }
 
   /** Neither changes the tracked state nor can end the path (nothing it may call

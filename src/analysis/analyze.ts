@@ -264,7 +264,8 @@ function buildTask(file: string, index: NameIndex | undefined, decision: Prefilt
   const blank: [number, number][] = decision && reliable
     ? index!.functions.filter((f) => !f.macro && !decision.build.has(f.name)).map((f) => [f.bodyStart + 1, f.end - 1]) : [];
   const build = !decision ? null : reliable ? index!.functions.filter((f) => decision.build.has(f.name)).map((f) => f.name) : [...decision.build];
-  return { file, build, blank, headerConstants: [...headerConstants], defines: [...defines] };
+  const known = index ? index.functions.filter((f) => !f.macro).map((f) => `${f.name}:${f.line}`) : [];
+  return { file, build, known, blank, headerConstants: [...headerConstants], defines: [...defines] };
 }
 
 /** Header functions built by earlier runs, under the header's content hash. */

@@ -54,6 +54,9 @@ export interface BuildTask {
   file: string;
   /** Names of the functions to build; null: all. */
   build: string[] | null;
+  /** The definitions the name index saw in the file (`name:line`): one it did not
+   *  see is built (the pre-filter could not judge it). */
+  known: string[];
   /** Body ranges to blank before parsing (functions not built). */
   blank: [number, number][];
   /** Integer constants of the headers the file includes. */
@@ -72,8 +75,9 @@ export function buildFile(task: BuildTask, model: Model): BuildResult {
     throw err;
   }
   const wanted = task.build ? new Set(task.build) : null;
+  const known = new Set(task.known);
   const result = parseSource({ ...source, text: blankRanges(source.text, task.blank) },
-    wanted ? { build: (name) => wanted.has(name) } : {});
+    wanted ? { build: (name, line) => wanted.has(name) || !known.has(`${name}:${line}`) } : {});
   // A file's own #defines win over those of the headers it includes.
   for (const [k, v] of task.headerConstants) if (!result.constants.has(k)) result.constants.set(k, v);
   const defines = new Set(task.defines);

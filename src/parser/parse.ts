@@ -79,7 +79,7 @@ function parser(): Parser {
 export interface ParseOptions {
   /** Which functions to build (syntax tree, then CFG); the others are kept as
    *  opaque definitions: name, line, linkage. Default: all. */
-  build?: (name: string) => boolean;
+  build?: (name: string, line: number) => boolean;
 }
 
 export function parseSource(source: SourceText, options: ParseOptions = {}): ParsedFile {
@@ -98,7 +98,7 @@ export function parseSource(source: SourceText, options: ParseOptions = {}): Par
 const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef',
   'linkage_specification', 'declaration_list']);
 
-function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (name: string) => boolean, mayMiss: boolean): void {
+function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (name: string, line: number) => boolean, mayMiss: boolean): void {
   if (!cursor.gotoFirstChild()) return;
   do {
     const type = cursor.nodeType;
@@ -173,7 +173,7 @@ export function declaratorName(decl: SyntaxNode | undefined): { name?: string; f
 
 /** The function definition under the cursor: its header is always read, its
  *  body built only when `build` wants it (building is most of a parse's cost). */
-function readFunction(cursor: Cursor, text: string, out: ParsedFile, build: (name: string) => boolean, mayMiss: boolean): FunctionDef | undefined {
+function readFunction(cursor: Cursor, text: string, out: ParsedFile, build: (name: string, line: number) => boolean, mayMiss: boolean): FunctionDef | undefined {
   const header: SyntaxNode[] = [];
   let bodyAt = false;
   if (cursor.gotoFirstChild()) {
@@ -184,10 +184,8 @@ function readFunction(cursor: Cursor, text: string, out: ParsedFile, build: (nam
     cursor.gotoParent();
   }
   if (!bodyAt) return undefined;
-  const named = declaratorName(header.find((c) => c.field === 'declarator')).name;
-  if (named && !build(named)) {
-    const { fn } = declaratorName(header.find((c) => c.field === 'declarator'));
-    if (!fn) { out.unnamedFunctions++; return undefined; }
+  const { name: named, fn } = declaratorName(header.find((c) => c.field === 'declarator'));
+  if (named && fn && !build(named, fn.startRow + 1)) {
     const def: FunctionDef = {
       name: named, file: out.path, params: [], body: RELEASED_BODY, line: fn.startRow + 1, parseErrors: false,
       isStatic: header.some((c) => c.type === 'storage_class_specifier' && /static/.test(String(c.text ?? ''))), opaque: true,

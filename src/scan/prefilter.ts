@@ -216,7 +216,12 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
       for (const n of names) if (touchingNames.has(n) || mentionedByNeeded.has(`.${n}`)) return true;
       return false;
     };
-    if (mentioned(file.fileScope) || (!file.reliable && [...file.declared].some((n) => mentionedByNeeded.has(n)))) parse.add(file.path);
+    // A primitive named outside every definition the index saw is in code it
+    // could not delimit: the parser sees what it is.
+    const primitiveOutside = [...file.fileScope].some((n) => input.isRelevantPrimitive(n) || input.isEqsPrimitive(n));
+    if (mentioned(file.fileScope) || primitiveOutside || (!file.reliable && [...file.declared].some((n) => mentionedByNeeded.has(n)))) {
+      parse.add(file.path);
+    }
   }
   const stubs = new Map<string, IndexedFunction[]>();
   for (const file of input.files) {

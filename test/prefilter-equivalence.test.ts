@@ -1,6 +1,6 @@
 // The pre-filter must not change what is found: every fixture, scanned with and
 // without it, gives the same findings (same order, messages, traces).
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -73,5 +73,34 @@ describe('pre-filter equivalence on generated text', () => {
       units++;
     }
     expect(units).toBe(60);
+  });
+  it('the same with calls through ops tables, static calls, forwarding, stored pointers, macros and a header, 40 units', async () => {
+    const KERNELISH = ['{', '}', '(', ')', ';', '\n', '#if A\n', '#endif\n', 'static ', 'int ', 'void f(struct kvm_vcpu *v) {',
+      'void g(struct kvm_vcpu *v)\n{\n', 'void h(struct kvm_vcpu *v)\n{\n', 'void k(struct kvm_vcpu *v)\n{\n', '}\n', 'f(v);', 'g(v);',
+      'h(v);', 'k(v);', 'ops->run(v);', 'v->ops.stop(v);', 'static_call(kvm_x86_run)(v);', 'kvm_call_hyp(h, v);',
+      'struct kvm_x86_ops t = { .run = h, .stop = k, };\n', 'v->arch.handle_exit = g;', 'p = &k;', 'local_irq_enable();',
+      'local_irq_disable();', 'guest_state_enter_irqoff();', 'guest_state_exit_irqoff();', 'BUG();', 'return;', 'if (a) ',
+      'while (b) ', '#define R(x) local_irq_enable()\n', 'R(v);', 'static inline void in(struct kvm_vcpu *v) { local_irq_enable(); }\n',
+      'in(v);', 'spin_lock_irqsave(&l, fl);', 'spin_unlock_irqrestore(&l, fl);', ' ', 'x = y;'];
+    let withFindings = 0;
+    for (let round = 0; round < 40; round++) {
+      const files: string[] = [];
+      for (let k = 0; k < 4; k++) {
+        const sub = path.join(dir, 'tree', k % 2 ? 'virt/kvm' : 'arch/x86/kvm');
+        mkdirSync(sub, { recursive: true });
+        let text = k < 3 ? `#include "t${round}_3.h"\n` : '';
+        const length = 20 + Math.floor(random() * 120);
+        for (let i = 0; i < length; i++) text += KERNELISH[Math.floor(random() * KERNELISH.length)];
+        const file = path.join(sub, `t${round}_${k}.${k === 3 ? 'h' : 'c'}`);
+        writeFileSync(file, text);
+        files.push(file);
+      }
+      const run = async (prefilter: boolean): Promise<string> =>
+        JSON.stringify((await analyzeFiles(files, { rules: RULES, defines: new Set(), prefilter })).findings);
+      const without = await run(false);
+      if (without !== '[]') withFindings++;
+      expect(await run(true), `unit ${round}`).toBe(without);
+    }
+    expect(withFindings).toBeGreaterThan(5); // the units do exercise the rules
   });
 });

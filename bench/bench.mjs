@@ -58,7 +58,7 @@ for (const version of ['6.1', '6.12']) {
       const cache = path.join(work, 'cache');
       const raw = runJson('run-raw-parse.mjs', [tree, ...scopeArgs]);
       const cold = runJson('run-scan.mjs', [tree, ...scopeArgs, '--cache', cache]);
-      if (!cold || !raw) { rows.push({ version, scope, failed: true, raw }); continue; }
+      if (!cold || !raw || cold.refused) { rows.push({ version, scope, failed: true, raw, cold }); continue; }
       const warm = runJson('run-scan.mjs', [tree, ...scopeArgs, '--cache', cache]);
       const oneJob = runJson('run-scan.mjs', [tree, ...scopeArgs, '--jobs', '1']);
       const noPrefilter = scope === '--all' ? null : runJson('run-scan.mjs', [tree, ...scopeArgs, '--no-prefilter']);
@@ -83,7 +83,11 @@ console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 const t = (r, f) => (r ? f(r) : 'did not finish');
 for (const r of rows) {
   if (r.failed) {
-    console.log(`| ${r.version} | ${r.scope} | - | - | - | ${r.raw ? s(r.raw.seconds) : 'did not finish'} | did not finish (limit ${LIMIT_S} s or out of memory) | - | - | - | - | - | - | - | - |`);
+    const why = r.cold?.refused
+      ? `refused after ${s(r.cold.seconds)} s: ${r.cold.needed} functions to analyse in ${r.cold.filesToParse} files`
+      : `did not finish (limit ${LIMIT_S} s or out of memory)`;
+    console.log(`| ${r.version} | ${r.scope} | ${r.cold?.files ?? '-'} / - | - | - | ${r.raw ? s(r.raw.seconds) : 'did not finish'} | ${why} | - | - | - | - | - | ` +
+      `${r.cold ? r.cold.peakRssMB.toFixed(0) : '-'} | - | - |`);
     continue;
   }
   const findings = Object.entries(r.cold.byRule).map(([k, n]) => `${n} ${k}`).join(', ') || '0';

@@ -3,7 +3,7 @@
 // Usage: node bench/run-scan.mjs TREE [--all] [--cache DIR] [--jobs N] [--no-prefilter]
 // Prints one JSON line.
 import { createHash } from 'node:crypto';
-import { analyzeFiles } from '../dist/analysis/analyze.js';
+import { analyzeFiles, ScopeTooLargeError } from '../dist/analysis/analyze.js';
 import { Cache } from '../dist/cache/cache.js';
 import { RULES } from '../dist/rules/index.js';
 import { collectFiles } from '../dist/scan/collect.js';
@@ -14,10 +14,19 @@ process.chdir(tree);
 const started = process.hrtime.bigint();
 const { files } = collectFiles(['.'], { all: args.includes('--all') });
 const cacheDir = option('--cache');
-const result = await analyzeFiles(files, {
-  rules: RULES, defines: new Set(), cache: cacheDir ? new Cache(cacheDir) : null,
-  jobs: option('--jobs') ? Number(option('--jobs')) : undefined, prefilter: !args.includes('--no-prefilter'),
-});
+let result;
+try {
+  result = await analyzeFiles(files, {
+    rules: RULES, defines: new Set(), cache: cacheDir ? new Cache(cacheDir) : null,
+    jobs: option('--jobs') ? Number(option('--jobs')) : undefined, prefilter: !args.includes('--no-prefilter'),
+  });
+} catch (err) {
+  if (!(err instanceof ScopeTooLargeError)) throw err;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  process.stdout.write(JSON.stringify({ refused: true, needed: err.needed, filesToParse: err.files, files: files.length,
+    seconds, peakRssMB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  process.exit(0);
+}
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const byRule = {};
 for (const f of result.findings) byRule[f.ruleId] = (byRule[f.ruleId] ?? 0) + 1;

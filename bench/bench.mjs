@@ -58,7 +58,10 @@ for (const version of ['6.1', '6.12']) {
       const cache = path.join(work, 'cache');
       const raw = runJson('run-raw-parse.mjs', [tree, ...scopeArgs]);
       const cold = runJson('run-scan.mjs', [tree, ...scopeArgs, '--cache', cache]);
-      if (!cold || !raw || cold.refused) { rows.push({ version, scope, failed: true, raw, cold }); continue; }
+      if (!cold || !raw || cold.refused) {
+        rows.push({ version, scope, failed: true, raw, cold, spatch: runJson('spatch-bench.mjs', [tree, ...scopeArgs]) });
+        continue;
+      }
       const warm = runJson('run-scan.mjs', [tree, ...scopeArgs, '--cache', cache]);
       const oneJob = runJson('run-scan.mjs', [tree, ...scopeArgs, '--jobs', '1']);
       const noPrefilter = scope === '--all' ? null : runJson('run-scan.mjs', [tree, ...scopeArgs, '--no-prefilter']);
@@ -81,20 +84,21 @@ const pct = (x, of) => `${s(x)} (${Math.round((100 * x) / of)}%)`;
 console.log('| tree | scope | files read / parsed | functions built | findings | raw parse s | cold s | cold / raw | warm s | edited s | 1 job s | no pre-filter s | peak RSS MB | spatch s | same findings |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 const t = (r, f) => (r ? f(r) : 'did not finish');
+const spatchCell = (sp) => (!sp ? 'did not finish' : sp.missing ? 'not installed' : `${s(sp.seconds)} (${sp.reports} reports)`);
 for (const r of rows) {
   if (r.failed) {
     const why = r.cold?.refused
       ? `refused after ${s(r.cold.seconds)} s: ${r.cold.needed} functions to analyse in ${r.cold.filesToParse} files`
       : `did not finish (limit ${LIMIT_S} s or out of memory)`;
     console.log(`| ${r.version} | ${r.scope} | ${r.cold?.files ?? '-'} / - | - | - | ${r.raw ? s(r.raw.seconds) : 'did not finish'} | ${why} | - | - | - | - | - | ` +
-      `${r.cold ? r.cold.peakRssMB.toFixed(0) : '-'} | - | - |`);
+      `${r.cold ? r.cold.peakRssMB.toFixed(0) : '-'} | ${spatchCell(r.spatch)} | - |`);
     continue;
   }
   const findings = Object.entries(r.cold.byRule).map(([k, n]) => `${n} ${k}`).join(', ') || '0';
   console.log(`| ${r.version} | ${r.scope} | ${r.cold.files} / ${r.cold.filesParsed} | ${r.cold.functions} | ${findings} | ` +
     `${s(r.raw.seconds)} | ${s(r.cold.seconds)} | ${s(r.cold.seconds / r.raw.seconds)}x | ${t(r.warm, (w) => pct(w.seconds, r.cold.seconds))} | ` +
     `${t(r.edited, (e) => pct(e.seconds, r.cold.seconds))} | ${t(r.oneJob, (o) => s(o.seconds))} | ${r.noPrefilter ? s(r.noPrefilter.seconds) : '-'} | ` +
-    `${r.cold.peakRssMB.toFixed(0)} | ${!r.spatch ? 'did not finish' : r.spatch.missing ? 'not installed' : `${s(r.spatch.seconds)} (${r.spatch.reports} reports)`} | ${r.same ? 'yes' : 'NO'} |`);
+    `${r.cold.peakRssMB.toFixed(0)} | ${spatchCell(r.spatch)} | ${r.same ? 'yes' : 'NO'} |`);
 }
 console.log(`\n${os.availableParallelism()} cores, Node ${process.version}; raw parse: one thread, tree-sitter only, the scope's .c/.h files.`);
 if (mismatch) { console.error('bench: findings differ between runs that must agree'); process.exitCode = 1; }

@@ -78,9 +78,11 @@ export class Cache {
     this.root = path.join(dir, build);
     this.manifestFile = path.join(this.root, 'manifest.bin');
     try {
-      const stored = v8.deserialize(readFileSync(this.manifestFile)) as { generation: number; files: Map<string, ManifestEntry> };
-      this.manifest = stored.files;
-      this.generation = stored.generation + 1;
+      const stored = v8.deserialize(readFileSync(this.manifestFile)) as { generation?: unknown; files?: unknown };
+      if (stored.files instanceof Map && typeof stored.generation === 'number') {
+        this.manifest = stored.files as Map<string, ManifestEntry>;
+        this.generation = stored.generation + 1;
+      }
     } catch {
       // No manifest yet (or an unreadable one): files are hashed from their contents.
     }
@@ -152,7 +154,8 @@ export class Cache {
     let pack = this.packs.get(kind);
     if (!pack) {
       try {
-        pack = v8.deserialize(readFileSync(this.packFile(kind))) as Pack;
+        const stored: unknown = v8.deserialize(readFileSync(this.packFile(kind)));
+        pack = stored instanceof Map ? stored as Pack : new Map();
       } catch {
         pack = new Map();
       }

@@ -294,27 +294,25 @@ export class Program {
 
   private computeChoosing(): Set<FnInfo> {
     const choosing = new Set<FnInfo>();
-    const callersOf = new Map<FnInfo, FnInfo[]>();
     for (const fn of this.functions) {
       for (const block of fn.cfg.blocks) for (const e of block.events) {
-        if (e.kind !== 'call') continue;
-        const targets = this.targets.get(e) ?? [];
-        if (targets.length > 1 && !targets.every((t) => this.isOpaque(t.fn))) choosing.add(fn);
-        // Callers through any call, reachable or not: the set only has to be large enough.
-        for (const t of targets) {
-          let list = callersOf.get(t.fn);
-          if (!list) { list = []; callersOf.set(t.fn, list); }
-          list.push(fn);
-        }
+        const targets = e.kind === 'call' ? this.targets.get(e) ?? [] : [];
+        if (block.reachable && targets.length > 1 && !targets.every((t) => this.isOpaque(t.fn))) choosing.add(fn);
       }
     }
-    const queue = [...choosing];
+    return this.withCallers(choosing);
+  }
+
+  /** The functions and, transitively, their callers (calls in reachable blocks: the
+   *  only ones the interpreter runs). */
+  private withCallers(fns: Set<FnInfo>): Set<FnInfo> {
+    const queue = [...fns];
     while (queue.length) {
-      for (const caller of callersOf.get(queue.pop()!) ?? []) {
-        if (!choosing.has(caller)) { choosing.add(caller); queue.push(caller); }
+      for (const caller of this.callers.get(queue.pop()!)!) {
+        if (!fns.has(caller)) { fns.add(caller); queue.push(caller); }
       }
     }
-    return choosing;
+    return fns;
   }
 
   /** Neither changes the tracked state nor can end the path (nothing it may call
@@ -329,19 +327,8 @@ export class Program {
 
   /** Functions from which a path may end in a noreturn call (BUG(), panic()). */
   private computeMayStop(): Set<FnInfo> {
-    const stops = new Set<FnInfo>();
-    const queue: FnInfo[] = [];
-    for (const fn of this.functions) {
-      const direct = fn.cfg.blocks.some((b) => b.events.some((e) => e.kind === 'call' && !!e.callee &&
-        !this.targets.has(e) && !!this.model.ops(e.callee)?.some((o) => o.op === 'noreturn')));
-      if (direct) { stops.add(fn); queue.push(fn); }
-    }
-    while (queue.length) {
-      for (const caller of this.callers.get(queue.pop()!)!) {
-        if (!stops.has(caller)) { stops.add(caller); queue.push(caller); }
-      }
-    }
-    return stops;
+    return this.withCallers(new Set(this.functions.filter((fn) => fn.cfg.blocks.some((b) => b.events.some((e) =>
+      e.kind === 'call' && !!e.callee && !this.targets.has(e) && !!this.model.ops(e.callee)?.some((o) => o.op === 'noreturn'))))));
   }
 
   private computeIndependence(): Set<FnInfo> {

@@ -1,21 +1,17 @@
 // Per-arch facts read from a kernel tree: latent (no context tracking) and
 // handled (arch_in_rcu_eqs) EQS defects stay reported, as notes that say why.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../src/analysis/analyze.js';
 import { RULES } from '../src/rules/index.js';
+import { writeFile } from './helpers/kernel-tree.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'eqscheck-tree-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function write(rel: string, text: string): string {
-  const file = path.join(root, rel);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  return file;
-}
+const write = (rel: string, text: string): string => writeFile(root, rel, text);
 
 const BUGGY = 'void run(void)\n{\n\tlocal_irq_disable();\n\tguest_enter_irqoff();\n\tlocal_irq_enable();\n\tguest_exit_irqoff();\n}\n';
 

@@ -1,20 +1,16 @@
 // Wrappers come from the tree's own headers: static inline functions the scanned
 // code calls are read from the headers it includes, down to the true primitives.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../src/analysis/analyze.js';
 import { RULES } from '../src/rules/index.js';
+import { writeFile } from './helpers/kernel-tree.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'eqscheck-headers-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-function write(rel: string, text: string): string {
-  const file = path.join(root, rel);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, text);
-  return file;
-}
+const write = (rel: string, text: string): string => writeFile(root, rel, text);
 
 write('Makefile', '');
 write('include/linux/kvm_host.h', [

@@ -95,12 +95,16 @@ export const TREE: Record<string, string> = {
   'virt/kvm/kvm_main.c': GENERIC,
 };
 
+/** Writes ROOT/REL (directories made as needed) and returns its path. */
+export function writeFile(root: string, rel: string, content: string | Buffer): string {
+  const p = path.join(root, ...rel.split('/'));
+  mkdirSync(path.dirname(p), { recursive: true });
+  writeFileSync(p, content);
+  return p;
+}
+
 export function writeTree(root: string, files: Record<string, string | Buffer>): void {
-  for (const [rel, content] of Object.entries(files)) {
-    const p = path.join(root, ...rel.split('/'));
-    mkdirSync(path.dirname(p), { recursive: true });
-    writeFileSync(p, content);
-  }
+  for (const [rel, content] of Object.entries(files)) writeFile(root, rel, content);
 }
 
 /** A git repository holding TREE (plus `extra`), one commit. */

@@ -144,8 +144,7 @@ describe('indexNames: definitions', () => {
     ]));
     expect(names(index)).toEqual(['real']);
     expect(def(index, 'real').line).toBe(11);
-    // The table's struct type when its declaration starts with it (as the parser reads tables).
-    expect(index.bindings).toEqual([['.run', 'vmx_run', null, 'kvm_x86_ops'], ['.check', 'vmx_check', null, null]]);
+    expect(index.bindings).toEqual([['.run', 'vmx_run', null], ['.check', 'vmx_check', null]]);
     expect(index.reliable).toBe(true);
   });
 
@@ -289,13 +288,13 @@ describe('indexNames: mentions, keys and bindings', () => {
       '\tz[1].cb = third_fn;',
       '}',
     ]));
-    expect(body.bindings).toEqual([['.cb', 'other_fn', 'g', null], ['.cb', 'third_fn', 'g', null]]);
+    expect(body.bindings).toEqual([['.cb', 'other_fn', 'g'], ['.cb', 'third_fn', 'g']]);
   });
 
   it('a pointer stored into a member in a body is a binding owned by that function', () => {
     expect(index.bindings).toEqual([
-      ['.handle_exit', 'kvm_handle_exit', 'f', null],
-      ['.cb', 'cb_fn', 'f', null],
+      ['.handle_exit', 'kvm_handle_exit', 'f'],
+      ['.cb', 'cb_fn', 'f'],
     ]);
   });
 
@@ -312,10 +311,10 @@ describe('indexNames: mentions, keys and bindings', () => {
       'static int value = 3;',
     ]));
     expect(table.bindings).toEqual([
-      ['.run', 'vmx_run', null, 'kvm_x86_ops'],
-      ['.handle_exit', 'vmx_handle_exit', null, 'kvm_x86_ops'],
-      ['.flush', 'vmx_flush', null, 'kvm_x86_ops'],
-      ['.check', 'vmx_check', null, 'nested_ops'],
+      ['.run', 'vmx_run', null],
+      ['.handle_exit', 'vmx_handle_exit', null],
+      ['.flush', 'vmx_flush', null],
+      ['.check', 'vmx_check', null],
     ]);
     expect(table.functions).toEqual([]);
     for (const n of ['vmx_x86_ops', 'vmx_run', 'vmx_handle_exit', 'vmx_flush', 'vmx_check']) {

@@ -54,10 +54,8 @@ export interface NameIndex {
   /** Identifiers outside function bodies: initializers, tables, macro calls. */
   fileScope: Set<string>;
   /** `.member = fn` at file scope and `->member = fn` in bodies (member with its
-   *  dot), with the function whose body binds it (null at file scope) and, for a
-   *  table, its struct type when the declaration starts with it (as the parser
-   *  reads ops tables: `static const struct kvm_x86_ops vmx_x86_ops = {`). */
-  bindings: [member: string, fn: string, owner: string | null, type: string | null][];
+   *  dot), with the function whose body binds it (null at file scope). */
+  bindings: [member: string, fn: string, owner: string | null][];
   /** Braces did not balance: definitions' extents are guesses. */
   reliable: boolean;
 }
@@ -83,7 +81,6 @@ const NL = 10, SPACE = 32, TAB = 9, CR = 13, HASH = 35, SLASH = 47, STAR = 42, Q
   GT = 62, MINUS = 45, COLON = 58;
 
 /** After `member` at `pos`: `= [ (cast) ] [&] fn` ending at `,` `;` or `}` — fn. */
-const TABLE_TYPE = /(?:static\s+)?(?:const\s+)?struct\s+(\w+)/y;
 const BOUND_VALUE = /\s*=\s*(?:\([^()]*\)\s*)?&?\s*([A-Za-z_]\w*)\s*[,;}]/y;
 
 export function indexNames(path: string, text: string): NameIndex {
@@ -102,7 +99,6 @@ export function indexNames(path: string, text: string): NameIndex {
   let candidateParens = 0;
   let candidateClose = 0; // just past the `)` closing the candidate's parameters
   let columnZero: { at: number; line: number } | null = null;
-  let tableType: string | null = null; // struct type the current file-scope statement starts with
   let statementStatic = false;
   let statementStart = -1; // first token of the current file-scope statement
   let previousSignificant = 0; // last non-blank character code outside comments
@@ -145,12 +141,7 @@ export function indexNames(path: string, text: string): NameIndex {
     }
     const atLineStart = lineStart;
     lineStart = false;
-    if (depth === 0 && statementStart < 0 && !current) {
-      statementStart = i;
-      TABLE_TYPE.lastIndex = i;
-      const table = TABLE_TYPE.exec(text)?.[1];
-      tableType = table ? intern(table) : null;
-    }
+    if (depth === 0 && statementStart < 0 && !current) statementStart = i;
     if (c === QUOTE || c === APOS) {
       previousAt = i;
       i = skipQuoted(text, i, c);
@@ -175,7 +166,7 @@ export function indexNames(path: string, text: string): NameIndex {
           // A store through a field (`x->m = fn`, `x.m = fn`), not a designator
           // of an initializer (`{ .m = fn }`), which the program does not read.
           if (previousSignificant !== DOT || isOperand(text.charCodeAt(lastNonBlank(text, previousAt - 1)))) {
-            bindingAt(text, j, `.${word}`, current.name, null, out);
+            bindingAt(text, j, `.${word}`, current.name, out);
           }
         } else if (!KEYWORDS.has(word)) {
           current.mentions.add(word);
@@ -199,7 +190,7 @@ export function indexNames(path: string, text: string): NameIndex {
             candidateParens = 0;
           }
         }
-        if (depth > 0 && previousSignificant === DOT) bindingAt(text, j, `.${word}`, null, tableType, out);
+        if (depth > 0 && previousSignificant === DOT) bindingAt(text, j, `.${word}`, null, out);
       }
       previousAt = j - 1;
       i = j;
@@ -314,10 +305,10 @@ function isOperand(c: number): boolean {
   return isIdentChar(c) || c === RPAREN || c === 93;
 }
 
-function bindingAt(text: string, pos: number, member: string, owner: string | null, type: string | null, out: NameIndex): void {
+function bindingAt(text: string, pos: number, member: string, owner: string | null, out: NameIndex): void {
   BOUND_VALUE.lastIndex = pos;
   const m = BOUND_VALUE.exec(text);
-  if (m) out.bindings.push([member, intern(m[1]!), owner, type]);
+  if (m) out.bindings.push([member, intern(m[1]!), owner]);
 }
 
 function skipQuoted(text: string, start: number, quote: number): number {

@@ -49,8 +49,6 @@ export interface PrefilterDecision {
   /** How many definitions the index saw, and how many are needed. */
   definitions: number;
   needed: number;
-  /** The needed definitions themselves (for measurements). */
-  neededFunctions: ReadonlySet<IndexedFunction>;
 }
 
 export function prefilter(input: PrefilterInput): PrefilterDecision {
@@ -61,19 +59,17 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
   const keyOf = (fn: IndexedFunction, file: NameIndex): string => (fn.macro ? `${file.path}\0${fn.name}` : fn.name);
   const defsByKey = new Map<string, IndexedFunction[]>();
   const fileOf = new Map<IndexedFunction, NameIndex>();
-  // `.member` -> functions bound to it, and function -> members it is bound to
-  const boundFns = new Map<string, Set<string>>();
+  // `.member` -> its bindings (function, file), function -> its members
   const boundMembers = new Map<string, Set<string>>();
-  const bindingsOf = new Map<string, { fn: string; type: string | null; file: NameIndex }[]>();
+  const bindingsOf = new Map<string, { fn: string; file: NameIndex }[]>();
   for (const file of all) {
     for (const fn of file.functions) {
       push(defsByKey, keyOf(fn, file), fn);
       fileOf.set(fn, file);
     }
-    for (const [member, fn, , type] of file.bindings) {
-      add(boundFns, member, fn);
+    for (const [member, fn] of file.bindings) {
       add(boundMembers, fn, member);
-      push(bindingsOf, member, { fn, type, file });
+      push(bindingsOf, member, { fn, file });
     }
   }
 
@@ -94,7 +90,7 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
         if (defsByKey.has(local)) set.add(local);
       }
       for (const key of fn.keys) {
-        for (const suffix of underscoreSuffixes(key)) if (boundFns.has(`.${suffix}`)) set.add(`.${suffix}`);
+        for (const suffix of underscoreSuffixes(key)) if (bindingsOf.has(`.${suffix}`)) set.add(`.${suffix}`);
       }
       list = [...set];
       effective.set(fn, list);
@@ -174,7 +170,7 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
     for (const m of callsOf(fn)) {
       mentionedByNeeded.add(m);
       if (m.startsWith('.')) {
-        for (const target of boundFns.get(m) ?? []) mentionedByNeeded.add(target);
+        for (const b of bindingsOf.get(m) ?? []) mentionedByNeeded.add(b.fn);
         for (const d of targetsOf(m, archOfDef(fn))) if (relevant.has(d)) need(d);
       } else {
         for (const d of defsByKey.get(m) ?? []) if (relevant.has(d) && visible(fn, d)) need(d);
@@ -231,7 +227,7 @@ export function prefilter(input: PrefilterInput): PrefilterDecision {
   }
   let definitions = 0;
   for (const file of input.files) definitions += file.functions.length;
-  return { parse, build, stubs, definitions, needed: [...needed].filter((fn) => scanned.has(fileOf.get(fn)!)).length, neededFunctions: needed };
+  return { parse, build, stubs, definitions, needed: [...needed].filter((fn) => scanned.has(fileOf.get(fn)!)).length };
 }
 
 /** `kvm_x86_vcpu_run`, `x86_vcpu_run`, `vcpu_run`, `run`. */

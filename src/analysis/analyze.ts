@@ -7,8 +7,7 @@ import path from 'node:path';
 import { BUILTIN_MODEL } from '../model/primitives.js';
 import type { UserModel } from '../model/user-model.js';
 import { buildCfg, opaqueCfg } from '../cfg/build.js';
-import type { FunctionDef, ParsedFile } from '../parser/parse.js';
-import { RELEASED_BODY } from '../parser/syntax.js';
+import { opaqueDefinition, type FunctionDef, type ParsedFile } from '../parser/parse.js';
 import { InputError } from '../parser/source.js';
 import type { Rule } from '../rules/types.js';
 import type { AsmFile } from '../scan/asm-symbols.js';
@@ -104,7 +103,6 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
 
 async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig: ModelConfig, pool: WorkerPool | null): Promise<AnalyzeResult> {
   const parsed: ParsedFile[] = [];
-  const sources = new Map<string, string>();
   const skipped: SkippedFile[] = [];
   const latin1Files: string[] = [];
   const model = makeModel(modelConfig);
@@ -146,12 +144,8 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   // merged only for the files parsed: a whole tree cannot hold them all).
   const includesOf = new Map<string, IncludeDirective[]>();
   const headersOf = new Map<string, string[]>();
-  const headerIndexes = new Map<string, NameIndex>();
-  const headerIndex = (h: string): NameIndex => {
-    let index = headerIndexes.get(h);
-    if (!index) { index = included.index(h); headerIndexes.set(h, index); }
-    return index;
-  };
+  // Headers outside the scan whose definitions the pre-filter weighs.
+  const libraryHeaders = new Set<string>();
   const scannedPaths = new Set(files.map((f) => path.resolve(f)));
   for (const r of indexed) {
     if (r.kind === 'unreadable') { unreadable(r.file, r.problem); continue; }
@@ -168,11 +162,11 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     includesOf.set(r.file, r.includes);
     if (!r.index) continue;
     indexes.set(r.file, r.index);
-    for (const h of headers) if (!scannedPaths.has(h)) headerIndex(h);
+    for (const h of headers) if (!scannedPaths.has(h)) libraryHeaders.add(h);
   }
   progress({ phase: 'select', done: 0, total: 1 });
   const decision = usePrefilter ? prefilter({
-    files: [...indexes.values()], headers: [...headerIndexes.values()], entryNames: new Set(entryFacts.keys()),
+    files: [...indexes.values()], headers: [...libraryHeaders].map((h) => included.index(h)), entryNames: new Set(entryFacts.keys()),
     isRelevantPrimitive: (name) => model.ops(name)?.some((o) => !NEUTRAL_OPS.has(o.op)) ?? false,
     isEqsPrimitive: (name) => model.ops(name)?.some((o) => opResource(o) !== null) ?? false,
     isForwarding: (name) => model.ops(name)?.some((o) => o.op === 'forward') ?? false,
@@ -203,10 +197,11 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   const buildLibrary: CfgMaker = (def, text, iteratorLoops, constants) => buildCfg(def, {
     isNoReturn: (n: string) => model.isNoReturn(n), constants, defines: options.defines, iteratorLoops, source: text,
   });
-  const library = new HeaderFunctions(included, (name) => model.isPrimitive(name), headerIndex, buildLibrary,
+  const library = new HeaderFunctions(included, (name) => model.isPrimitive(name), buildLibrary,
     cache ? libraryCache(cache, optionsKey) : null).collect(parsed, headersOf);
   progress({ phase: 'analyse', done: 0, total: 1 });
-  const program = new Program([...parsed, ...library], model, options.defines, sources, asmFunctions, dispatchFacts);
+  // Every function arrives built (or opaque): the program needs no source texts.
+  const program = new Program([...parsed, ...library], model, options.defines, new Map(), asmFunctions, dispatchFacts);
   const arches = [...new Set(cFiles.map(archDirOf).filter((d): d is string => d !== null))].sort();
   const interpreter = new Interpreter(program, options.rules, entryFacts, arches);
   const findings = interpreter.run();
@@ -298,10 +293,10 @@ const NEUTRAL_OPS = new Set(['known', 'returns-true', 'forward']);
 
 /** A file the pre-filter did not parse: the definitions needed code may call, opaque. */
 function opaqueFile(file: string, stubs: IndexedFunction[]): ParsedFile {
-  const functions: FunctionDef[] = stubs.map((s) => ({
-    name: s.name, file, params: [], body: RELEASED_BODY, line: s.line, parseErrors: false, isStatic: s.isStatic, opaque: true,
-  }));
-  for (const def of functions) def.cfg = opaqueCfg(def);
+  const functions = stubs.map((s) => {
+    const def = opaqueDefinition(s.name, file, s.line, s.isStatic);
+    return { ...def, cfg: opaqueCfg(def) };
+  });
   return {
     path: file, encoding: 'utf-8', functions, constants: new Map(), fileScopeNames: new Set(), macros: [],
     memberAssignments: [], iteratorLoops: new Set(), unnamedFunctions: 0, topLevelErrors: 0, opaqueOnly: true,

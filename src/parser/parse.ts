@@ -186,14 +186,17 @@ function readFunction(cursor: Cursor, text: string, out: ParsedFile, build: (nam
   if (!bodyAt) return undefined;
   const { name: named, fn } = declaratorName(header.find((c) => c.field === 'declarator'));
   if (named && fn && !build(named, fn.startRow + 1)) {
-    const def: FunctionDef = {
-      name: named, file: out.path, params: [], body: RELEASED_BODY, line: fn.startRow + 1, parseErrors: false,
-      isStatic: header.some((c) => c.type === 'storage_class_specifier' && /static/.test(String(c.text ?? ''))), opaque: true,
-    };
+    const def = opaqueDefinition(named, out.path, fn.startRow + 1,
+      header.some((c) => c.type === 'storage_class_specifier' && /static/.test(String(c.text ?? ''))));
     out.functions.push(def);
     return def;
   }
   return addFunction(buildSubtree(cursor, text, mayMiss), out);
+}
+
+/** A definition known by its name, line and linkage only, not built (see FunctionDef.opaque). */
+export function opaqueDefinition(name: string, file: string, line: number, isStatic: boolean): FunctionDef {
+  return { name, file, params: [], body: RELEASED_BODY, line, parseErrors: false, isStatic, opaque: true };
 }
 
 function addFunction(def: SyntaxNode, out: ParsedFile): FunctionDef | undefined {

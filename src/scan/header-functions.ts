@@ -9,7 +9,6 @@ import { descendants, child } from '../parser/syntax.js';
 import { calleeName } from '../cfg/build.js';
 import { displayPath } from './collect.js';
 import type { IncludedHeaders } from './included-headers.js';
-import type { NameIndex } from './name-index.js';
 import { isolateRange } from '../parser/blank.js';
 import { RELEASED_BODY } from '../parser/syntax.js';
 import type { Cfg } from '../cfg/types.js';
@@ -39,11 +38,10 @@ export function calledNames(fn: FunctionDef): Set<string> {
 export class HeaderFunctions {
   private readonly parsedDefinitions = new Map<string, FunctionDef[]>();
 
-  /** @param indexOf a header's name index (its definitions and where they are)
-   *  @param build the CFG of a definition parsed from `text` */
+  /** @param build the CFG of a definition parsed from `text` */
   /** @param cached definitions parsed and built by an earlier run, and where to keep new ones */
   constructor(private readonly headers: IncludedHeaders, private readonly isPrimitive: (name: string) => boolean,
-    private readonly indexOf: (header: string) => NameIndex, private readonly build: CfgMaker,
+    private readonly build: CfgMaker,
     private readonly cached: DefinitionCache | null = null) {}
 
   /** The header functions `files` need, as parsed files holding only those
@@ -82,7 +80,7 @@ export class HeaderFunctions {
 
   /** The C functions a header defines. */
   private definitions(header: string): string[] {
-    return this.indexOf(header).functions.filter((f) => !f.macro).map((f) => f.name);
+    return this.headers.index(header).functions.filter((f) => !f.macro).map((f) => f.name);
   }
 
   /** A header's definitions of `name`, each parsed alone (at its lines and
@@ -92,7 +90,7 @@ export class HeaderFunctions {
     let defs = this.parsedDefinitions.get(key) ?? this.cached?.get(header, name);
     if (!defs) {
       defs = [];
-      for (const f of this.indexOf(header).functions) {
+      for (const f of this.headers.index(header).functions) {
         if (f.macro || f.name !== name) continue;
         const text = isolateRange(this.headers.text(header), f.declStart, f.end);
         const file = parseSource({ path: displayPath(header), text, encoding: 'latin1' });

@@ -24,6 +24,7 @@ export class WorkerPool {
   private readonly pending = new Map<number, Pending & { worker: number }>();
   private nextId = 0;
   private failure: Error | null = null;
+  private closed = false;
 
   private constructor(size: number, model: ModelConfig) {
     for (let i = 0; i < size; i++) {
@@ -36,16 +37,10 @@ export class WorkerPool {
     }
   }
 
-  private closed = false;
-
   /** A pool of `size` workers, or null when workers cannot be used here. */
   static start(size: number, model: ModelConfig): WorkerPool | null {
     if (size < 1 || !existsSync(WORKER_SCRIPT)) return null;
     return new WorkerPool(size, model);
-  }
-
-  get size(): number {
-    return this.workers.length;
   }
 
   /** Runs every task; results in the tasks' order. `onDone` sees each completion. */

@@ -191,7 +191,7 @@ function readFunction(cursor: Cursor, text: string, out: ParsedFile, build: (nam
     out.functions.push(def);
     return def;
   }
-  return addFunction(buildSubtree(cursor, text, mayMiss), out);
+  return addFunction(buildSubtree(cursor, text, mayMiss), out, mayMiss);
 }
 
 /** A definition known by its name, line and linkage only, not built (see FunctionDef.opaque). */
@@ -199,7 +199,9 @@ export function opaqueDefinition(name: string, file: string, line: number, isSta
   return { name, file, params: [], body: RELEASED_BODY, line, parseErrors: false, isStatic, opaque: true };
 }
 
-function addFunction(def: SyntaxNode, out: ParsedFile): FunctionDef | undefined {
+/** @param mayHaveErrors the tree holds ERROR or MISSING nodes somewhere (else the
+ *  body cannot: no need to walk it to find out) */
+function addFunction(def: SyntaxNode, out: ParsedFile, mayHaveErrors = true): FunctionDef | undefined {
   const body = child(def, 'body');
   const { name, fn } = declaratorName(child(def, 'declarator'));
   if (!body) return undefined;
@@ -212,7 +214,7 @@ function addFunction(def: SyntaxNode, out: ParsedFile): FunctionDef | undefined 
     if (pn) params.push(pn);
   }
   const isStatic = def.children.some((c) => c.type === 'storage_class_specifier' && /static/.test(String(c.text ?? '')));
-  const result: FunctionDef = { name, file: out.path, params, body, line: fn.startRow + 1, parseErrors: hasError(body), isStatic };
+  const result: FunctionDef = { name, file: out.path, params, body, line: fn.startRow + 1, parseErrors: mayHaveErrors && hasError(body), isStatic };
   out.functions.push(result);
   return result;
 }

@@ -48,6 +48,13 @@ describe('normalizeKernelC', () => {
     expect(norm(text)).toBe(`static int ${' '.repeat(word.length)} f(void);`);
   });
 
+  it('blanks __diagnose_as(...) before a fortified function\'s name (include/linux/fortify-string.h)', () => {
+    const text = '__FORTIFY_INLINE __diagnose_as(__builtin_strncpy, 1, 2, 3)\nchar *strncpy(char * const p, const char *q, __kernel_size_t size)\n{ return p; }';
+    const out = norm(text);
+    expect(out).not.toContain('__diagnose_as');
+    expect(out.length).toBe(text.length);
+  });
+
   it('blanks an annotation macro with its argument list, across lines', () => {
     expect(norm('void f(void) __acquires(x);')).toBe(`void f(void) ${' '.repeat('__acquires(x)'.length)};`);
     const multi = 'void f(struct s *a)\n\t__releases(\n\t\t&a->lock)\n{ }';

@@ -27,7 +27,7 @@ export const ATTRIBUTE_MACROS: ReadonlySet<string> = new Set([
 /** Annotation macros that take a parenthesised argument list, blanked with it. */
 export const ATTRIBUTE_MACROS_WITH_ARGS: ReadonlySet<string> = new Set([
   '__acquires', '__releases', '__must_hold', '__section', '__aligned', '__printf', '__scanf',
-  '__alloc_size', '__counted_by', '__cond_acquires', '__diag_ignore', '__assume_aligned',
+  '__alloc_size', '__counted_by', '__cond_acquires', '__diag_ignore', '__assume_aligned', '__diagnose_as',
 ]);
 
 const ITERATOR_NAME = /for_each|foreach/;

@@ -16,8 +16,7 @@ import { intern } from './intern.js';
 /** `__printf(1, 2)`, `__attribute__((x))`, `__acquires(l)`: around a definition's
  *  name, not its name. */
 function isAnnotation(word: string): boolean {
-  return ATTRIBUTE_MACROS_WITH_ARGS.has(word) || word.startsWith('__attribute') || word === '__diagnose_as' ||
-    word === '__nocfi' || word === 'asm' || word === '__asm__';
+  return ATTRIBUTE_MACROS_WITH_ARGS.has(word) || word.startsWith('__attribute') || word === 'asm' || word === '__asm__';
 }
 
 export interface IndexedFunction {

@@ -12,7 +12,7 @@ import { InputError } from '../parser/source.js';
 import type { Rule } from '../rules/types.js';
 import type { AsmFile } from '../scan/asm-symbols.js';
 import { emptyDispatchFacts, mergeDispatchFacts } from '../scan/dispatch-facts.js';
-import { IncludedHeaders, kernelRootOf, type IncludeDirective } from '../scan/included-headers.js';
+import { IncludedHeaders, kernelRootOf } from '../scan/included-headers.js';
 import { HeaderFunctions, type CfgMaker, type DefinitionCache } from '../scan/header-functions.js';
 import { displayPath } from '../scan/collect.js';
 import { archFacts } from '../scan/arch-facts.js';
@@ -140,9 +140,8 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     (t) => indexFile(t.file, t.withNames));
   const cFiles: string[] = [];
   const indexes = new Map<string, NameIndex>();
-  // Per C file: its #include lines and the headers they reach (constants are
-  // merged only for the files parsed: a whole tree cannot hold them all).
-  const includesOf = new Map<string, IncludeDirective[]>();
+  // Per C file: the headers it reaches (their constants are merged only for the
+  // files parsed: a whole tree cannot hold them all).
   const headersOf = new Map<string, string[]>();
   // Headers outside the scan whose definitions the pre-filter weighs.
   const libraryHeaders = new Set<string>();
@@ -159,7 +158,6 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     mergeDispatchFacts(dispatchFacts, r.facts);
     const headers = included.headersOf(r.file, r.includes);
     headersOf.set(r.file, headers);
-    includesOf.set(r.file, r.includes);
     if (!r.index) continue;
     indexes.set(r.file, r.index);
     for (const h of headers) if (!scannedPaths.has(h)) libraryHeaders.add(h);
@@ -178,7 +176,7 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   // Phase 2: parse what can matter and build the CFGs of what is needed.
   const toBuild = decision ? cFiles.filter((f) => decision.parse.has(f)) : cFiles;
   const tasks = toBuild.map((file) => buildTask(file, indexes.get(file), decision,
-    included.forFile(file, includesOf.get(file)!).constants, options.defines));
+    included.constantsOf(headersOf.get(file)!), options.defines));
   const hashOf = new Map(files.map((f, i) => [f, hashes[i] ?? null]));
   const built = await runner.run('build', tasks, (t) => {
     const hash = hashOf.get(t.file);

@@ -73,15 +73,15 @@ export class IncludedHeaders {
   private readonly includes = new Map<string, string[]>();
   private readonly roots = new Map<string, string | null>();
 
-  /** @param text the file's text, or its #include lines */
-  forFile(file: string, text: string | IncludeDirective[]): { constants: Map<string, number>; headers: string[] } {
-    const headers = this.headersOf(file, text);
+  /** The integer constants `headers` define, the first definition winning. */
+  constantsOf(headers: readonly string[]): Map<string, number> {
     const constants = new Map<string, number>();
     for (const header of headers) for (const [k, v] of this.header(header).defines) if (!constants.has(k)) constants.set(k, v);
-    return { constants, headers };
+    return constants;
   }
 
-  /** The headers `file` includes, transitively up to a small depth, nearest first. */
+  /** The headers `file` includes, transitively up to a small depth, nearest first.
+   *  @param text the file's text, or its #include lines */
   headersOf(file: string, text: string | IncludeDirective[]): string[] {
     const dir = path.dirname(path.resolve(file));
     let root = this.roots.get(dir);

@@ -22,7 +22,7 @@ import { buildFile, indexFile, makeModel, type BuildTask, type ModelConfig } fro
 import { WorkerPool } from './worker-pool.js';
 import { TaskRunner } from './task-runner.js';
 import { sha1, type Cache } from '../cache/cache.js';
-import { archOf, opResource, Program } from './program.js';
+import { archOf, Program } from './program.js';
 import { archDirOf, Interpreter, type AnalysisStats, type Finding } from './interpreter.js';
 
 export interface AnalyzeOptions {
@@ -165,9 +165,11 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   progress({ phase: 'select', done: 0, total: 1 });
   const decision = usePrefilter ? prefilter({
     files: [...indexes.values()], headers: [...libraryHeaders].map((h) => included.index(h)), entryNames: new Set(entryFacts.keys()),
-    isRelevantPrimitive: (name) => model.ops(name)?.some((o) => !NEUTRAL_OPS.has(o.op)) ?? false,
-    isEqsPrimitive: (name) => model.ops(name)?.some((o) => opResource(o) !== null) ?? false,
-    isForwarding: (name) => model.ops(name)?.some((o) => o.op === 'forward') ?? false,
+    // What makes a function relevant to the program (not opaque): a call that may
+    // change the state or end the path.
+    isRelevantPrimitive: (name) => model.touchesState(name) || model.isNoReturn(name),
+    isEqsPrimitive: (name) => model.entersOrLeaves(name),
+    isForwarding: (name) => model.forwardArg(name) !== undefined,
   }) : null;
 
   const maxNeeded = options.maxNeeded ?? MAX_NEEDED;
@@ -285,9 +287,6 @@ export class ScopeTooLargeError extends Error {
       `(limit ${limit.toLocaleString('en-US')}); scan a kernel tree's default scope (arch/*/kvm and virt/kvm) or name directories`);
   }
 }
-
-/** Calls the analysis treats as known and stateless: they make no function relevant. */
-const NEUTRAL_OPS = new Set(['known', 'returns-true', 'forward']);
 
 /** A file the pre-filter did not parse: the definitions needed code may call, opaque. */
 function opaqueFile(file: string, stubs: IndexedFunction[]): ParsedFile {

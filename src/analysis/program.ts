@@ -332,7 +332,6 @@ export class Program {
   }
 
   private computeIndependence(): Set<FnInfo> {
-    const neutral = new Set(['known', 'noreturn', 'returns-true', 'forward']);
     const independent = new Set(this.functions);
     for (let changed = true; changed;) {
       changed = false;
@@ -342,7 +341,7 @@ export class Program {
           if (!ok || e.kind !== 'call') continue;
           const targets = this.targets.get(e);
           if (targets) ok = targets.every((t) => independent.has(t.fn));
-          else if (e.callee) ok = (this.model.ops(e.callee) ?? []).every((o) => neutral.has(o.op));
+          else if (e.callee) ok = !this.model.touchesState(e.callee);
         }
         if (!ok) { independent.delete(fn); changed = true; }
       }

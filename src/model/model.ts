@@ -61,6 +61,9 @@ export function parseOps(spec: string, where: string): Op[] {
   return ops;
 }
 
+const STATELESS = new Set<Op['op']>(['known', 'noreturn', 'returns-true', 'forward']);
+const ENTER_LEAVE = new Set<Op['op']>(['ct-enter', 'ct-exit', 'vtime-enter', 'vtime-exit']);
+
 export class Model {
   private readonly primitives = new Map<string, Op[]>();
   /** Names whose entry is only a fallback for a definition the tree may hold. */
@@ -95,6 +98,17 @@ export class Model {
   forwardArg(name: string): number | undefined {
     const op = this.primitives.get(name)?.find((o) => o.op === 'forward');
     return op?.op === 'forward' ? op.arg : undefined;
+  }
+
+  /** The call may change the tracked state (or read it): something other than a
+   *  no-op, a known value, a forward or an end of the path. */
+  touchesState(name: string): boolean {
+    return this.primitives.get(name)?.some((o) => !STATELESS.has(o.op)) ?? false;
+  }
+
+  /** The call enters or leaves a context or guest time accounting. */
+  entersOrLeaves(name: string): boolean {
+    return this.primitives.get(name)?.some((o) => ENTER_LEAVE.has(o.op)) ?? false;
   }
 
   has(name: string): boolean {

@@ -23,7 +23,8 @@ import { WorkerPool } from './worker-pool.js';
 import { TaskRunner } from './task-runner.js';
 import { sha1, type Cache } from '../cache/cache.js';
 import { archOf, Program } from './program.js';
-import { archDirOf, Interpreter, type AnalysisStats, type Finding } from './interpreter.js';
+import { archDirOf, type AnalysisStats, type Finding, type InterpreterResult } from './interpreter.js';
+import { analyseProgram, type GroupResults } from './analyse-program.js';
 
 export interface AnalyzeOptions {
   rules: readonly Rule[];
@@ -203,8 +204,10 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   // Every function arrives built (or opaque): the program needs no source texts.
   const program = new Program([...parsed, ...library], model, options.defines, new Map(), asmFunctions, dispatchFacts);
   const arches = [...new Set(cFiles.map(archDirOf).filter((d): d is string => d !== null))].sort();
-  const interpreter = new Interpreter(program, options.rules, entryFacts, arches);
-  const findings = interpreter.run();
+  const { findings, stats } = analyseProgram(program, {
+    rules: options.rules, entryFacts, scannedArches: arches,
+    cache: cache ? { results: groupResults(cache), context: optionsKey } : null,
+  });
   progress({ phase: 'analyse', done: 1, total: 1 });
   const builtFns = program.functions.filter((f) => !f.def.opaque);
   const summary: RunSummary = {
@@ -216,7 +219,7 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
       .map((f) => ({ file: f.def.file, function: f.def.name, line: f.def.line })),
     unnamedFunctions: parsed.reduce((n, f) => n + f.unnamedFunctions, 0),
     skipped, latin1Files,
-    analysis: interpreter.stats(),
+    analysis: stats,
   };
   const result = { findings, summary };
   if (cache) {
@@ -261,6 +264,14 @@ function buildTask(file: string, index: NameIndex | undefined, decision: Prefilt
   const build = !decision ? null : reliable ? index!.functions.filter((f) => decision.build.has(f.name)).map((f) => f.name) : [...decision.build];
   const known = index ? index.functions.filter((f) => !f.macro).map((f) => `${f.name}:${f.line}`) : [];
   return { file, build, known, blank, headerConstants: [...headerConstants], defines: [...defines] };
+}
+
+/** Root groups analysed by earlier runs (see analyse-program). */
+function groupResults(cache: Cache): GroupResults {
+  return {
+    get: (key) => cache.get<InterpreterResult>('analysis', key),
+    put: (key, result) => cache.put('analysis', key, result),
+  };
 }
 
 /** Header functions built by earlier runs, under the header's content hash. */

@@ -81,6 +81,26 @@ export interface AnalysisStats {
   indirectCalls: number;
 }
 
+/** A root analysis to run: the function, and the arch directory whose kernel it runs in. */
+export interface RootTask {
+  fn: FnInfo;
+  impl: string | null;
+}
+
+/** What one interpreter found, as plain data naming functions by their stable ids
+ *  (see analyse-program: results of earlier runs are merged with new ones). */
+export interface InterpreterResult {
+  /** In the order reported, each with the function it was reported in. */
+  findings: { finding: Finding; fn: string }[];
+  analysed: string[];
+  precisionLost: string[];
+  summaries: number;
+  unknownCallees: string[];
+  /** Indirect call sites met on analysed paths (function id, block, event). */
+  indirectCalls: string[];
+}
+
+/** Analyses roots one after the other, sharing callee summaries between them. */
 export class Interpreter {
   private readonly findings = new Map<string, Finding>();
   /** The function each finding was reported in (for notes added after the run). */
@@ -93,42 +113,29 @@ export class Interpreter {
   /** Indirect call sites met on analysed paths. */
   private readonly indirectCalls = new Set<CallEvent>();
 
-  /** @param scannedArches the arch directories of the scan (archDirOf of its
-   *  files); by default, those of the program's functions. */
+  /** @param idOf a function's id, stable across runs */
   constructor(private readonly program: Program, private readonly rules: readonly Rule[],
-    private readonly entryFacts: ReadonlyMap<string, EntryFact> = new Map(), private readonly scannedArches?: readonly string[]) {}
+    private readonly entryFacts: ReadonlyMap<string, EntryFact>, private readonly idOf: (fn: FnInfo) => string) {}
 
-  run(): Finding[] {
-    // A generic root runs in a kernel built for one arch: it is analysed once per
-    // arch of the scan, so that its arch hooks are that arch's (and a scan of one
-    // arch with virt/kvm sees exactly what a scan of all arches sees for it).
-    const arches = this.scannedArches ? [...this.scannedArches] :
-      [...new Set(this.program.functions.map(archDir).filter((d): d is string => d !== null))].sort();
-    const analyse = (fn: FnInfo): void => {
-      if (archDir(fn) !== null || arches.length === 0) this.analyseRoot(fn, archDir(fn));
-      else for (const arch of arches) this.analyseRoot(fn, arch);
-    };
-    // Only a function that may enter or leave an EQS (or that assembly enters in
-    // one) can start a path on which a rule fires: the others are analysed only
-    // through their callers.
-    const mayReport = (fn: FnInfo): boolean => this.program.touchesEqs(fn) || this.entryFacts.has(fn.def.name);
-    for (const fn of this.program.functions) if (this.program.isRoot(fn) && mayReport(fn)) analyse(fn);
-    // Functions reached by no root (only called from within a cycle): roots too.
-    for (const fn of this.program.functions) if (!this.analysed.has(fn) && !fn.def.library && mayReport(fn)) analyse(fn);
-    // Known only once every analysis of the function is done.
-    for (const [finding, fn] of this.findingFunctions) {
-      if (this.precisionLost.has(fn)) finding.notes.push(`precision was lost to a join of states in ${fn.def.name}(); other paths may hide further findings`);
-    }
-    return [...this.findings.values()].sort(compareFindings);
+  /** The function was entered by an analysis so far (as a root or a callee). */
+  hasAnalysed(fn: FnInfo): boolean {
+    return this.analysed.has(fn);
   }
 
-  stats(): AnalysisStats {
+  result(): InterpreterResult {
     let summaries = 0;
     for (const m of this.summaries.values()) summaries += m.size;
+    const indirectCalls: string[] = [];
+    for (const fn of this.analysed) {
+      fn.cfg.blocks.forEach((b, i) => b.events.forEach((e, j) => {
+        if (e.kind === 'call' && this.indirectCalls.has(e)) indirectCalls.push(`${this.idOf(fn)}@${i}.${j}`);
+      }));
+    }
     return {
-      functionsAnalysed: this.analysed.size, summaries,
-      precisionLost: [...this.precisionLost].map((f) => `${f.def.file}:${f.def.name}`).sort(),
-      unknownCallees: this.unknownCallees.size, indirectCalls: this.indirectCalls.size,
+      findings: [...this.findings.values()].map((finding) => ({ finding, fn: this.idOf(this.findingFunctions.get(finding)!) })),
+      analysed: [...this.analysed].map(this.idOf),
+      precisionLost: [...this.precisionLost].map(this.idOf),
+      summaries, unknownCallees: [...this.unknownCallees], indirectCalls,
     };
   }
 
@@ -152,7 +159,7 @@ export class Interpreter {
     return { state, enteredInside };
   }
 
-  private analyseRoot(fn: FnInfo, impl: string | null): void {
+  analyseRoot({ fn, impl }: RootTask): void {
     const { state: entry, enteredInside } = this.rootEntry(fn);
     const state = entry.with({ impl });
     const frame: Frame = { fn, entry: state, isRoot: true, summary: newSummary(), enteredInside };
@@ -306,7 +313,12 @@ export class Interpreter {
    *  arch, then vmx/ or svm/ once a dispatch chose) keeps only the targets in a
    *  related directory; choosing among sibling directories commits the path. */
   private dispatch(targets: readonly CallTarget[], s: State): [CallTarget, State][] {
-    if (targets.length === 1) return [[targets[0]!, s]];
+    if (targets.length === 1) {
+      // One arch's kernel never reaches another arch's definition (generic code
+      // calling a function only arch/Y defines): the call is unresolved there.
+      const only = targets[0]!;
+      return s.impl && only.fn.arch !== null && only.fn.arch !== archOfPath(`${s.impl}/`) ? [] : [[only, s]];
+    }
     const related = (a: string, b: string): boolean => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
     let chosen = [...targets];
     if (s.impl) {
@@ -771,9 +783,4 @@ function flattenTrace(steps: TraceStep[], depth = 0, out: TraceEntry[] = []): Tr
     if (s.inner?.length) flattenTrace(s.inner, depth + 1, out);
   }
   return out;
-}
-
-function compareFindings(a: Finding, b: Finding): number {
-  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column ||
-    (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
 }

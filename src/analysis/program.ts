@@ -285,8 +285,9 @@ export class Program {
   }
 
   /** The function, or something it may call, makes a call with several possible
-   *  targets not all opaque: which runs depends on the path's implementation (its
-   *  arch; vmx or svm). The interpreter does not choose among opaque targets. */
+   *  targets not all opaque, or a generic call to one arch's definition: which runs
+   *  (whether one does) depends on the path's implementation (its arch; vmx or
+   *  svm). The interpreter does not choose among opaque targets. */
   choosesImplementation(fn: FnInfo): boolean {
     if (!this.choosing) this.choosing = this.computeChoosing();
     return this.choosing.has(fn);
@@ -297,7 +298,10 @@ export class Program {
     for (const fn of this.functions) {
       for (const block of fn.cfg.blocks) for (const e of block.events) {
         const targets = e.kind === 'call' ? this.targets.get(e) ?? [] : [];
-        if (block.reachable && targets.length > 1 && !targets.every((t) => this.isOpaque(t.fn))) choosing.add(fn);
+        if (!block.reachable || targets.every((t) => this.isOpaque(t.fn))) continue;
+        // Several targets, or generic code reaching one arch's definition (which
+        // other arches' kernels do not have).
+        if (targets.length > 1 || (fn.arch === null && targets[0]!.fn.arch !== null)) choosing.add(fn);
       }
     }
     return this.withCallers(choosing);

@@ -1,0 +1,135 @@
+// The program's analysis, one arch at a time. A kernel is built for one arch, so
+// the roots of arch/X, and the generic roots analysed in arch X's kernel (once per
+// scanned arch, so that their arch hooks are that arch's and a scan of one arch
+// with virt/kvm sees what a scan of all arches sees for it), form a group analysed
+// by an interpreter of its own: summaries are shared inside a group, never across.
+// A group's result then depends only on what its roots can reach (group-key), so
+// with a cache a group that an edit cannot reach is not analysed again (an edit in
+// arch/arm64 leaves x86 alone).
+import type { EntryFact } from '../model/user-model.js';
+import type { Rule } from '../rules/types.js';
+import { groupKey } from './group-key.js';
+import { archDirOf, Interpreter, type AnalysisStats, type Finding, type InterpreterResult, type RootTask } from './interpreter.js';
+import { archOf, type FnInfo, type Program } from './program.js';
+
+/** Where results of earlier runs are kept, under a group's key. */
+export interface GroupResults {
+  get(key: string): InterpreterResult | undefined;
+  put(key: string, result: InterpreterResult): void;
+}
+
+export interface ProgramAnalysis {
+  findings: Finding[];
+  stats: AnalysisStats;
+}
+
+export interface AnalyseProgramOptions {
+  rules: readonly Rule[];
+  entryFacts: ReadonlyMap<string, EntryFact>;
+  /** The arch directories of the scan (archDirOf of its files); by default those
+   *  of the program's functions. */
+  scannedArches?: readonly string[];
+  /** Earlier runs' results, and `context`: what besides the program they depend
+   *  on (rules, model, options). */
+  cache?: { results: GroupResults; context: string } | null;
+}
+
+export function analyseProgram(program: Program, options: AnalyseProgramOptions): ProgramAnalysis {
+  const { rules, entryFacts } = options;
+  const idOf = stableIds(program);
+  const arches = options.scannedArches ? [...options.scannedArches] :
+    [...new Set(program.functions.map((f) => archDirOf(f.def.file)).filter((d): d is string => d !== null))].sort();
+  const implsOf = (fn: FnInfo): (string | null)[] => {
+    const own = archDirOf(fn.def.file);
+    return own !== null || arches.length === 0 ? [own] : arches;
+  };
+  // Only a function that may enter or leave an EQS (or that assembly enters in one)
+  // can start a path on which a rule fires: the others are analysed only through
+  // their callers.
+  const mayReport = (fn: FnInfo): boolean => program.touchesEqs(fn) || entryFacts.has(fn.def.name);
+
+  const groups = new Map<string | null, RootTask[]>();
+  for (const fn of program.functions) {
+    if (!program.isRoot(fn) || !mayReport(fn)) continue;
+    for (const impl of implsOf(fn)) {
+      const tasks = groups.get(impl) ?? [];
+      tasks.push({ fn, impl });
+      groups.set(impl, tasks);
+    }
+  }
+  const run = (key: string | null, analyse: (interpreter: Interpreter) => void): InterpreterResult => {
+    const earlier = key ? options.cache!.results.get(key) : undefined;
+    if (earlier) return earlier;
+    const interpreter = new Interpreter(program, rules, entryFacts, idOf);
+    analyse(interpreter);
+    const result = interpreter.result();
+    if (key) options.cache!.results.put(key, result);
+    return result;
+  };
+  const keyOf = (kind: string, tasks: RootTask[], impl: string | null): string | null => options.cache
+    ? groupKey(program, tasks, impl === null ? null : archOf(`${impl}/`), `${kind}\u0001${arches.join()}\u0001${options.cache.context}`, entryFacts, idOf)
+    : null;
+
+  const results: InterpreterResult[] = [];
+  const impls = [...groups.keys()].sort((a, b) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1));
+  for (const impl of impls) {
+    const tasks = groups.get(impl)!;
+    results.push(run(keyOf('group', tasks, impl), (interpreter) => { for (const t of tasks) interpreter.analyseRoot(t); }));
+  }
+  // Functions reached by no root (only called from within a cycle): roots too, in
+  // one more group, each unless an earlier one of them reached it.
+  const analysed = new Set(results.flatMap((r) => r.analysed));
+  const rest = program.functions.filter((fn) => !analysed.has(idOf(fn)) && !fn.def.library && mayReport(fn));
+  if (rest.length) {
+    const tasks = rest.flatMap((fn) => implsOf(fn).map((impl) => ({ fn, impl })));
+    results.push(run(keyOf('unreached', tasks, null), (interpreter) => {
+      for (const fn of rest) if (!interpreter.hasAnalysed(fn)) for (const impl of implsOf(fn)) interpreter.analyseRoot({ fn, impl });
+    }));
+  }
+  return merge(program, results, idOf);
+}
+
+/** Findings in a stable order, each reported once (the first group's), with the
+ *  precision note of a function that lost precision in any group. */
+function merge(program: Program, results: InterpreterResult[], idOf: (fn: FnInfo) => string): ProgramAnalysis {
+  const precisionLost = new Set(results.flatMap((r) => r.precisionLost));
+  const byKey = new Map<string, Finding>();
+  for (const r of results) {
+    for (const { finding, fn } of r.findings) {
+      const key = `${finding.ruleId}|${finding.file}:${finding.line}:${finding.column}|${finding.function}`;
+      if (byKey.has(key)) continue;
+      byKey.set(key, finding);
+      if (precisionLost.has(fn)) finding.notes.push(`precision was lost to a join of states in ${finding.function}(); other paths may hide further findings`);
+    }
+  }
+  const names = new Map(program.functions.map((f) => [idOf(f), `${f.def.file}:${f.def.name}`]));
+  return {
+    findings: [...byKey.values()].sort(compareFindings),
+    stats: {
+      functionsAnalysed: new Set(results.flatMap((r) => r.analysed)).size,
+      summaries: results.reduce((n, r) => n + r.summaries, 0),
+      precisionLost: [...precisionLost].map((id) => names.get(id)!).sort(),
+      unknownCallees: new Set(results.flatMap((r) => r.unknownCallees)).size,
+      indirectCalls: new Set(results.flatMap((r) => r.indirectCalls)).size,
+    },
+  };
+}
+
+/** Each function's id (file, line, name), made unique by a suffix for the rare
+ *  definitions that share one (configuration variants on one line). */
+function stableIds(program: Program): (fn: FnInfo) => string {
+  const ids = new Map<FnInfo, string>();
+  const seen = new Map<string, number>();
+  for (const fn of program.functions) {
+    const n = seen.get(fn.id) ?? 0;
+    seen.set(fn.id, n + 1);
+    ids.set(fn, n ? `${fn.id}#${n}` : fn.id);
+  }
+  return (fn) => ids.get(fn)!;
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column ||
+    (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+}
+

@@ -1,0 +1,96 @@
+// What a group of root analyses depends on, as one hash: every function its roots
+// can reach (through calls, ops tables and the guest's exit handlers), each with
+// its definition and CFG, what the program concluded about it, and where each of
+// its calls goes. Two runs whose groups hash the same analyse them the same way,
+// so the second can take the first one's result (see analyse-program).
+import { createHash } from 'node:crypto';
+import type { EntryFact } from '../model/user-model.js';
+import type { CallEvent } from '../cfg/types.js';
+import type { CallTarget, FnInfo, Program } from './program.js';
+import type { RootTask } from './interpreter.js';
+
+/** A definition's content hash, computed once per definition object. */
+const definitionHashes = new WeakMap<FnInfo, string>();
+
+function definitionHash(fn: FnInfo): string {
+  let hash = definitionHashes.get(fn);
+  if (hash === undefined) {
+    // JSON with Sets and Maps spelled out: the same for a definition built in this
+    // run and one read back from the cache (V8's serialization is not: numbers may
+    // come back in another representation).
+    const content = fn.cfg === fn.def.cfg ? fn.def : [fn.def, fn.cfg];
+    hash = createHash('sha1').update(JSON.stringify(content, withCollections)).digest('hex');
+    definitionHashes.set(fn, hash);
+  }
+  return hash;
+}
+
+function withCollections(_key: string, value: unknown): unknown {
+  if (value instanceof Set) return ['\u0000Set', ...value];
+  if (value instanceof Map) return ['\u0000Map', ...value];
+  return value;
+}
+
+/** The targets of a call a path in arch `arch`'s kernel may take (null: any arch).
+ *  Like the interpreter's dispatch: never another arch's definition; among several
+ *  targets the arch's own win, and generic ones serve when it has none. */
+function targetsIn(program: Program, call: CallEvent, arch: string | null): readonly CallTarget[] {
+  const targets = program.callees(call);
+  if (arch === null) return targets;
+  if (targets.length === 1) return targets[0]!.fn.arch === null || targets[0]!.fn.arch === arch ? targets : [];
+  const own = targets.filter((t) => t.fn.arch === arch);
+  return own.length ? own : targets.filter((t) => t.fn.arch === null);
+}
+
+/** The functions the roots may reach in arch `arch`'s kernel, the roots first, in a
+ *  deterministic order. */
+function reachableFrom(program: Program, roots: readonly FnInfo[], arch: string | null): FnInfo[] {
+  const seen = new Set<FnInfo>(roots);
+  const order = [...seen];
+  for (let i = 0; i < order.length; i++) {
+    const fn = order[i]!;
+    for (const block of fn.cfg.blocks) {
+      for (const e of block.events) {
+        if (e.kind !== 'call') continue;
+        for (const t of targetsIn(program, e, arch)) if (!seen.has(t.fn)) { seen.add(t.fn); order.push(t.fn); }
+        for (const h of program.guestExitHandlersFor(e, fn)) if (!seen.has(h)) { seen.add(h); order.push(h); }
+      }
+    }
+  }
+  return order;
+}
+
+/** The hash of a group of roots analysed in arch `arch`'s kernel (null: any):
+ *  `context` (rules, model, options), its roots in order, and everything reachable
+ *  from them that the interpreter reads. */
+export function groupKey(program: Program, tasks: readonly RootTask[], arch: string | null, context: string,
+  entryFacts: ReadonlyMap<string, EntryFact>, idOf: (fn: FnInfo) => string): string {
+  const h = createHash('sha1');
+  const put = (...parts: (string | number | boolean | null | undefined)[]): void => { h.update(parts.map(String).join('\u0001')); h.update('\u0002'); };
+  put('context', context);
+  for (const t of tasks) put('root', idOf(t.fn), t.impl);
+  for (const fn of reachableFrom(program, tasks.map((t) => t.fn), arch)) putFunction(program, fn, arch, entryFacts, idOf, put);
+  return h.digest('hex');
+}
+
+function putFunction(program: Program, fn: FnInfo, arch: string | null, entryFacts: ReadonlyMap<string, EntryFact>, idOf: (fn: FnInfo) => string,
+  put: (...parts: (string | number | boolean | null | undefined)[]) => void): void {
+  put('fn', idOf(fn), fn.arch, definitionHash(fn));
+  const fact = entryFacts.get(fn.def.name);
+  if (fact) put('entry', JSON.stringify(fact));
+  const ct = program.role(fn, 'ct');
+  const vtime = program.role(fn, 'vtime');
+  put('facts', program.isRoot(fn), program.isOpaque(fn), program.isStateIndependent(fn), program.choosesImplementation(fn),
+    program.pairsInterrupts(fn), program.touchesEqs(fn), program.entersInside(fn, 'ct'), program.entersInside(fn, 'vtime'),
+    [...ct.first].sort().join(), ct.firstExitContext, ct.mayEnter, ct.mayExit,
+    [...vtime.first].sort().join(), vtime.firstExitContext, vtime.mayEnter, vtime.mayExit);
+  fn.cfg.blocks.forEach((block, i) => block.events.forEach((e, j) => {
+    if (e.kind !== 'call') return;
+    // The other arches' targets count only by number (and through the facts of
+    // this function): their ids change with every edit of their files.
+    const all = program.callees(e).length;
+    const targets = targetsIn(program, e, arch).map((t) => `${idOf(t.fn)}+${t.argOffset}`).join();
+    const handlers = program.guestExitHandlersFor(e, fn).map(idOf).join();
+    if (all || handlers) put('call', i, j, all, targets, handlers);
+  }));
+}

@@ -1,9 +1,10 @@
 // The result cache: a warm scan prints exactly what the cold one printed, an
 // edit is seen — also in another file whose finding depends on the edited
 // file's function — and a broken or absent cache only costs time.
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cache } from '../src/cache/cache.js';
 import { run, writeTree } from './helpers/kernel-tree.js';
@@ -61,6 +62,27 @@ describe('cache', () => {
     // And back: the quiet version is found in the cache again.
     writeTree(tree, { 'helper.c': HELPER_QUIET });
     expect((await scan()).stdout).toBe(cold.stdout);
+  });
+
+  it('an edit in one arch re-analyses that arch only, and its findings are those of a scan without the cache', async () => {
+    const tree = path.join(tmp, 'arches');
+    const cache = path.join(tmp, 'arches-cache');
+    const runIn = (arch: string): string => RUN.replace('vcpu_run', `${arch}_vcpu_run`);
+    writeTree(tree, { 'arch/alpha/kvm/run.c': runIn('alpha'), 'arch/alpha/kvm/helper.c': HELPER_QUIET, 'arch/beta/kvm/run.c': runIn('beta') });
+    const scan = (): Promise<Awaited<ReturnType<typeof run>>> => run(['scan', tree, '--format', 'json', '--cache-dir', cache]);
+    const groups = (): number => {
+      const [build] = readdirSync(cache);
+      return (v8.deserialize(readFileSync(path.join(cache, build!, 'analysis.pack'))) as Map<string, unknown>).size;
+    };
+    expect((await scan()).code).toBe(0);
+    expect(groups()).toBe(2);
+    // beta's helper (a file of beta's own) unmasks: beta's group again, alpha's as it was.
+    writeTree(tree, { 'arch/beta/kvm/helper.c': HELPER_UNMASKS });
+    const edited = await scan();
+    expect(edited.code).toBe(1);
+    expect(groups()).toBe(3);
+    expect(JSON.parse(edited.stdout).findings.map((f: { function: string }) => f.function)).toEqual(['beta_vcpu_run']);
+    expect(edited.stdout).toBe((await run(['scan', tree, '--format', 'json', '--no-cache'])).stdout);
   });
 
   it('--no-cache neither reads nor writes it', async () => {

@@ -181,14 +181,20 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   const tasks = toBuild.map((file) => buildTask(file, indexes.get(file), decision,
     included.constantsOf(headersOf.get(file)!), options.defines));
   const hashOf = new Map(files.map((f, i) => [f, hashes[i] ?? null]));
-  const built = await runner.run('build', tasks, (t) => {
+  const buildKey = (t: BuildTask): string | null => {
     const hash = hashOf.get(t.file);
     return hash ? sha1('build', optionsKey, t.file, hash, JSON.stringify([t.build, t.blank, t.headerConstants, t.defines])) : null;
-  }, (t) => buildFile(t, model));
+  };
+  const built = await runner.run('build', tasks, buildKey, (t) => buildFile(t, model));
   const builtByFile = new Map(toBuild.map((f, i) => [f, built[i]!]));
+  const keyByFile = cache ? new Map(tasks.map((t) => [t.file, buildKey(t)])) : null;
   for (const file of cFiles) {
     const result = builtByFile.get(file);
-    if (result?.kind === 'built') parsed.push(result.parsed);
+    if (result?.kind === 'built') {
+      parsed.push(result.parsed);
+      const key = keyByFile?.get(file);
+      if (key) setOrigins(result.parsed.functions, key);
+    }
     else if (result?.kind === 'unreadable') unreadable(result.file, result.problem);
     else {
       const stubs = decision?.stubs.get(file);
@@ -266,6 +272,12 @@ function buildTask(file: string, index: NameIndex | undefined, decision: Prefilt
   return { file, build, known, blank, headerConstants: [...headerConstants], defines: [...defines] };
 }
 
+/** Definitions made by the build whose cache key is `key`: that key and their
+ *  place stand for their content (cheaper than hashing it). */
+function setOrigins(defs: FunctionDef[], key: string): void {
+  defs.forEach((d, i) => { d.origin = `${key}#${i}`; });
+}
+
 /** Root groups analysed by earlier runs (see analyse-program). */
 function groupResults(cache: Cache): GroupResults {
   return {
@@ -282,7 +294,12 @@ function libraryCache(cache: Cache, optionsKey: string): DefinitionCache {
   };
   return {
     get: (header, name) => { const k = key(header, name); return k ? cache.get<FunctionDef[]>('library', k) : undefined; },
-    put: (header, name, defs) => { const k = key(header, name); if (k) cache.put('library', k, defs); },
+    put: (header, name, defs) => {
+      const k = key(header, name);
+      if (!k) return;
+      setOrigins(defs, k);
+      cache.put('library', k, defs);
+    },
   };
 }
 

@@ -9,10 +9,12 @@ import type { CallEvent } from '../cfg/types.js';
 import type { CallTarget, FnInfo, Program } from './program.js';
 import type { RootTask } from './interpreter.js';
 
-/** A definition's content hash, computed once per definition object. */
+/** A definition's content hash (or what determined it, when known), computed once
+ *  per definition object. */
 const definitionHashes = new WeakMap<FnInfo, string>();
 
 function definitionHash(fn: FnInfo): string {
+  if (fn.def.origin) return fn.def.origin;
   let hash = definitionHashes.get(fn);
   if (hash === undefined) {
     // JSON with Sets and Maps spelled out: the same for a definition built in this
@@ -66,31 +68,38 @@ function reachableFrom(program: Program, roots: readonly FnInfo[], arch: string 
 export function groupKey(program: Program, tasks: readonly RootTask[], arch: string | null, context: string,
   entryFacts: ReadonlyMap<string, EntryFact>, idOf: (fn: FnInfo) => string): string {
   const h = createHash('sha1');
-  const put = (...parts: (string | number | boolean | null | undefined)[]): void => { h.update(parts.map(String).join('\u0001')); h.update('\u0002'); };
-  put('context', context);
-  for (const t of tasks) put('root', idOf(t.fn), t.impl);
-  for (const fn of reachableFrom(program, tasks.map((t) => t.fn), arch)) putFunction(program, fn, arch, entryFacts, idOf, put);
+  h.update(`${context}\u0002`);
+  for (const t of tasks) h.update(`root\u0001${idOf(t.fn)}\u0001${t.impl}\u0002`);
+  for (const fn of reachableFrom(program, tasks.map((t) => t.fn), arch)) h.update(describe(program, fn, arch, entryFacts, idOf));
   return h.digest('hex');
 }
 
-function putFunction(program: Program, fn: FnInfo, arch: string | null, entryFacts: ReadonlyMap<string, EntryFact>, idOf: (fn: FnInfo) => string,
-  put: (...parts: (string | number | boolean | null | undefined)[]) => void): void {
-  put('fn', idOf(fn), fn.arch, definitionHash(fn));
+/** One reachable function as the interpreter sees it. Its own CFG and the model
+ *  decide some facts, but others depend on functions outside the group (whether a
+ *  generic function is state-independent depends on every arch's hook), so the
+ *  program's conclusions are spelled out. */
+function describe(program: Program, fn: FnInfo, arch: string | null, entryFacts: ReadonlyMap<string, EntryFact>,
+  idOf: (fn: FnInfo) => string): string {
   const fact = entryFacts.get(fn.def.name);
-  if (fact) put('entry', JSON.stringify(fact));
-  const ct = program.role(fn, 'ct');
-  const vtime = program.role(fn, 'vtime');
-  put('facts', program.isRoot(fn), program.isOpaque(fn), program.isStateIndependent(fn), program.choosesImplementation(fn),
-    program.pairsInterrupts(fn), program.touchesEqs(fn), program.entersInside(fn, 'ct'), program.entersInside(fn, 'vtime'),
-    [...ct.first].sort().join(), ct.firstExitContext, ct.mayEnter, ct.mayExit,
-    [...vtime.first].sort().join(), vtime.firstExitContext, vtime.mayEnter, vtime.mayExit);
+  const role = (r: 'ct' | 'vtime'): string => {
+    const { first, firstExitContext, mayEnter, mayExit } = program.role(fn, r);
+    return `${[...first].sort().join()}/${firstExitContext}/${mayEnter}/${mayExit}`;
+  };
+  const parts = [
+    idOf(fn), fn.arch, definitionHash(fn), fact ? JSON.stringify(fact) : '',
+    program.isRoot(fn), program.isOpaque(fn), program.isStateIndependent(fn), program.choosesImplementation(fn),
+    program.entersInside(fn, 'ct'), program.entersInside(fn, 'vtime'), role('ct'), role('vtime'),
+  ].join('\u0001');
+  let calls = '';
   fn.cfg.blocks.forEach((block, i) => block.events.forEach((e, j) => {
     if (e.kind !== 'call') return;
     // The other arches' targets count only by number (and through the facts of
     // this function): their ids change with every edit of their files.
     const all = program.callees(e).length;
+    const handlers = program.guestExitHandlersFor(e, fn);
+    if (!all && !handlers.length) return;
     const targets = targetsIn(program, e, arch).map((t) => `${idOf(t.fn)}+${t.argOffset}`).join();
-    const handlers = program.guestExitHandlersFor(e, fn).map(idOf).join();
-    if (all || handlers) put('call', i, j, all, targets, handlers);
+    calls += `\u0001${i}.${j}:${all}:${targets}:${handlers.map(idOf).join()}`;
   }));
+  return `fn\u0001${parts}${calls}\u0002`;
 }

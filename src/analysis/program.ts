@@ -413,8 +413,9 @@ export class Program {
     for (const resource of ['ct', 'vtime'] as const) {
       const queue = [...this.functions];
       const queued = new Set(queue);
-      while (queue.length) {
-        const fn = queue.shift()!;
+      // A moving head, not shift(): the queue starts with every function.
+      for (let head = 0; head < queue.length; head++) {
+        const fn = queue[head]!;
         queued.delete(fn);
         if (!this.updateRole(fn, resource)) continue;
         for (const caller of this.callers.get(fn)!) {

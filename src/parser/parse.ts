@@ -32,6 +32,9 @@ export interface FunctionDef {
   /** Known to change no tracked state and end no path (the pre-filter found it
    *  calls nothing that does): defined, so calls resolve to it, but not built. */
   opaque?: boolean;
+  /** What determined this definition, when a cache keeps it: the key of the build
+   *  that made it and its place there (see analysis/group-key). */
+  origin?: string;
 }
 
 export interface MacroDef {

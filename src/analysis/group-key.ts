@@ -44,62 +44,56 @@ function targetsIn(program: Program, call: CallEvent, arch: string | null): read
   return own.length ? own : targets.filter((t) => t.fn.arch === null);
 }
 
-/** The functions the roots may reach in arch `arch`'s kernel, the roots first, in a
- *  deterministic order. */
-function reachableFrom(program: Program, roots: readonly FnInfo[], arch: string | null): FnInfo[] {
-  const seen = new Set<FnInfo>(roots);
-  const order = [...seen];
-  for (let i = 0; i < order.length; i++) {
-    const fn = order[i]!;
-    for (const block of fn.cfg.blocks) {
-      for (const e of block.events) {
-        if (e.kind !== 'call') continue;
-        for (const t of targetsIn(program, e, arch)) if (!seen.has(t.fn)) { seen.add(t.fn); order.push(t.fn); }
-        for (const h of program.guestExitHandlersFor(e, fn)) if (!seen.has(h)) { seen.add(h); order.push(h); }
-      }
-    }
-  }
-  return order;
-}
-
 /** The hash of a group of roots analysed in arch `arch`'s kernel (null: any):
- *  `context` (rules, model, options), its roots in order, and everything reachable
- *  from them that the interpreter reads. */
+ *  `context` (rules, model, options), its roots in order, and every function they
+ *  may reach, in the order first reached, as the interpreter sees it. */
 export function groupKey(program: Program, tasks: readonly RootTask[], arch: string | null, context: string,
   entryFacts: ReadonlyMap<string, EntryFact>, idOf: (fn: FnInfo) => string): string {
   const h = createHash('sha1');
   h.update(`${context}\u0002`);
   for (const t of tasks) h.update(`root\u0001${idOf(t.fn)}\u0001${t.impl}\u0002`);
-  for (const fn of reachableFrom(program, tasks.map((t) => t.fn), arch)) h.update(describe(program, fn, arch, entryFacts, idOf));
+  const order = [...new Set(tasks.map((t) => t.fn))];
+  const seen = new Set(order);
+  const reach = (fn: FnInfo): string => {
+    if (!seen.has(fn)) { seen.add(fn); order.push(fn); }
+    return idOf(fn);
+  };
+  for (let i = 0; i < order.length; i++) h.update(describe(program, order[i]!, arch, entryFacts, reach));
   return h.digest('hex');
 }
 
-/** One reachable function as the interpreter sees it. Its own CFG and the model
- *  decide some facts, but others depend on functions outside the group (whether a
- *  generic function is state-independent depends on every arch's hook), so the
- *  program's conclusions are spelled out. */
+/** One function as the interpreter sees it, with `reach` called on (and naming)
+ *  each function its calls may go to. Its own CFG and the model decide some facts,
+ *  but others depend on functions outside the group (whether a generic function is
+ *  state-independent depends on every arch's hook), so the program's conclusions
+ *  are spelled out. */
 function describe(program: Program, fn: FnInfo, arch: string | null, entryFacts: ReadonlyMap<string, EntryFact>,
-  idOf: (fn: FnInfo) => string): string {
+  reach: (fn: FnInfo) => string): string {
   const fact = entryFacts.get(fn.def.name);
   const role = (r: 'ct' | 'vtime'): string => {
     const { first, firstExitContext, mayEnter, mayExit } = program.role(fn, r);
     return `${[...first].sort().join()}/${firstExitContext}/${mayEnter}/${mayExit}`;
   };
-  const parts = [
-    idOf(fn), fn.arch, definitionHash(fn), fact ? JSON.stringify(fact) : '',
+  let out = [
+    'fn', reach(fn), fn.arch, definitionHash(fn), fact ? JSON.stringify(fact) : '',
     program.isRoot(fn), program.isOpaque(fn), program.isStateIndependent(fn), program.choosesImplementation(fn),
     program.entersInside(fn, 'ct'), program.entersInside(fn, 'vtime'), role('ct'), role('vtime'),
   ].join('\u0001');
-  let calls = '';
-  fn.cfg.blocks.forEach((block, i) => block.events.forEach((e, j) => {
-    if (e.kind !== 'call') return;
-    // The other arches' targets count only by number (and through the facts of
-    // this function): their ids change with every edit of their files.
-    const all = program.callees(e).length;
-    const handlers = program.guestExitHandlersFor(e, fn);
-    if (!all && !handlers.length) return;
-    const targets = targetsIn(program, e, arch).map((t) => `${idOf(t.fn)}+${t.argOffset}`).join();
-    calls += `\u0001${i}.${j}:${all}:${targets}:${handlers.map(idOf).join()}`;
-  }));
-  return `fn\u0001${parts}${calls}\u0002`;
+  const blocks = fn.cfg.blocks;
+  for (let i = 0; i < blocks.length; i++) {
+    const events = blocks[i]!.events;
+    for (let j = 0; j < events.length; j++) {
+      const e = events[j]!;
+      if (e.kind !== 'call') continue;
+      // The other arches' targets count only by number (and through the facts of
+      // this function): their ids change with every edit of their files.
+      const all = program.callees(e).length;
+      const handlers = program.guestExitHandlersFor(e, fn);
+      if (!all && !handlers.length) continue;
+      let targets = '';
+      for (const t of targetsIn(program, e, arch)) targets += `${reach(t.fn)}+${t.argOffset},`;
+      out += `\u0001${i}.${j}:${all}:${targets}:${handlers.map(reach).join()}`;
+    }
+  }
+  return `${out}\u0002`;
 }

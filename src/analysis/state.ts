@@ -63,14 +63,26 @@ export interface StateFields {
 }
 
 /** Maps are never changed once a state holds them (a change makes a new map), and
- *  states share them: a map's key is computed once. */
-const mapKeys = new WeakMap<ReadonlyMap<string, unknown>, string>();
-function mapKey<V>(m: ReadonlyMap<string, V>): string {
+ *  states share them: a map's key is computed once, and kept on the map itself
+ *  (cheaper than a WeakMap on the analysis' hottest path). */
+const MAP_KEY = Symbol('key');
+type KeyedMap = ReadonlyMap<string, unknown> & { [MAP_KEY]?: string };
+
+function mapKey(m: KeyedMap): string {
   if (m.size === 0) return '';
-  let key = mapKeys.get(m);
+  let key = m[MAP_KEY];
   if (key === undefined) {
-    key = [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
-    mapKeys.set(m, key);
+    // The names in order: an insertion sort, the maps being small (a few entries).
+    const names: string[] = [];
+    for (const name of m.keys()) {
+      let i = names.length;
+      names.push(name);
+      while (i > 0 && names[i - 1]! > name) { names[i] = names[i - 1]!; i--; }
+      names[i] = name;
+    }
+    key = '';
+    for (const name of names) key += `${name}=${String(m.get(name))},`;
+    m[MAP_KEY] = key;
   }
   return key;
 }

@@ -11,7 +11,7 @@ import { ANY_SIGN, ONE, ZERO, isTemp, type AssignEvent, type Block, type CallEve
 import type { Op, Slot } from '../model/model.js';
 import type { EntryFact } from '../model/user-model.js';
 import type { Rule, ViolationReport } from '../rules/types.js';
-import { archOf as archOfPath, type CallTarget, type FnInfo, type Program, type Tracked } from './program.js';
+import { archOf as archOfPath, type CallTarget, type FnInfo, type Program, type ResourceRole, type Tracked } from './program.js';
 import {
   describeState, isEqs, joinStates, pushStep, State, stepsSince,
   type Context, type Resource, type TraceNode, type TraceStep,
@@ -71,6 +71,8 @@ interface Frame {
   summary: Summary;
   /** Per resource: the function is taken to be entered inside it (an exit handler). */
   enteredInside: Record<Tracked, boolean>;
+  /** The roles the rules see at a return, made once per frame. */
+  roles?: Record<Tracked, ResourceRole & { exitHandler: boolean }>;
 }
 
 export interface AnalysisStats {
@@ -317,13 +319,13 @@ export class Interpreter {
       // One arch's kernel never reaches another arch's definition (generic code
       // calling a function only arch/Y defines): the call is unresolved there.
       const only = targets[0]!;
-      return s.impl && only.fn.arch !== null && only.fn.arch !== archOfPath(`${s.impl}/`) ? [] : [[only, s]];
+      return s.impl && only.fn.arch !== null && only.fn.arch !== archOfImpl(s.impl) ? [] : [[only, s]];
     }
     const related = (a: string, b: string): boolean => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
     let chosen = [...targets];
     if (s.impl) {
       // The path's arch: its own definitions win; generic ones serve when it has none.
-      const pathArch = archOfPath(`${s.impl}/`);
+      const pathArch = archOfImpl(s.impl);
       const own = chosen.filter((t) => t.fn.arch === pathArch);
       chosen = own.length ? own.filter((t) => related(implDir(t.fn), s.impl!)) : chosen.filter((t) => t.fn.arch === null);
     }
@@ -432,7 +434,10 @@ export class Interpreter {
       frame.summary.exits.set(key, { state: exitState, ret: signs, steps: capSteps(stepsSince(s.trace, null)) });
     }
     const reports: Reported[] = [];
-    const role = (r: Tracked) => ({ ...this.program.role(frame.fn, r), exitHandler: frame.enteredInside[r] });
+    const role = (r: Tracked) => (frame.roles ??= {
+      ct: { ...this.program.role(frame.fn, 'ct'), exitHandler: frame.enteredInside.ct },
+      vtime: { ...this.program.role(frame.fn, 'vtime'), exitHandler: frame.enteredInside.vtime },
+    })[r];
     for (const rule of this.rules) {
       rule.onReturn?.({
         fnName: frame.fn.def.name, loc: ret.loc, implicit: ret.implicit, entry: frame.entry, exit: s, role,
@@ -723,6 +728,15 @@ class BlockQueue {
     this.queued.delete(top);
     return top;
   }
+}
+
+const implArches = new Map<string, string | null>();
+
+/** The arch of a path's implementation directory (`…/arch/x86/kvm/vmx`: x86). */
+function archOfImpl(impl: string): string | null {
+  let arch = implArches.get(impl);
+  if (arch === undefined) { arch = archOfPath(`${impl}/`); implArches.set(impl, arch); }
+  return arch;
 }
 
 function archDir(fn: FnInfo): string | null {

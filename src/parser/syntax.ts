@@ -50,9 +50,11 @@ export function hasError(node: SyntaxNode): boolean {
 /** Minimal structural interface of tree-sitter's TreeCursor that we use. */
 export interface Cursor {
   nodeType: string;
+  nodeTypeId: number;
   nodeIsNamed: boolean;
   nodeIsMissing: boolean;
   currentFieldName: string | null | undefined;
+  currentFieldId: number | undefined;
   startIndex: number;
   endIndex: number;
   startPosition: { row: number; column: number };
@@ -91,14 +93,38 @@ function rowOf(starts: Int32Array, index: number): number {
   return lo;
 }
 
+/** Per node-type id of the grammar (tree-sitter-c, the one eqscheck parses with):
+ *  its name and whether it is named — properties of the symbol, the same for every
+ *  node of the id — and per field id its name, asked of the cursor the first time
+ *  the id is met: each getter is a native call, and a string made per node. */
+const typeNames: string[] = [];
+const typeIsNamed: boolean[] = [];
+const fieldNames: string[] = [];
+
+/** The current node's type id, its name and named-ness known from then on. */
+function typeIdOf(cursor: Cursor): number {
+  const id = cursor.nodeTypeId;
+  if (typeNames[id] === undefined) {
+    typeNames[id] = cursor.nodeType;
+    typeIsNamed[id] = cursor.nodeIsNamed;
+  }
+  return id;
+}
+
+function fieldOf(cursor: Cursor): string | null {
+  const id = cursor.currentFieldId;
+  if (id === undefined) return null;
+  return (fieldNames[id] ??= cursor.currentFieldName ?? '') || null;
+}
+
 /** Builds our view of the node under `cursor` (the cursor is left where it started).
  *  @param mayMiss the tree may hold MISSING nodes (it has errors): asking each node
  *  costs a native call, so a tree without errors is not asked. */
 export function buildSubtree(cursor: Cursor, source: string, mayMiss = true): SyntaxNode {
   const starts = lineStarts(source);
-  // Each getter is a native call: every one is asked once per node.
-  const make = (named: boolean, field: string | null, missing: boolean): SyntaxNode & { children: SyntaxNode[] } => {
-    const type = cursor.nodeType;
+  const make = (typeId: number, field: string | null, missing: boolean): SyntaxNode & { children: SyntaxNode[] } => {
+    const type = typeNames[typeId]!;
+    const named = typeIsNamed[typeId]!;
     const startIndex = cursor.startIndex;
     const endIndex = cursor.endIndex;
     const startRow = rowOf(starts, startIndex);
@@ -109,18 +135,18 @@ export function buildSubtree(cursor: Cursor, source: string, mayMiss = true): Sy
       text: !named || LEAF_TEXT_TYPES.has(type) ? source.slice(startIndex, endIndex) : null,
     };
   };
-  const root = make(cursor.nodeIsNamed, cursor.currentFieldName ?? null, mayMiss && cursor.nodeIsMissing);
+  const root = make(typeIdOf(cursor), fieldOf(cursor), mayMiss && cursor.nodeIsMissing);
   const stack: (SyntaxNode & { children: SyntaxNode[] })[] = [root];
   if (!cursor.gotoFirstChild()) return root;
   for (;;) {
     const parent = stack[stack.length - 1]!;
     let descended = false;
     // Anonymous tokens are kept only with a field name (operators) or when MISSING.
-    const named = cursor.nodeIsNamed;
-    const field = cursor.currentFieldName ?? null;
+    const typeId = typeIdOf(cursor);
+    const field = fieldOf(cursor);
     const missing = mayMiss && cursor.nodeIsMissing;
-    if (named || field || missing) {
-      const node = make(named, field, missing);
+    if (typeIsNamed[typeId] || field || missing) {
+      const node = make(typeId, field, missing);
       parent.children.push(node);
       if (cursor.gotoFirstChild()) { stack.push(node); descended = true; }
     }

@@ -50,7 +50,8 @@ export interface ParsedFile {
   path: string;
   encoding: SourceText['encoding'];
   functions: FunctionDef[];
-  /** `#define NAME <integer>` seen at file scope (and, after analyze(), in included headers). */
+  /** `#define NAME <integer>` seen at file scope, for building CFGs (empty once
+   *  they are built: see analysis/file-tasks). */
   constants: Map<string, number>;
   /** Identifiers used in file-scope initializers and macro calls (address-taken candidates). */
   fileScopeNames: Set<string>;

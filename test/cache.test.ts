@@ -149,6 +149,37 @@ describe('cache', () => {
     expect((await scan()).code).toBe(0);
   });
 
+  it('an edited header constant is seen by the built files that include it', async () => {
+    const tree = path.join(tmp, 'header-constant');
+    const cache = path.join(tmp, 'header-constant-cache');
+    const runWithMode = `#include "mode.h"
+struct kvm_vcpu;
+
+int vcpu_run(struct kvm_vcpu *vcpu)
+{
+	int mode = VCPU_MODE;
+
+	local_irq_disable();
+	guest_state_enter_irqoff();
+	if (mode > 0)
+		local_irq_enable();
+	guest_state_exit_irqoff();
+	local_irq_enable();
+	return 0;
+}
+`;
+    writeTree(tree, { 'run.c': runWithMode, 'mode.h': '#define VCPU_MODE 0\n' });
+    const scan = (): Promise<Awaited<ReturnType<typeof run>>> => run(['scan', path.join(tree, 'run.c'), '--format', 'json', '--cache-dir', cache]);
+    expect((await scan()).code).toBe(0);
+    // Only the header changes: run.c's CFG (which branch is a path) must be built again.
+    writeTree(tree, { 'mode.h': '#define VCPU_MODE 1\n' });
+    const after = await scan();
+    expect(after.code).toBe(1);
+    expect(JSON.parse(after.stdout).findings[0]).toMatchObject({ ruleId: 'irq-enabled-in-eqs', line: 11 });
+    writeTree(tree, { 'mode.h': '#define VCPU_MODE 0\n' });
+    expect((await scan()).code).toBe(0);
+  });
+
   it('entries no run used in the last 8 runs are dropped when the cache is saved', () => {
     const dir = path.join(tmp, 'ages');
     const open = (): Cache => new Cache(dir, 'test-build');

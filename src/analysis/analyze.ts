@@ -178,21 +178,31 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
 
   // Phase 2: parse what can matter and build the CFGs of what is needed.
   const toBuild = decision ? cFiles.filter((f) => decision.parse.has(f)) : cFiles;
-  const tasks = toBuild.map((file) => buildTask(file, indexes.get(file), decision,
-    included.constantsOf(headersOf.get(file)!), options.defines));
+  // The headers' constants (thousands per file) go only into tasks the cache does
+  // not have: a task's key names the headers and their content hashes instead.
+  const tasks = toBuild.map((file) => buildTask(file, indexes.get(file), decision, options.defines));
+  const withConstants = (t: BuildTask): BuildTask => ({ ...t, headerConstants: [...included.constantsOf(headersOf.get(t.file)!)] });
   const hashOf = new Map(files.map((f, i) => [f, hashes[i] ?? null]));
-  const buildKey = (t: BuildTask): string | null => {
-    const hash = hashOf.get(t.file);
-    return hash ? sha1('build', optionsKey, t.file, hash, JSON.stringify([t.build, t.blank, t.headerConstants, t.defines])) : null;
+  const headerHashes = new Map<string, string>();
+  const headerHash = (h: string): string => {
+    let hash = headerHashes.get(h);
+    if (hash === undefined) { hash = cache?.fileHash(h) ?? ''; headerHashes.set(h, hash); }
+    return hash;
   };
-  const built = await runner.run('build', tasks, buildKey, (t) => buildFile(t, model));
+  const keys = tasks.map((t) => {
+    const hash = cache && hashOf.get(t.file);
+    if (!hash) return null;
+    const headers = headersOf.get(t.file)!.flatMap((h) => [h, headerHash(h)]);
+    return sha1('build', optionsKey, t.file, hash, JSON.stringify([t.build, t.blank, t.defines, headers]));
+  });
+  const built = await runner.run('build', tasks, (_, i) => keys[i] ?? null, (t) => buildFile(t, model), withConstants);
   const builtByFile = new Map(toBuild.map((f, i) => [f, built[i]!]));
-  const keyByFile = cache ? new Map(tasks.map((t) => [t.file, buildKey(t)])) : null;
+  const keyByFile = new Map(toBuild.map((f, i) => [f, keys[i]]));
   for (const file of cFiles) {
     const result = builtByFile.get(file);
     if (result?.kind === 'built') {
       parsed.push(result.parsed);
-      const key = keyByFile?.get(file);
+      const key = keyByFile.get(file);
       if (key) setOrigins(result.parsed.functions, key);
     }
     else if (result?.kind === 'unreadable') unreadable(result.file, result.problem);
@@ -263,13 +273,13 @@ function storeRun(cache: Cache, runKey: string, included: IncludedHeaders, resul
  *  every definition, as opaque ones); without a reliable index, any definition of a
  *  wanted name is built. */
 function buildTask(file: string, index: NameIndex | undefined, decision: PrefilterDecision | null,
-  headerConstants: Map<string, number>, defines: ReadonlySet<string>): BuildTask {
+  defines: ReadonlySet<string>): BuildTask {
   const reliable = !!index?.reliable;
   const blank: [number, number][] = decision && reliable
     ? index!.functions.filter((f) => !f.macro && !decision.build.has(f.name)).map((f) => [f.bodyStart + 1, f.end - 1]) : [];
   const build = !decision ? null : reliable ? index!.functions.filter((f) => decision.build.has(f.name)).map((f) => f.name) : [...decision.build];
   const known = index ? index.functions.filter((f) => !f.macro).map((f) => `${f.name}:${f.line}`) : [];
-  return { file, build, known, blank, headerConstants: [...headerConstants], defines: [...defines] };
+  return { file, build, known, blank, headerConstants: [], defines: [...defines] };
 }
 
 /** Definitions made by the build whose cache key is `key`: that key and their

@@ -59,7 +59,8 @@ export interface BuildTask {
   known: string[];
   /** Body ranges to blank before parsing (functions not built). */
   blank: [number, number][];
-  /** Integer constants of the headers the file includes. */
+  /** Integer constants of the headers the file includes (added only when the
+   *  task runs: the cache key names the headers instead). */
   headerConstants: [string, number][];
   defines: string[];
 }

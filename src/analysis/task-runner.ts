@@ -12,9 +12,10 @@ export class TaskRunner {
     private readonly progress: (p: Progress) => void) {}
 
   /** @param keyOf the task's cache key (null: not cached)
-   *  @param inline the task, run in this thread */
+   *  @param inline the task, run in this thread
+   *  @param prepare completes a task the cache does not have, before it runs */
   async run<T, R>(kind: TaskKind, tasks: readonly T[], keyOf: (task: T, i: number) => string | null,
-    inline: (task: T) => R): Promise<R[]> {
+    inline: (task: T) => R, prepare: (task: T) => T = (t) => t): Promise<R[]> {
     const results = new Array<R>(tasks.length);
     const keys = tasks.map((t, i) => (this.cache ? keyOf(t, i) : null));
     const missing: number[] = [];
@@ -25,7 +26,7 @@ export class TaskRunner {
       if (hit === undefined) missing.push(i);
       else { results[i] = hit; tick(); }
     }
-    const computed = await this.compute(kind, missing.map((i) => tasks[i]!), inline, tick);
+    const computed = await this.compute(kind, missing.map((i) => prepare(tasks[i]!)), inline, tick);
     missing.forEach((i, k) => {
       results[i] = computed[k]!;
       if (keys[i]) this.cache!.put(kind, keys[i]!, computed[k]);

@@ -336,22 +336,34 @@ export class Program {
   }
 
   private computeIndependence(): Set<FnInfo> {
-    const independent = new Set(this.functions);
-    for (let changed = true; changed;) {
-      changed = false;
-      for (const fn of independent) {
-        let ok = true;
-        for (const block of fn.cfg.blocks) for (const e of block.events) {
-          if (!ok || e.kind !== 'call') continue;
-          const targets = this.targets.get(e);
-          if (targets) ok = targets.every((t) => independent.has(t.fn));
-          else if (e.callee) ok = !this.model.touchesState(e.callee);
-        }
-        if (!ok) { independent.delete(fn); changed = true; }
+    // The dependent ones: a call (in any block) the model says touches the state,
+    // or one that may reach a dependent function. Propagated from callee to users.
+    const dependent = new Set<FnInfo>();
+    const users = new Map<FnInfo, FnInfo[]>();
+    const queue: FnInfo[] = [];
+    for (const fn of this.functions) {
+      let touches = false;
+      for (const block of fn.cfg.blocks) for (const e of block.events) {
+        if (e.kind !== 'call') continue;
+        const targets = this.targets.get(e);
+        if (targets) {
+          for (const t of targets) {
+            const list = users.get(t.fn);
+            if (list) list.push(fn);
+            else users.set(t.fn, [fn]);
+          }
+        } else if (e.callee && this.model.touchesState(e.callee)) touches = true;
+      }
+      if (touches) { dependent.add(fn); queue.push(fn); }
+    }
+    while (queue.length) {
+      for (const user of users.get(queue.pop()!) ?? []) {
+        if (!dependent.has(user)) { dependent.add(user); queue.push(user); }
       }
     }
-    return independent;
+    return new Set(this.functions.filter((fn) => !dependent.has(fn)));
   }
+
 
   /** Functions analysed in an entry state of their own: no callers in the scanned
    *  code, or their address is taken (they have callers we cannot see). */
@@ -427,7 +439,8 @@ export class Program {
 
   private updateRole(fn: FnInfo, resource: Tracked): boolean {
     const role = this.roles.get(fn)![resource];
-    const before = `${role.mayEnter}${role.mayExit}${[...role.first].sort().join()}${role.firstExitContext}`;
+    // Roles only grow: a change shows in a flag, the set's size or the context.
+    const before = { mayEnter: role.mayEnter, mayExit: role.mayExit, first: role.first.size, context: role.firstExitContext };
     for (const block of fn.cfg.blocks) {
       if (!block.reachable) continue;
       for (const call of block.events) {
@@ -448,21 +461,21 @@ export class Program {
     }
     // First operation along each path: walk from the entry while nothing has happened yet.
     const cfg = fn.cfg;
-    const visited = new Set<number>();
+    const visited = new Uint8Array(cfg.blocks.length);
     const stack = [cfg.entry];
     while (stack.length) {
       const id = stack.pop()!;
-      if (visited.has(id)) continue;
-      visited.add(id);
+      if (visited[id]) continue;
+      visited[id] = 1;
       const block = cfg.blocks[id]!;
       let stopped = false;
       // Results known to be true (context_tracking_enabled() under nohz_full): the
       // branch that tests them false is not a path.
-      const alwaysTrue = new Set<string>();
+      let alwaysTrue: Set<string> | null = null;
       for (const e of block.events) {
         if (e.kind === 'return') { role.first.add('none'); stopped = true; break; }
         if (e.kind !== 'call') continue;
-        if (e.result && e.callee && !this.targets.has(e) && this.model.ops(e.callee)?.some((o) => o.op === 'returns-true')) alwaysTrue.add(e.result);
+        if (e.result && e.callee && !this.targets.has(e) && this.model.ops(e.callee)?.some((o) => o.op === 'returns-true')) (alwaysTrue ??= new Set()).add(e.result);
         const { first, exitContext } = this.callEffect(e, resource);
         if (first.has('enter')) role.first.add('enter');
         if (first.has('exit')) { role.first.add('exit'); role.firstExitContext ??= exitContext; }
@@ -470,13 +483,13 @@ export class Program {
       }
       if (!stopped) {
         for (const edge of block.succs) {
-          if (edge.cond && alwaysTrue.has(edge.cond.subject) && !(edge.cond.signs & ONE)) continue;
+          if (edge.cond && alwaysTrue?.has(edge.cond.subject) && !(edge.cond.signs & ONE)) continue;
           stack.push(edge.to);
         }
       }
     }
-    const after = `${role.mayEnter}${role.mayExit}${[...role.first].sort().join()}${role.firstExitContext}`;
-    return before !== after;
+    return role.mayEnter !== before.mayEnter || role.mayExit !== before.mayExit || role.first.size !== before.first ||
+      role.firstExitContext !== before.context;
   }
 }
 

@@ -34,6 +34,9 @@ describe('progress line', () => {
     t = 3050;
     line.update({ phase: 'build', done: 20, total: 40 });
     expect(stream.written).toContain('\r\x1b[Keqscheck: parsing 20/40 files (20/s)');
+    t = 3200;
+    line.update({ phase: 'analyse', done: 2, total: 6 });
+    expect(stream.written).toContain('\r\x1b[Keqscheck: analysing, 2/6 arches done');
     line.done();
     expect(stream.written.endsWith('\r\x1b[K')).toBe(true);
   });

@@ -32,6 +32,8 @@ export interface AnalyseProgramOptions {
   /** Earlier runs' results, and `context`: what besides the program they depend
    *  on (rules, model, options). */
   cache?: { results: GroupResults; context: string } | null;
+  /** Called as arches are done (for a progress display). */
+  onProgress?: (arches: number, total: number) => void;
 }
 
 export function analyseProgram(program: Program, options: AnalyseProgramOptions): ProgramAnalysis {
@@ -73,9 +75,11 @@ export function analyseProgram(program: Program, options: AnalyseProgramOptions)
   const results: InterpreterResult[] = [];
   const impls = [...groups.keys()].sort((a, b) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1));
   for (const impl of impls) {
+    options.onProgress?.(results.length, impls.length);
     const tasks = groups.get(impl)!;
     results.push(run(keyOf('group', tasks, impl), (interpreter) => { for (const t of tasks) interpreter.analyseRoot(t); }));
   }
+  options.onProgress?.(results.length, impls.length);
   // Functions reached by no root (only called from within a cycle): roots too, in
   // one more group, each unless an earlier one of them reached it.
   const analysed = new Set(results.flatMap((r) => r.analysed));

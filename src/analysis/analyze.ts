@@ -223,6 +223,7 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   const { findings, stats } = analyseProgram(program, {
     rules: options.rules, entryFacts, scannedArches: arches,
     cache: cache ? { results: groupResults(cache), context: optionsKey } : null,
+    onProgress: (done, total) => progress({ phase: 'analyse', done, total }),
   });
   progress({ phase: 'analyse', done: 1, total: 1 });
   const builtFns = program.functions.filter((f) => !f.def.opaque);

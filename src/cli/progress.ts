@@ -1,5 +1,6 @@
 // Progress on a terminal, for scans that take more than a second: one line on
-// stderr, rewritten in place (files done / total, rate), erased at the end.
+// stderr, rewritten in place (files done / total, rate; arches analysed), erased
+// at the end.
 // Nothing at all when stderr is not a terminal.
 import type { Progress } from '../analysis/analyze.js';
 
@@ -29,8 +30,11 @@ export function progressLine(stream: NodeJS.WriteStream, now: () => number = Dat
       const t = now();
       const newPhase = p.phase !== phase;
       if (newPhase) { phase = p.phase; phaseStart = t; }
-      if (t - start < DELAY_MS || (t - lastDraw < REFRESH_MS && p.done !== p.total && !newPhase)) return;
+      // Files come by the hundred (refreshed at most every REFRESH_MS); arches by the
+      // handful, each of which may take a while: every one is shown.
+      if (t - start < DELAY_MS || (t - lastDraw < REFRESH_MS && p.done !== p.total && !newPhase && p.phase !== 'analyse')) return;
       lastDraw = t;
+      if (p.phase === 'analyse' && p.total > 1) { draw(`eqscheck: ${PHASES[p.phase]}, ${p.done}/${p.total} arches done`); return; }
       if (p.phase === 'analyse' || p.phase === 'select') { draw(`eqscheck: ${PHASES[p.phase]}…`); return; }
       const seconds = (t - phaseStart) / 1000;
       // A rate over less than half a second says nothing.

@@ -364,7 +364,6 @@ export class Program {
     return new Set(this.functions.filter((fn) => !dependent.has(fn)));
   }
 
-
   /** Functions analysed in an entry state of their own: no callers in the scanned
    *  code, or their address is taken (they have callers we cannot see). */
   isRoot(fn: FnInfo): boolean {

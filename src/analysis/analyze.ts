@@ -183,16 +183,10 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
   const tasks = toBuild.map((file) => buildTask(file, indexes.get(file), decision, options.defines));
   const withConstants = (t: BuildTask): BuildTask => ({ ...t, headerConstants: [...included.constantsOf(headersOf.get(t.file)!)] });
   const hashOf = new Map(files.map((f, i) => [f, hashes[i] ?? null]));
-  const headerHashes = new Map<string, string>();
-  const headerHash = (h: string): string => {
-    let hash = headerHashes.get(h);
-    if (hash === undefined) { hash = cache?.fileHash(h) ?? ''; headerHashes.set(h, hash); }
-    return hash;
-  };
   const keys = tasks.map((t) => {
     const hash = cache && hashOf.get(t.file);
     if (!hash) return null;
-    const headers = headersOf.get(t.file)!.flatMap((h) => [h, headerHash(h)]);
+    const headers = headersOf.get(t.file)!.flatMap((h) => [h, cache.fileHash(h) ?? '']);
     return sha1('build', optionsKey, t.file, hash, JSON.stringify([t.build, t.blank, t.defines, headers]));
   });
   const built = await runner.run('build', tasks, (_, i) => keys[i] ?? null, (t) => buildFile(t, model), withConstants);

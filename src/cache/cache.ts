@@ -60,6 +60,7 @@ type Pack = Map<string, { gen: number; data: Uint8Array }>;
  *  when the cache is saved. */
 const KEEP_RUNS = 8;
 
+/** One instance serves one run: it counts the runs, and takes a file's hash once. */
 export class Cache {
   private readonly root: string;
   private manifest = new Map<string, ManifestEntry>();
@@ -70,6 +71,9 @@ export class Cache {
   private readonly touched = new Set<string>();
   private prunedOthers = false;
   private warned = false;
+  /** Hashes taken in this run (an instance serves one run): the same headers are
+   *  asked for by every file that includes them. */
+  private readonly hashes = new Map<string, string | null>();
 
   /** @param warn told once when entries cannot be written (the run goes on without them)
    *  @throws InputError when `dir` exists and is not a directory */
@@ -90,7 +94,12 @@ export class Cache {
 
   /** The content hash of a file, or null when it cannot be read. */
   fileHash(file: string): string | null {
-    const abs = path.resolve(file);
+    let hash = this.hashes.get(file);
+    if (hash === undefined) { hash = this.hashOf(path.resolve(file)); this.hashes.set(file, hash); }
+    return hash;
+  }
+
+  private hashOf(abs: string): string | null {
     let st;
     try {
       st = statSync(abs);

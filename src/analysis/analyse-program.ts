@@ -9,8 +9,10 @@
 import type { EntryFact } from '../model/user-model.js';
 import type { Rule } from '../rules/types.js';
 import { groupKey } from './group-key.js';
-import { archDirOf, Interpreter, type AnalysisStats, type Finding, type InterpreterResult, type RootTask } from './interpreter.js';
-import { archOf, type FnInfo, type Program } from './program.js';
+import {
+  archDirOf, archOfImpl, findingKey, Interpreter, type AnalysisStats, type Finding, type InterpreterResult, type RootTask,
+} from './interpreter.js';
+import type { FnInfo, Program } from './program.js';
 
 /** Where results of earlier runs are kept, under a group's key. */
 export interface GroupResults {
@@ -69,7 +71,7 @@ export function analyseProgram(program: Program, options: AnalyseProgramOptions)
     return result;
   };
   const keyOf = (kind: string, tasks: RootTask[], impl: string | null): string | null => options.cache
-    ? groupKey(program, tasks, impl === null ? null : archOf(`${impl}/`), `${kind}\u0001${arches.join()}\u0001${options.cache.context}`, entryFacts, idOf)
+    ? groupKey(program, tasks, impl === null ? null : archOfImpl(impl), `${kind}\u0001${arches.join()}\u0001${options.cache.context}`, entryFacts, idOf)
     : null;
 
   const results: InterpreterResult[] = [];
@@ -100,7 +102,7 @@ function merge(program: Program, results: InterpreterResult[], idOf: (fn: FnInfo
   const byKey = new Map<string, Finding>();
   for (const r of results) {
     for (const { finding, fn } of r.findings) {
-      const key = `${finding.ruleId}|${finding.file}:${finding.line}:${finding.column}|${finding.function}`;
+      const key = findingKey(finding);
       if (byKey.has(key)) continue;
       byKey.set(key, finding);
       if (precisionLost.has(fn)) finding.notes.push(`precision was lost to a join of states in ${finding.function}(); other paths may hide further findings`);

@@ -487,12 +487,12 @@ export class Interpreter {
       message = r.report.message({ kind: 'entry', note });
       notes.push(`assumed entry state of ${fnName}(): ${describeState(frame.entry)}`);
     }
-    const key = `${r.rule.id}|${loc.file}:${loc.line}:${loc.col}|${fnName}`;
-    if (this.findings.has(key)) return;
     const finding: Finding = {
       ruleId: r.rule.id, severity: r.rule.defaultSeverity, file: loc.file, line: loc.line, column: loc.col,
       function: fnName, message, trace: flattenTrace(capSteps(trace)), notes,
     };
+    const key = findingKey(finding);
+    if (this.findings.has(key)) return;
     this.findings.set(key, finding);
     this.findingFunctions.set(finding, frame.fn);
   }
@@ -730,10 +730,15 @@ class BlockQueue {
   }
 }
 
+/** What makes two findings the same one (one is reported): rule, place, function. */
+export function findingKey(f: Finding): string {
+  return `${f.ruleId}|${f.file}:${f.line}:${f.column}|${f.function}`;
+}
+
 const implArches = new Map<string, string | null>();
 
 /** The arch of a path's implementation directory (`…/arch/x86/kvm/vmx`: x86). */
-function archOfImpl(impl: string): string | null {
+export function archOfImpl(impl: string): string | null {
   let arch = implArches.get(impl);
   if (arch === undefined) { arch = archOfPath(`${impl}/`); implArches.set(impl, arch); }
   return arch;

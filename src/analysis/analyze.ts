@@ -190,15 +190,11 @@ async function analyzeWith(files: string[], options: AnalyzeOptions, modelConfig
     return sha1('build', optionsKey, t.file, hash, JSON.stringify([t.build, t.blank, t.defines, headers]));
   });
   const built = await runner.run('build', tasks, (_, i) => keys[i] ?? null, (t) => buildFile(t, model), withConstants);
+  built.forEach((r, i) => { if (r.kind === 'built' && keys[i]) setOrigins(r.parsed.functions, keys[i]!); });
   const builtByFile = new Map(toBuild.map((f, i) => [f, built[i]!]));
-  const keyByFile = new Map(toBuild.map((f, i) => [f, keys[i]]));
   for (const file of cFiles) {
     const result = builtByFile.get(file);
-    if (result?.kind === 'built') {
-      parsed.push(result.parsed);
-      const key = keyByFile.get(file);
-      if (key) setOrigins(result.parsed.functions, key);
-    }
+    if (result?.kind === 'built') parsed.push(result.parsed);
     else if (result?.kind === 'unreadable') unreadable(result.file, result.problem);
     else {
       const stubs = decision?.stubs.get(file);

@@ -1,67 +1,26 @@
 // The fixture suite is the contract: every `/* expect: rule */` line must be
-// reported, every other line must stay quiet. `known-miss` records a real bug we
-// do not find (the test fails when it starts being found, so the note is
-// updated); `known-fp` records a false positive we still report.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// reported (by a finding whose message holds the annotation's `{{fragments}}`),
+// every other line must stay quiet. `known-miss` records a real bug we do not
+// find (the test fails when it starts being found, so the note is updated);
+// `known-fp` records a false positive we still report. See helpers/annotations.ts.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeFiles } from '../src/analysis/analyze.js';
-import { readUserModel, type UserModel } from '../src/model/user-model.js';
+import { analyzeFiles, type AnalyzeResult } from '../src/analysis/analyze.js';
+import { readUserModel } from '../src/model/user-model.js';
 import { RULES } from '../src/rules/index.js';
+import { CLEAN, checkAnnotations, findingKey, parseAnnotations, readAnnotations, type Reported } from './helpers/annotations.js';
+import { FIXTURES_DIR, fixtureUnits, type FixtureUnit } from './helpers/fixture-units.js';
 
-const root = path.join(__dirname, '..', 'fixtures');
+const all = fixtureUnits();
 
-interface Unit { name: string; files: string[] }
-
-function units(dir: string): Unit[] {
-  const out: Unit[] = [];
-  for (const entry of readdirSync(dir).sort()) {
-    const full = path.join(dir, entry);
-    if (statSync(full).isDirectory()) {
-      const files = (readdirSync(full, { recursive: true }) as string[]).filter((f) => /\.[chS]$/.test(f)).sort().map((f) => path.join(full, f));
-      out.push({ name: path.relative(root, full), files });
-    } else if (/\.c$/.test(entry)) {
-      out.push({ name: path.relative(root, full), files: [full] });
-    }
-  }
-  return out;
+function analyze(unit: FixtureUnit): Promise<AnalyzeResult> {
+  return analyzeFiles(unit.files, { rules: RULES, defines: new Set(unit.defines), models: unit.models.map(readUserModel) });
 }
 
-type Kind = 'expect' | 'known-miss' | 'known-fp';
-
-function annotations(files: string[]): { kind: Kind; key: string }[] {
-  const out: { kind: Kind; key: string }[] = [];
-  for (const file of files) {
-    readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-      for (const m of line.matchAll(/\/\*\s*(expect|known-miss|known-fp):\s*([a-z0-9,\s-]+?)\s*\*\//g)) {
-        for (const rule of m[2]!.split(',').map((r) => r.trim())) {
-          out.push({ kind: m[1] as Kind, key: `${path.relative(root, file)}:${i + 1}: ${rule}` });
-        }
-      }
-    });
-  }
-  return out;
+function reported(result: AnalyzeResult): Reported[] {
+  return result.findings.map((f) => ({ key: findingKey(f.file, f.line, f.ruleId), message: f.message }));
 }
-
-/** `/* eqscheck-args: -D NAME --model FILE *\/`: options for the unit (model paths relative to the fixture). */
-function options(files: string[]): { defines: Set<string>; models: UserModel[] } {
-  const defines = new Set<string>();
-  const models: UserModel[] = [];
-  for (const f of files) {
-    const m = /\/\*\s*eqscheck-args:([^*]*)\*\//.exec(readFileSync(f, 'utf8'));
-    if (!m) continue;
-    for (const d of m[1]!.matchAll(/-D\s*([A-Za-z_]\w*)/g)) defines.add(d[1]!);
-    for (const d of m[1]!.matchAll(/--model\s+(\S+)/g)) models.push(readUserModel(path.resolve(path.dirname(f), d[1]!)));
-  }
-  return { defines, models };
-}
-
-const examplesDir = path.join(root, 'examples');
-const examples: Unit = {
-  name: 'examples',
-  files: readdirSync(examplesDir).filter((f) => /\.[ch]$/.test(f)).sort().map((f) => path.join(examplesDir, f)),
-};
-const all = [...units(path.join(root, 'cases')), examples];
 
 describe('fixtures', () => {
   it('has a substantial suite', () => {
@@ -69,17 +28,52 @@ describe('fixtures', () => {
   });
 
   it.each(all.map((u) => [u.name, u] as const))('%s', async (_name, unit) => {
-    const result = await analyzeFiles(unit.files, { rules: RULES, ...options(unit.files) });
-    const reported = new Set(result.findings.map((f) => `${path.relative(root, path.resolve(f.file))}:${f.line}: ${f.ruleId}`));
-    const notes = annotations(unit.files);
-    const expected = new Set(notes.filter((n) => n.kind !== 'known-miss').map((n) => n.key));
-    const knownMisses = notes.filter((n) => n.kind === 'known-miss').map((n) => n.key);
-    const missing = [...expected].filter((k) => !reported.has(k));
-    const unexpected = [...reported].filter((k) => !expected.has(k));
-    const nowFound = knownMisses.filter((k) => reported.has(k));
-    expect({ missing, unexpected: unexpected.filter((k) => !nowFound.includes(k)), nowFoundKnownMisses: nowFound })
-      .toEqual({ missing: [], unexpected: [], nowFoundKnownMisses: [] });
+    const result = await analyze(unit);
+    expect(checkAnnotations(readAnnotations(unit.files), reported(result))).toEqual(CLEAN);
     expect(result.summary.functionsWithParseErrors).toEqual([]);
     expect(result.summary.unnamedFunctions).toBe(0);
+  });
+});
+
+describe('annotations', () => {
+  const at = (line: number, rule: string) => findingKey(path.join(FIXTURES_DIR, 'cases', 'x.c'), line, rule);
+  const parse = (text: string) => parseAnnotations(text, path.join(FIXTURES_DIR, 'cases', 'x.c'));
+
+  it('reads rules, several per line, each with its fragments', () => {
+    expect(parse('a();\nb(); /* expect: eqs-unbalanced */\nc(); /* expect: irq-enabled-in-eqs {{enables interrupts}} {{guest, user}}, vtime-unbalanced */\n'))
+      .toEqual([
+        { kind: 'expect', key: at(2, 'eqs-unbalanced'), fragments: [] },
+        { kind: 'expect', key: at(3, 'irq-enabled-in-eqs'), fragments: ['enables interrupts', 'guest, user'] },
+        { kind: 'expect', key: at(3, 'vtime-unbalanced'), fragments: [] },
+      ]);
+  });
+
+  it('refuses what it cannot read, instead of ignoring the line', () => {
+    expect(() => parse('x(); /* expect: Irq-Enabled */')).toThrow(/x\.c:1: malformed annotation/);
+    expect(() => parse('x(); /* expect: eqs-unbalanced {{}} */')).toThrow(/empty \{\{\}\}/);
+    expect(() => parse('x(); /* expect: eqs-unbalanced {{unclosed} */')).toThrow(/malformed/);
+    expect(() => parse('x(); /* known-miss: eqs-unbalanced {{leaves}} */')).toThrow(/no message to check/);
+  });
+
+  it('a fragment the message lacks fails the fixture; the fixture\'s own fragments pass', async () => {
+    const unit = all.find((u) => u.name === 'cases/arch--arm64-irq-enable-before-guest-exit.c')!;
+    const text = readFileSync(unit.files[0]!, 'utf8');
+    const fragment = /\{\{(.*?)\}\}/.exec(text)![1]!;
+    const found = reported(await analyze(unit));
+    expect(checkAnnotations(parseAnnotations(text, unit.files[0]!), found)).toEqual(CLEAN);
+    const wrong = checkAnnotations(parseAnnotations(text.replace(`{{${fragment}}}`, '{{enables interrupts while the user context}}'), unit.files[0]!), found);
+    expect(wrong.wrongMessages).toEqual([{
+      at: expect.stringMatching(/^cases\/arch--arm64-irq-enable-before-guest-exit\.c:\d+: irq-enabled-in-eqs$/),
+      wants: expect.arrayContaining(['enables interrupts while the user context']),
+      messages: [expect.stringContaining(fragment)],
+    }]);
+    expect({ ...wrong, wrongMessages: [] }).toEqual(CLEAN);
+  });
+
+  it('a fragment must be in one finding with the others, not spread over two', () => {
+    const key = at(3, 'irq-enabled-in-eqs');
+    const notes = parse('\n\nx(); /* expect: irq-enabled-in-eqs {{alpha}} {{beta}} */');
+    expect(checkAnnotations(notes, [{ key, message: 'alpha' }, { key, message: 'beta' }]).wrongMessages).toHaveLength(1);
+    expect(checkAnnotations(notes, [{ key, message: 'alpha' }, { key, message: 'beta, alpha' }])).toEqual(CLEAN);
   });
 });

@@ -194,6 +194,12 @@ describe('which objects a source is compiled into', () => {
     expect(of(NEW, 'drivers/both/pick.c', 'kcov')).toBe('without drivers/both/Kbuild:1');
   });
 
+  it('a target-specific setting holds for some objects only: it may decide', () => {
+    const pick = NEW.instrumentation('drivers/both/pick.c').kinds.kasan;
+    expect(pick.built).toBe('depends');
+    expect(pick.decidedBy[0]!.conditions.map((c) => c.test)).toEqual(['the object is one of $(obj)/pick.o']);
+  });
+
   it('no kbuild file, or one that does not name the object: kbuild\'s defaults', () => {
     const none = NEW.instrumentation('drivers/none/x.c');
     expect(none.objects).toEqual([]);

@@ -29,8 +29,8 @@ export interface FileStatement { file: string; statement: MakeStatement }
 type FileCondition = MakeCondition & { file: string };
 
 /** Markers for $(srctree) and $(obj)/$(src): resolved words, replaced once a path is built. */
-export const SRCTREE = '<srctree>';
-export const OBJ = '<obj>';
+const SRCTREE = '<srctree>';
+const OBJ = '<obj>';
 
 /** The statements of a kbuild file with the files it includes spliced in, in make's order. */
 export function flattenIncludes(
@@ -250,7 +250,7 @@ export class SettingValues {
     private readonly significance: Significance,
   ) {
     statements.forEach(({ statement: s }, i) => {
-      if (s.kind !== 'assign' || s.target !== undefined) return;
+      if (s.kind !== 'assign') return;
       const { exact } = assignedName(s);
       if (exact === undefined) this.patterned.push(i);
       else this.byName.set(exact, [...(this.byName.get(exact) ?? []), i]);
@@ -335,6 +335,8 @@ export class SettingValues {
       .filter((c) => !this.given({ line: s.line, test: '', negated: false, config: { name: c, set: true } }))
       .map((c) => ({ file: fs.file, line: s.line, test: `${c}=y (in the name ${s.name})` }));
     if (n.pattern) conditions.push({ file: fs.file, line: s.line, test: `${s.name} names ${wanted}` });
+    // A target-specific value (`$(vobjs): KBUILD_CFLAGS := ...`) holds for some objects only.
+    if (s.target !== undefined) conditions.push({ file: fs.file, line: s.line, test: `the object is one of ${s.target}` });
     return { conditions };
   }
 }

@@ -116,7 +116,7 @@ export class TreeFiles {
   }
 }
 
-export interface TreePlace { file: string; line: number; text: string }
+interface TreePlace { file: string; line: number; text: string }
 
 function findLine(tree: TreeFiles, file: string, pattern: RegExp): TreePlace | undefined {
   const lines = (tree.read(file) ?? '').split('\n');

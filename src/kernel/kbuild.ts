@@ -35,7 +35,8 @@ import type { MakeCondition } from './makefile.js';
 export type { KbuildCondition, KbuildSetting } from './kbuild-eval.js';
 
 /** Built with the kind (in configurations that enable it), without it in every configuration,
- *  or with it in some configurations only (the settings say under which conditions). */
+ *  or with it in some configurations or some of the source's objects only (the settings say
+ *  under which conditions; SourceInstrumentation.objects which object is which). */
 export interface KindVerdict {
   built: 'with' | 'without' | 'depends';
   /** The settings that decided, in file and line order; empty for kbuild's default. */
@@ -235,7 +236,8 @@ export class Kbuild {
     const stemPath = source.replace(/\.c$/, '');
     const candidates: string[] = [];
     for (let d = dir; d !== ''; d = parentDir(d)) candidates.push(d);
-    candidates.push(...this.tree.kbuildSubdirs(dir));
+    // A subdirectory can only name the source as `../name.o`.
+    candidates.push(...this.tree.kbuildSubdirs(dir).filter((d) => this.tree.read(this.tree.kbuildFile(d) as string)?.includes('..')));
     const builds: Build[] = [];
     for (const candidate of candidates) {
       const kbuildFile = this.tree.kbuildFile(candidate);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyzeFiles } from '../src/analysis/analyze.js';
+import { analyzeFiles } from '../src/run/analyze.js';
 import { RULES } from '../src/rules/index.js';
 import { writeFile } from './helpers/kernel-tree.js';
 

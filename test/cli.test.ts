@@ -487,6 +487,20 @@ describe('model files and scope on the command line', () => {
     expect((await run(['scan', handler, '--model', path.join(dir, 'missing.json')])).stderr).toMatch(/missing\.json: cannot read the model file \(ENOENT\)/);
   });
 
+  it('the shipped entry facts apply where the tree shows them; --no-builtin-facts turns them off', async () => {
+    const tree = 'fixtures/cases/dir--entry-fact-book3s-pr';
+    const withFacts = await run(['scan', tree, '--no-cache']);
+    expect(withFacts.code).toBe(1);
+    expect(withFacts.stdout).toMatch(/book3s_pr\.c:\d+:1: error: kvmppc_handle_exit_pr\(\) runs with interrupts enabled while the guest context/);
+    expect((await run(['scan', tree, '--no-cache', '--no-builtin-facts'])).code).toBe(0);
+    const notShown = await run(['scan', 'fixtures/cases/dir--entry-fact-not-shown', '--no-cache', '-f', 'json']);
+    expect(notShown.code).toBe(0);
+    expect(JSON.parse(notShown.stdout).summary.entryFactsNotApplied).toEqual([{
+      name: 'kvmppc_handle_exit_pr', source: 'built-in models/kernel-entry-facts.json',
+      reason: "arch/powerpc/kvm/book3s_interrupts.S does not show 'bl FUNC(kvmppc_handle_exit_pr)'",
+    }]);
+  });
+
   it('--no-builtin-wrappers leaves wrappers the tree does not define unknown', async () => {
     const file = path.join(dir, 'run.c');
     writeFileSync(file, 'void run(void)\n{\n\tlocal_irq_disable();\n\tguest_state_enter_irqoff();\n\tlocal_irq_enable();\n\tguest_state_exit_irqoff();\n}\n');

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeFiles, type AnalyzeResult } from '../src/analysis/analyze.js';
+import { analyzeFiles, type AnalyzeResult } from '../src/run/analyze.js';
 import { readUserModel } from '../src/model/user-model.js';
 import { RULES } from '../src/rules/index.js';
 import { CLEAN, checkAnnotations, findingKey, parseAnnotations, readAnnotations, type Reported } from './helpers/annotations.js';

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { analyzeFiles } from '../src/analysis/analyze.js';
+import { analyzeFiles } from '../src/run/analyze.js';
 import type { Finding } from '../src/analysis/interpreter.js';
 import { runPatchMode } from '../src/patch/patch-mode.js';
 import { FINGERPRINT_KEY, fingerprintFindings } from '../src/report/fingerprint.js';

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyzeFiles, ScopeTooLargeError } from '../src/analysis/analyze.js';
+import { analyzeFiles, ScopeTooLargeError } from '../src/run/analyze.js';
 import { collectFiles } from '../src/scan/collect.js';
 import { RULES } from '../src/rules/index.js';
 
@@ -30,13 +30,13 @@ describe('pre-filter equivalence on the fixtures', () => {
 });
 
 describe('scope too large', () => {
-  it('a scan whose pre-filter needs more functions than the limit is refused with the numbers', async () => {
+  it('a scan that needs more functions built than the limit is refused with the numbers', async () => {
     const { files } = collectFiles([path.join(fixtures, 'examples')]);
-    const run = analyzeFiles(files, { rules: RULES, defines: new Set(), maxNeeded: 2 });
+    const run = analyzeFiles(files, { rules: RULES, defines: new Set(), maxBuilt: 2 });
     await expect(run).rejects.toBeInstanceOf(ScopeTooLargeError);
-    await expect(run).rejects.toThrow(/reaches \d+ functions to analyse in \d+ files/);
-    // Under the limit (and without the pre-filter, which has no such count) it runs.
-    expect((await analyzeFiles(files, { rules: RULES, defines: new Set(), maxNeeded: 100 })).findings.length).toBe(2);
+    await expect(run).rejects.toThrow(/needs \d+ functions built to analyse/);
+    // Under the limit it runs.
+    expect((await analyzeFiles(files, { rules: RULES, defines: new Set(), maxBuilt: 100 })).findings.length).toBe(2);
   });
 });
 

@@ -1,18 +1,7 @@
 // The program view: which functions are analysis roots, and where calls resolve.
 import { describe, expect, it } from 'vitest';
-import { Program, type FnInfo } from '../src/analysis/program.js';
-import { Model } from '../src/model/model.js';
-import { parseSource } from '../src/parser/parse.js';
-import { decodeSource } from '../src/parser/source.js';
-
-function program(files: Record<string, string>): Program {
-  const sources = new Map<string, string>();
-  const parsed = Object.entries(files).map(([path, text]) => {
-    sources.set(path, text);
-    return parseSource(decodeSource(path, Buffer.from(text)));
-  });
-  return new Program(parsed, new Model(), new Set(), sources);
-}
+import type { FnInfo, Program } from '../src/analysis/program.js';
+import { programOf as program } from './helpers/program.js';
 
 function fn(p: Program, name: string, file?: string): FnInfo {
   const found = p.functions.find((f) => f.def.name === name && (!file || f.def.file === file));
@@ -29,18 +18,19 @@ describe('analysis roots', () => {
   it('a prototype does not take a function\'s address', () => {
     const p = program({
       'kvm.h': 'int helper(int x);\n',
-      'a.c': 'int helper(int x) { return x; }\nint run(void) { return helper(1); }\n',
+      'a.c': 'int helper(int x) { guest_state_exit_irqoff(); return x; }\nint run(void) { return helper(1); }\n',
     });
     expect(p.isRoot(fn(p, 'helper'))).toBe(false);
     expect(p.isRoot(fn(p, 'run'))).toBe(true);
   });
 
+  // (Whether an address is taken matters for what touches the EQS: only that starts an analysis.)
   it('an ops-table initializer, a file-scope macro call and a function-pointer assignment do', () => {
     const p = program({
       'a.c': [
-        'static int vmx_run(void) { return 0; }',
-        'static int vmx_init(void) { return 0; }',
-        'static int on_exit(void) { return 0; }',
+        'static int vmx_run(void) { guest_state_exit_irqoff(); return 0; }',
+        'static int vmx_init(void) { guest_state_exit_irqoff(); return 0; }',
+        'static int on_exit(void) { guest_state_exit_irqoff(); return 0; }',
         'static int caller(void) { return vmx_run() + vmx_init() + on_exit(); }',
         'struct ops vmx_ops = { .run = vmx_run };',
         'module_init(vmx_init);',
@@ -82,6 +72,30 @@ describe('call resolution', () => {
   it('model primitives win over definitions in the tree', () => {
     const q = program({ 'a.c': 'void local_irq_enable(void) { }\nvoid f(void) { local_irq_enable(); }\n' });
     expect(callTarget(q, fn(q, 'f'), 'local_irq_enable')).toBeUndefined();
+  });
+
+  it('a definition in a .c file wins over the static inline stub a header leaves for an unset config option', () => {
+    const q = program({
+      'include/linux/routing.h': '#ifdef CONFIG_R\nvoid update(void);\n#else\nstatic inline void update(void) { }\n#endif\n',
+      'virt/kvm/routing.c': 'void update(void) { local_irq_enable(); }\n',
+      'virt/kvm/run.c': 'void run(void) { update(); }\n',
+    });
+    expect(callTarget(q, fn(q, 'run'), 'update')?.def.file).toBe('virt/kvm/routing.c');
+    // With no .c definition, the header's is the one.
+    const r = program({
+      'include/linux/routing.h': 'static inline void update(void) { }\n',
+      'virt/kvm/run.c': 'void run(void) { update(); }\n',
+    });
+    expect(callTarget(r, fn(r, 'run'), 'update')?.def.file).toBe('include/linux/routing.h');
+  });
+
+  it('user-space code of a kernel tree links only within its own program', () => {
+    // A kernel tree: the root holds include/linux and arch.
+    const q = program({
+      'tools/perf/util.c': 'void helper(void) { }\nvoid run(void) { helper(); kvm_call(); }\n',
+      'virt/kvm/kvm.c': 'void kvm_call(void) { }\n',
+    });
+    expect(callTarget(q, fn(q, 'run'), 'helper')?.def.file).toBe('tools/perf/util.c');
   });
 });
 

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeFiles } from '../src/analysis/analyze.js';
+import { analyzeFiles } from '../src/run/analyze.js';
 import { RULES } from '../src/rules/index.js';
 
 let tmp: string;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeFiles, type AnalyzeResult } from '../src/analysis/analyze.js';
+import { analyzeFiles, type AnalyzeResult } from '../src/run/analyze.js';
 import type { Finding } from '../src/analysis/interpreter.js';
 import {
   FINGERPRINT_KEY, GITHUB_LIMITS, INFORMATION_URI, SRCROOT, endColumnOf, formatSarif, normaliseLine, type SarifOptions,
@@ -160,8 +160,12 @@ describe('SARIF of the fixtures', () => {
     }
   });
 
-  it('records a successful invocation', () => {
-    expect(log.runs[0].invocations).toEqual([{ executionSuccessful: true }]);
+  it('records a successful invocation; its one notice is the fixture tree that does not show an entry fact', () => {
+    const [invocation, ...others] = log.runs[0].invocations;
+    expect(others).toEqual([]);
+    expect(invocation.executionSuccessful).toBe(true);
+    expect(invocation.toolExecutionNotifications.map((n: Json) => [n.descriptor.id, n.message.text.split(': ')[1]]))
+      .toEqual([['entry-fact-not-applied', 'in fixtures/cases/dir--entry-fact-not-shown']]);
   });
 
   it('is byte-identical across runs', async () => {
@@ -282,6 +286,15 @@ describe('partialFingerprints', () => {
 });
 
 describe('notifications', () => {
+  it('name an entry fact the tree does not show', async () => {
+    const result = await analyse(['fixtures/cases/dir--entry-fact-not-shown']);
+    const notes = sarifOf('entry-fact-not-applied', result).runs[0].invocations[0].toolExecutionNotifications as Json[];
+    expect(notes.filter((n) => n.descriptor.id === 'entry-fact-not-applied')).toEqual([expect.objectContaining({
+      level: 'warning',
+      message: { text: "entry fact of kvmppc_handle_exit_pr() (built-in models/kernel-entry-facts.json) not applied: arch/powerpc/kvm/book3s_interrupts.S does not show 'bl FUNC(kvmppc_handle_exit_pr)'" },
+    })]);
+  });
+
   it('report skipped files, functions not fully parsed and Latin-1 files in the invocation', async () => {
     const dir = path.join(tmp, 'notes');
     file('notes/blob.c', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x00, 0x0a]));
@@ -320,8 +333,8 @@ describe('notifications', () => {
 
 describe('GitHub limits', () => {
   const SUMMARY = {
-    files: 1, functions: 1, functionsWithParseErrors: [], unnamedFunctions: 0, skipped: [], latin1Files: [],
-    analysis: { functionsAnalysed: 1, summaries: 1, precisionLost: [], unknownCallees: 0, indirectCalls: 0 },
+    files: 1, functions: 1, functionsWithParseErrors: [], unnamedFunctions: 0, skipped: [], latin1Files: [], userSpace: [], entryFactsNotApplied: [],
+    analysis: { functionsAnalysed: 1, summaries: 1, precisionLost: [], overBudget: [], callsTooDeep: [], unknownCallees: 0, indirectCalls: 0 },
   };
   const SOURCE = Array.from({ length: 3000 }, (_, i) => `\tstep_${i + 1}();`).join('\n');
   const readText = () => SOURCE;

@@ -1,4 +1,4 @@
-// Worker threads (built code only: the pool runs dist/analysis/worker.js, so
+// Worker threads (built code only: the pool runs dist/run/worker.js, so
 // this test uses the compiled modules `npm test` builds first). Their results
 // equal the in-thread ones, and the report is byte-identical whatever the
 // number of workers.
@@ -10,13 +10,13 @@ import { describe, expect, it } from 'vitest';
 
 const repo = path.join(__dirname, '..');
 const dist = path.join(repo, 'dist');
-const built = existsSync(path.join(dist, 'analysis', 'worker.js'));
+const built = existsSync(path.join(dist, 'run', 'worker.js'));
 const fixtures = path.join(repo, 'fixtures');
 
 describe.runIf(built)('worker threads', () => {
   it('index and build results from workers equal those computed in this thread', async () => {
-    const { WorkerPool } = await import(pathToFileURL(path.join(dist, 'analysis', 'worker-pool.js')).href);
-    const tasks = await import(pathToFileURL(path.join(dist, 'analysis', 'file-tasks.js')).href);
+    const { WorkerPool } = await import(pathToFileURL(path.join(dist, 'run', 'worker-pool.js')).href);
+    const tasks = await import(pathToFileURL(path.join(dist, 'run', 'file-tasks.js')).href);
     const { BUILTIN_MODEL } = await import(pathToFileURL(path.join(dist, 'model', 'primitives.js')).href);
     const { collectFiles } = await import(pathToFileURL(path.join(dist, 'scan', 'collect.js')).href);
     const config = { generations: BUILTIN_MODEL, builtinWrappers: undefined };
@@ -24,10 +24,10 @@ describe.runIf(built)('worker threads', () => {
     const pool = WorkerPool.start(2, config);
     expect(pool).not.toBeNull();
     try {
-      const indexTasks = files.map((file: string) => ({ file, withNames: true }));
-      expect(await pool.map('index', indexTasks)).toEqual(indexTasks.map((t: { file: string }) => tasks.indexFile(t.file, true)));
+      const indexTasks = files.map((file: string) => ({ file }));
+      expect(await pool.map('index', indexTasks)).toEqual(indexTasks.map((t: { file: string }) => tasks.indexFile(t.file)));
       const buildTasks = files.filter((f: string) => f.endsWith('.c'))
-        .map((file: string) => ({ file, build: null, known: [], blank: [], headerConstants: [], defines: [] }));
+        .map((file: string) => ({ file, wanted: null, unreliable: false, known: [], headerConstants: [], defines: [] }));
       const model = tasks.makeModel(config);
       expect(await pool.map('build', buildTasks)).toEqual(buildTasks.map((t: unknown) => tasks.buildFile(t, model)));
     } finally {

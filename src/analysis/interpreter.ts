@@ -11,7 +11,9 @@ import { ANY_SIGN, ONE, ZERO, isTemp, type AssignEvent, type Block, type CallEve
 import type { Op, Slot } from '../model/model.js';
 import type { EntryFact } from '../model/user-model.js';
 import type { Rule, ViolationReport } from '../rules/types.js';
-import { archOf as archOfPath, type CallTarget, type FnInfo, type Program, type ResourceRole, type Tracked } from './program.js';
+import { archDirOf, archOfImpl, implDirOf } from '../kernel/paths.js';
+import { relatedImpl } from '../kernel/linkage.js';
+import type { CallTarget, FnInfo, Program, ResourceRole, Tracked } from './program.js';
 import {
   describeState, isEqs, joinStates, pushStep, State, stepsSince,
   type Context, type Resource, type TraceNode, type TraceStep,
@@ -19,6 +21,9 @@ import {
 
 /** States kept per block before they are joined (and precision is lost). */
 export const MAX_STATES_PER_BLOCK = 48;
+/** Calls followed into, at most, from a root (summaries are computed on the
+ *  stack): below, a callee is taken to do nothing, and the function says so. */
+export const MAX_CALL_DEPTH = 200;
 /** Work budget per function analysis, in block visits. */
 const MAX_BLOCK_VISITS = 200_000;
 const MAX_TRACE_STEPS = 60;
@@ -73,12 +78,21 @@ interface Frame {
   enteredInside: Record<Tracked, boolean>;
   /** The roles the rules see at a return, made once per frame. */
   roles?: Record<Tracked, ResourceRole & { exitHandler: boolean }>;
+  /** Called outside every EQS window and unable to reach a context or accounting
+   *  operation: how many levels of calls count from here (its own body with the
+   *  inline functions it calls is one; see SHALLOW_LEVELS); 0: every level. */
+  shallow: number;
 }
 
 export interface AnalysisStats {
   functionsAnalysed: number;
   summaries: number;
+  /** Functions (`file:name`) where states were joined (nothing is reported from a joined state). */
   precisionLost: string[];
+  /** Functions whose analysis ran out of its budget: nothing is reported from them. */
+  overBudget: string[];
+  /** Functions from which calls went deeper than MAX_CALL_DEPTH (taken to do nothing there). */
+  callsTooDeep: string[];
   unknownCallees: number;
   indirectCalls: number;
 }
@@ -96,10 +110,15 @@ export interface InterpreterResult {
   findings: { finding: Finding; fn: string }[];
   analysed: string[];
   precisionLost: string[];
+  overBudget: string[];
+  callsTooDeep: string[];
   summaries: number;
   unknownCallees: string[];
   /** Indirect call sites met on analysed paths (function id, block, event). */
   indirectCalls: string[];
+  /** Functions built on demand (what a path called inside a window, not built
+   *  before), by FnInfo id, in order: the result depends on them too. */
+  builtOnDemand: string[];
 }
 
 /** Analyses roots one after the other, sharing callee summaries between them. */
@@ -114,6 +133,14 @@ export class Interpreter {
   private readonly unknownCallees = new Set<string>();
   /** Indirect call sites met on analysed paths. */
   private readonly indirectCalls = new Set<CallEvent>();
+  /** Functions built on demand by this interpreter, in order (inside windows). */
+  private readonly builtHere: FnInfo[] = [];
+  /** How many summaries are being computed, one inside the other. */
+  private depth = 0;
+  /** Functions whose calls went deeper than MAX_CALL_DEPTH. */
+  private readonly tooDeep = new Set<FnInfo>();
+  /** Functions whose analysis ran out of MAX_BLOCK_VISITS: nothing is reported from them. */
+  private readonly overBudget = new Set<FnInfo>();
 
   /** @param idOf a function's id, stable across runs */
   constructor(private readonly program: Program, private readonly rules: readonly Rule[],
@@ -134,10 +161,14 @@ export class Interpreter {
       }));
     }
     return {
-      findings: [...this.findings.values()].map((finding) => ({ finding, fn: this.idOf(this.findingFunctions.get(finding)!) })),
+      // A function that ran out of budget was not fully analysed: nothing is reported from it.
+      findings: [...this.findings.values()].filter((finding) => !this.overBudget.has(this.findingFunctions.get(finding)!))
+        .map((finding) => ({ finding, fn: this.idOf(this.findingFunctions.get(finding)!) })),
       analysed: [...this.analysed].map(this.idOf),
       precisionLost: [...this.precisionLost].map(this.idOf),
-      summaries, unknownCallees: [...this.unknownCallees], indirectCalls,
+      overBudget: [...this.overBudget].map(this.idOf),
+      callsTooDeep: [...this.tooDeep].map(this.idOf),
+      summaries, unknownCallees: [...this.unknownCallees], indirectCalls, builtOnDemand: this.builtHere.map((fn) => fn.id),
     };
   }
 
@@ -152,19 +183,30 @@ export class Interpreter {
       ct: fact?.context ? fact.context !== 'kernel' : this.program.entersInside(fn, 'ct'),
       vtime: fact?.accounting ? fact.accounting === 'on' : this.program.entersInside(fn, 'vtime'),
     };
+    // Exit-first on some paths and no context operation on others: entered inside
+    // the context on the former only, which the entry cannot tell (`if
+    // (user_mode(regs)) user_exit_irqoff();`): the context is unknown until it is left.
+    const role = this.program.role(fn, 'ct');
+    const inside = role.first.has('none') ? 'unk' : (role.firstExitContext ?? 'guest');
     const state = State.initial({
       impl: archDir(fn),
       irq: fact?.interrupts ?? (this.program.pairsInterrupts(fn) ? 'on' : 'unk'),
-      ct: fact?.context ?? (enteredInside.ct ? (this.program.role(fn, 'ct').firstExitContext ?? 'guest') : 'kernel'),
+      ct: fact?.context ?? (enteredInside.ct ? inside : 'kernel'),
       vtime: enteredInside.vtime ? 'on' : 'off',
     });
     return { state, enteredInside };
   }
 
+  /** An exit handler's entry when a call runs the guest: from inside the guest context. */
+  private handlerEntry(fn: FnInfo): State {
+    const { state } = this.rootEntry(fn);
+    return state.ct === 'unk' ? state.with({ ct: 'guest' }) : state;
+  }
+
   analyseRoot({ fn, impl }: RootTask): void {
     const { state: entry, enteredInside } = this.rootEntry(fn);
     const state = entry.with({ impl });
-    const frame: Frame = { fn, entry: state, isRoot: true, summary: newSummary(), enteredInside };
+    const frame: Frame = { fn, entry: state, isRoot: true, summary: newSummary(), enteredInside, shallow: 0 };
     const reports: Reported[] = [];
     const loc = { file: fn.def.file, line: fn.def.line, col: 1 };
     for (const rule of this.rules) {
@@ -178,10 +220,10 @@ export class Interpreter {
   }
 
   /** The callee's summary for the entry state a call gives it. */
-  private summaryFor(fn: FnInfo, entry: State): Summary {
+  private summaryFor(fn: FnInfo, entry: State, shallow = 0): Summary {
     let byKey = this.summaries.get(fn);
     if (!byKey) { byKey = new Map(); this.summaries.set(fn, byKey); }
-    const key = entry.key;
+    const key = shallow ? `S${shallow}|${entry.key}` : entry.key;
     const existing = byKey.get(key);
     if (existing) {
       if (this.inProgress.has(existing)) existing.recursive = true;
@@ -190,8 +232,9 @@ export class Interpreter {
     const summary = newSummary();
     byKey.set(key, summary);
     this.inProgress.add(summary);
+    this.depth++;
     const enteredInside = { ct: this.program.entersInside(fn, 'ct'), vtime: this.program.entersInside(fn, 'vtime') };
-    const frame: Frame = { fn, entry, isRoot: false, summary, enteredInside };
+    const frame: Frame = { fn, entry, isRoot: false, summary, enteredInside, shallow };
     // Recursion: re-run with the partial summary until its exits stop growing.
     // Summaries of other functions computed meanwhile from the partial one stay
     // memoised (a known imprecision for mutual recursion through EQS code, which
@@ -203,6 +246,7 @@ export class Interpreter {
       if (!summary.recursive || summary.exits.size + summary.pending.length === before) break;
     }
     this.inProgress.delete(summary);
+    this.depth--;
     return summary;
   }
 
@@ -252,7 +296,7 @@ export class Interpreter {
       const next = queued.pop();
       const states = pending[next]!;
       pending[next] = [];
-      if (++visits > MAX_BLOCK_VISITS) { this.precisionLost.add(frame.fn); break; }
+      if (++visits > MAX_BLOCK_VISITS) { this.overBudget.add(frame.fn); break; }
       const block = cfg.blocks[next]!;
       for (const s of states) {
         for (const out of this.runBlock(frame, block, s)) {
@@ -289,6 +333,15 @@ export class Interpreter {
 
   private call(frame: Frame, call: CallEvent, s: State): State[] {
     const name = call.callee;
+    if (frame.shallow) {
+      // Inline functions (and expanded macros) are part of the body they are
+      // called from; the other calls count while levels remain.
+      const targets = this.program.callees(call);
+      const followed = targets.length ? this.dispatch(targets, s).filter(([t]) => t.fn.link.inline || frame.shallow > 1) : [];
+      if (followed.length) return followed.flatMap(([t, st]) => this.applyCallee(frame, call, t, st));
+      const ops = name && !targets.length ? this.program.model.ops(name) : undefined;
+      return ops ? this.applyPrimitive(frame, call, name!, ops, s) : [s.withFact(call.result, null)];
+    }
     const targets = this.program.callees(call);
     const dispatched = targets.length ? this.dispatch(targets, s) : [];
     // Whichever opaque target runs, nothing changes: the path need not choose one
@@ -321,13 +374,12 @@ export class Interpreter {
       const only = targets[0]!;
       return s.impl && only.fn.arch !== null && only.fn.arch !== archOfImpl(s.impl) ? [] : [[only, s]];
     }
-    const related = (a: string, b: string): boolean => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
     let chosen = [...targets];
     if (s.impl) {
       // The path's arch: its own definitions win; generic ones serve when it has none.
       const pathArch = archOfImpl(s.impl);
       const own = chosen.filter((t) => t.fn.arch === pathArch);
-      chosen = own.length ? own.filter((t) => related(implDir(t.fn), s.impl!)) : chosen.filter((t) => t.fn.arch === null);
+      chosen = own.length ? own.filter((t) => relatedImpl(implDir(t.fn), s.impl!)) : chosen.filter((t) => t.fn.arch === null);
     }
     const dirs = new Set(chosen.map((t) => implDir(t.fn)));
     if (dirs.size <= 1) return chosen.map((t) => [t, s]);
@@ -368,7 +420,7 @@ export class Interpreter {
   private runGuest(call: CallEvent, handlers: FnInfo[], s: State): State[] {
     const exits: [FnInfo, ExitRecord][] = [];
     for (const h of handlers) {
-      for (const e of this.summaryFor(h, this.rootEntry(h).state).exits.values()) exits.push([h, e]);
+      for (const e of this.summaryFor(h, this.handlerEntry(h)).exits.values()) exits.push([h, e]);
     }
     const leaving = exits.filter(([, e]) => e.state.ct !== 'guest');
     const returning = leaving.length && leaving.length < exits.length ? leaving : exits;
@@ -392,9 +444,22 @@ export class Interpreter {
   }
 
   private applyCallee(frame: Frame, call: CallEvent, { fn: target, argOffset }: CallTarget, s: State): State[] {
+    const unknownValue = [s.withFact(call.result, null)];
+    if (target.def.opaque) {
+      // Known by name only. Inside a window whatever runs counts: what may matter is built now.
+      if (!inWindow(s)) return unknownValue;
+      if (!this.program.build(target)) return unknownValue;
+      this.builtHere.push(target);
+    }
     // Cannot change the tracked state nor end the path: a no-op whose value is unknown.
-    if (this.program.isOpaque(target)) return [s.withFact(call.result, null)];
-    if (this.program.isStateIndependent(target)) {
+    if (this.program.isOpaque(target)) return unknownValue;
+    // Outside every window, a callee that cannot reach a context or accounting
+    // operation is read for what its own body does, a few levels deep: below,
+    // calls return as they were entered.
+    const shallow = inWindow(s) || this.program.touchesEqs(target) ? 0 :
+      !frame.shallow ? SHALLOW_LEVELS : target.link.inline ? frame.shallow : frame.shallow - 1;
+    if (shallow && !this.program.shallowRelevant(target, shallow)) return unknownValue;
+    if (!shallow && this.program.isStateIndependent(target)) {
       // One summary for every caller state: only what it returns carries over.
       const summary = this.summaryFor(target, INDEPENDENT_ENTRY);
       const returns = new Set([...summary.exits.values()].map((e) => e.ret));
@@ -408,10 +473,15 @@ export class Interpreter {
       if (entry.irq === 'unk') entry = entry.with({ irq: 'on' });
     }
     // A callee that never chooses among implementations behaves the same whatever
-    // the path's implementation: one summary serves them all, the caller keeps its own.
-    const implFree = !this.program.choosesImplementation(target);
+    // the path's implementation: one summary serves them all, the caller keeps its
+    // own. (Read shallowly, whether it chooses is not known: it keeps the path's.)
+    const implFree = !shallow && !this.program.choosesImplementation(target);
     if (implFree) entry = entry.with({ impl: null });
-    const summary = this.summaryFor(target, entry);
+    if (this.depth >= MAX_CALL_DEPTH && !this.summaries.get(target)?.has(shallow ? `S${shallow}|${entry.key}` : entry.key)) {
+      this.tooDeep.add(frame.fn);
+      return unknownValue;
+    }
+    const summary = this.summaryFor(target, entry, shallow);
     const reports: Reported[] = summary.pending.filter((p) => p.report.stillAtCall?.(s) ?? true).map((p) => ({
       rule: p.rule, report: p.report, before: s, notes: p.notes,
       steps: [{ loc: call.loc, message: `call to ${target.def.name}(): ${p.report.symptom}`, inner: p.steps }],
@@ -461,7 +531,7 @@ export class Interpreter {
   private route(frame: Frame, loc: Loc, r: Reported): void {
     const causeNode = r.before.causes[r.report.resource];
     const notes = [...(r.notes ?? [])];
-    if (r.report.resource === 'ct' && r.rule.id === 'irq-enabled-in-eqs' && r.before.unknownInEqs.length) {
+    if (r.report.resource === 'ct' && r.rule.notesUnknownCallees && r.before.unknownInEqs.length) {
       const names = r.before.unknownInEqs;
       notes.push(`assumes ${names.length} callee${names.length > 1 ? 's' : ''} with no known effect inside the window ` +
         `(${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''}) leave interrupts and the context unchanged`);
@@ -529,6 +599,12 @@ function slotKey(where: Slot, call: CallEvent): string | null {
   return arg ? normaliseLvalue(arg.text) : null;
 }
 
+/** Argument `index` of the call names one of `names` (as a word of its text). */
+function argumentNames(call: CallEvent, index: number, names: readonly string[]): boolean {
+  const text = call.args[index]?.text;
+  return !!text && names.some((n) => new RegExp(`\\b${n}\\b`).test(text));
+}
+
 function normaliseLvalue(text: string): string {
   let t = text.replace(/\s+/g, '');
   while (t.startsWith('(') && t.endsWith(')')) t = t.slice(1, -1);
@@ -559,7 +635,9 @@ function applyOp(op: Op, call: CallEvent, name: string, s: State): State[] {
     }
     case 'restore': {
       const key = slotKey(op.where, call);
-      const v = (key && s.flags.get(key)) || 'unk';
+      const named = key && 'constants' in op.where ? op.where.constants?.get(key) : undefined;
+      if (named === 'kept') return [s];
+      const v = named ?? ((key && s.flags.get(key)) || 'unk');
       if (v === s.irq) return [s];
       const node = step(s, call, `${name}() restores interrupts to ${v === 'unk' ? 'an unknown state' : v}`);
       return [s.with({ irq: v, trace: node, causes: { ...s.causes, irq: node } })];
@@ -603,6 +681,10 @@ function applyOp(op: Op, call: CallEvent, name: string, s: State): State[] {
       return [s.with({ irq: 'off' }).withFact(call.result, ONE), s.with({ irq: 'on' }).withFact(call.result, ZERO)];
     case 'noreturn':
       return [];
+    case 'might-sleep':
+      // The kernel forbids sleeping with interrupts off (might_sleep()): no such path.
+      if (op.when && !argumentNames(call, op.when.arg, op.when.flags)) return [s];
+      return s.irq === 'off' ? [] : [s];
     case 'known':
     case 'forward':
       return [s];
@@ -679,6 +761,24 @@ function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, 
 
 // ---- helpers -------------------------------------------------------------------------
 
+/** How many levels of calls count, outside every EQS window, below a function
+ *  that enters or leaves one: the callee's own body (with the inline functions
+ *  and macros it calls, which the compiler makes part of it), and the bodies of
+ *  what it calls; calls below return with the interrupt state they were entered
+ *  with (the kernel's convention). One level misses the helpers whose contract is
+ *  to return with interrupts off (s390's do_syscall() -> syscall_exit_to_user_mode_work()
+ *  -> local_irq_disable_exit_to_user(): bench/TRIAGE.md), two see them. */
+export const SHALLOW_LEVELS = 2;
+
+/** Inside a guest or user EQS window with interrupts not known to be on, where
+ *  enabling them is a defect: callees are followed at any depth. Once they are
+ *  on there, that window's defect is reported (at the call that enabled them) and
+ *  no call below can make another; the idle EQS is interruptible by design. What
+ *  enters or leaves a context is followed everywhere anyway. */
+function inWindow(s: State): boolean {
+  return isEqs(s.ct) && s.deliverable !== 'yes';
+}
+
 /** The one entry state of a state-independent function's summary. */
 const INDEPENDENT_ENTRY = State.initial();
 
@@ -735,28 +835,12 @@ export function findingKey(f: Finding): string {
   return `${f.ruleId}|${f.file}:${f.line}:${f.column}|${f.function}`;
 }
 
-const implArches = new Map<string, string | null>();
-
-/** The arch of a path's implementation directory (`…/arch/x86/kvm/vmx`: x86). */
-export function archOfImpl(impl: string): string | null {
-  let arch = implArches.get(impl);
-  if (arch === undefined) { arch = archOfPath(`${impl}/`); implArches.set(impl, arch); }
-  return arch;
-}
-
 function archDir(fn: FnInfo): string | null {
   return archDirOf(fn.def.file);
 }
 
-/** `arch/x86` of `arch/x86/kvm/x86.c` (with any leading directories), or null. */
-export function archDirOf(file: string): string | null {
-  const m = /^(.*?(?:^|\/)arch\/[^/]+)\//.exec(file);
-  return m ? m[1]! : null;
-}
-
 function implDir(fn: FnInfo): string {
-  const file = fn.def.file;
-  return file.slice(0, Math.max(0, file.lastIndexOf('/')));
+  return implDirOf(fn.def.file);
 }
 
 const blockOrders = new WeakMap<Cfg, number[]>();

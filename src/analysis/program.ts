@@ -1,13 +1,16 @@
-// The scanned program as a whole: function definitions by name, their CFGs,
-// who calls whom, which functions have their address taken, and per resource
-// (EQS, accounting) what each function may do to it — transitively — and what
-// its first operation on it is along every path.
-import { buildCfg } from '../cfg/build.js';
+// The scanned program as a whole: the definitions that were built (with their
+// CFGs) and the ones known only by name (opaque), where each call goes (as the
+// linkage resolves it), who calls whom, and per resource (EQS, accounting) what
+// each function may do to it — transitively — and what its first operation on
+// it is along every path.
+import { opaqueCfg } from '../cfg/build.js';
 import { ONE, type CallEvent, type Cfg } from '../cfg/types.js';
+import { archOf } from '../kernel/paths.js';
+import type { LinkedDef, Linkage } from '../kernel/linkage.js';
 import type { Model, Op } from '../model/model.js';
 import type { AsmFile } from '../scan/asm-symbols.js';
-import { allFactsFor, emptyDispatchFacts, factsFor, type DispatchFacts } from '../scan/dispatch-facts.js';
-import type { FunctionDef, ParsedFile } from '../parser/parse.js';
+import { nameHash } from '../scan/name-hash.js';
+import { opaqueDefinition, type FunctionDef } from '../parser/parse.js';
 import type { Context } from './state.js';
 
 export type Tracked = 'ct' | 'vtime';
@@ -19,6 +22,8 @@ export interface FnInfo {
   cfg: Cfg;
   /** arch/<name>/… the definition lives under, or null for generic code. */
   arch: string | null;
+  /** The definition as the linkage knows it. */
+  link: LinkedDef;
 }
 
 export interface ResourceRole {
@@ -36,10 +41,6 @@ export interface CallTarget {
   argOffset: number;
 }
 
-/** More candidates than this for one indirect call in one arch's kernel: too vague
- *  to follow (the call stays unresolved). */
-const MAX_INDIRECT_TARGETS = 8;
-
 /** What one call does to a resource, as far as the first-operation walk cares. */
 interface CallEffect {
   first: ReadonlySet<FirstOp>;
@@ -48,173 +49,155 @@ interface CallEffect {
 
 const NO_EFFECT: CallEffect = { first: new Set(['none']), exitContext: null };
 
+/** A definition that was built, with the linkage's record of it. */
+export interface BuiltFunction {
+  def: FunctionDef;
+  link: LinkedDef;
+}
+
+export interface ProgramInput {
+  /** Built definitions, in a stable order. */
+  built: readonly BuiltFunction[];
+  linkage: Linkage<LinkedDef>;
+  model: Model;
+  /** Names of functions whose address is taken (they have callers we cannot see). */
+  addressTaken: ReadonlySet<string>;
+  /** Functions defined in assembly, with the file that defines them. */
+  asmFunctions?: ReadonlyMap<string, AsmFile>;
+  /** A definition not built that may change the state or end the path (itself,
+   *  or through what it may call): inside a window it is built when reached. */
+  mayMatter?: (link: LinkedDef) => boolean;
+  /** Builds such a definition (null: it cannot be). */
+  build?: (link: LinkedDef) => FunctionDef | null;
+}
+
 export class Program {
   readonly functions: FnInfo[] = [];
-  private readonly byName = new Map<string, FnInfo[]>();
+  readonly model: Model;
   readonly callers = new Map<FnInfo, Set<FnInfo>>();
-  readonly addressTaken = new Set<string>();
+  private readonly linkage: Linkage<LinkedDef>;
+  private readonly addressTaken: ReadonlySet<string>;
+  private readonly byLink = new Map<LinkedDef, FnInfo>();
   /** Each call's definitions, resolved once (the interpreter asks per state). */
   private readonly targets = new Map<CallEvent, CallTarget[]>();
-  /** Function-pointer members and the functions stored in them (ops tables, `x->run = f`),
-   *  resolved where the pointer is stored, with the table's struct type when known. */
-  private readonly memberTargets = new Map<string, { fn: FnInfo; type: string | null }[]>();
   private readonly roles = new Map<FnInfo, Record<Tracked, ResourceRole>>();
   private readonly primitiveEffects = new Map<string, Record<Tracked, CallEffect>>();
   private readonly exitHandlers = new Map<string | null, FnInfo[]>();
   private readonly pairing = new Map<FnInfo, boolean>();
+  private readonly ownRelevance = new Map<string, boolean>();
   private independent: Set<FnInfo> | null = null;
   private mayStop: Set<FnInfo> | null = null;
   private choosing: Set<FnInfo> | null = null;
-
-  /** Functions defined in assembly, with the file that defines them. */
   private readonly asmFunctions: ReadonlyMap<string, AsmFile>;
+  private readonly mayMatter: (link: LinkedDef) => boolean;
+  private readonly buildLate: (link: LinkedDef) => FunctionDef | null;
+  /** Definitions built on demand, in the order they were (see build()). */
+  readonly builtLate: FnInfo[] = [];
+  private readonly late = new Set<FnInfo>();
+  private readonly notBuildable = new Set<FnInfo>();
 
-  constructor(files: ParsedFile[], readonly model: Model, defines: ReadonlySet<string>, sources: Map<string, string>,
-    asmFunctions: ReadonlyMap<string, AsmFile> = new Map(), private readonly facts: DispatchFacts = emptyDispatchFacts()) {
-    this.asmFunctions = asmFunctions;
-    const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    for (const file of sorted) {
-      for (const def of file.functions) {
-        const cfg = def.cfg ?? buildCfg(def, {
-          isNoReturn: (n) => model.isNoReturn(n), constants: file.constants, defines, iteratorLoops: file.iteratorLoops,
-          source: sources.get(file.path) ?? '',
-        });
-        const fn: FnInfo = { id: `${def.file}:${def.line}:${def.name}`, def, cfg, arch: archOf(def.file) };
-        this.functions.push(fn);
-        const list = this.byName.get(def.name) ?? [];
-        list.push(fn);
-        this.byName.set(def.name, list);
-      }
+  constructor(input: ProgramInput) {
+    this.model = input.model;
+    this.linkage = input.linkage;
+    this.addressTaken = input.addressTaken;
+    this.asmFunctions = input.asmFunctions ?? new Map();
+    this.mayMatter = input.mayMatter ?? (() => false);
+    this.buildLate = input.build ?? (() => null);
+    for (const { def, link } of input.built) {
+      if (this.byLink.has(link)) continue; // a second parse of the same definition
+      const fn: FnInfo = { id: `${def.file}:${def.line}:${def.name}`, def, cfg: def.cfg ?? opaqueCfg(def), arch: archOf(def.file), link };
+      this.functions.push(fn);
+      this.byLink.set(link, fn);
     }
-    for (const file of sorted) {
-      for (const name of file.fileScopeNames) if (this.byName.has(name)) this.addressTaken.add(name);
-      for (const a of file.memberAssignments) this.addMemberTarget(a.member, a.type, this.resolveIn(a.fn, file.path, archOf(file.path)));
-    }
-    for (const fn of this.functions) for (const [member, name] of fn.cfg.memberAssignments) this.addMemberTarget(member, null, this.resolve(name, fn));
     this.linkCalls();
+    // Every fact a function's analysis reads of others is settled now, before any
+    // definition is built on demand: what is built later (build()) takes the
+    // facts its stub had, so no result depends on the order things are built in.
+    this.independent = this.computeIndependence();
+    this.mayStop = this.computeMayStop();
     this.computeRoles();
+    this.choosing = this.computeChoosing();
   }
 
-  /** The definition a call by name from `from` reaches: the model wins, then a
-   *  definition in the same file (static functions), then one the caller can see:
-   *  code under arch/X never calls into arch/Y. Generic code calling a function that
-   *  several arches define (kvm_arch_*) reaches no single one: see resolveAll. */
-  resolve(name: string, from: FnInfo): FnInfo | undefined {
-    const all = this.resolveAll(name, from.def.file, from.arch);
-    return all.length === 1 ? all[0] : undefined;
+  /** A definition known by name only that may matter once built (mayMatter). */
+  private isPending(fn: FnInfo): boolean {
+    return !!fn.def.opaque && !this.notBuildable.has(fn) && this.mayMatter(fn.link);
   }
 
-  private resolveIn(name: string, file: string, arch: string | null): FnInfo | undefined {
-    const all = this.resolveAll(name, file, arch);
-    return all.length === 1 ? all[0] : undefined;
+  /** Builds a definition known by name only, in place (every call already resolved
+   *  to it sees it built); false when it cannot matter or cannot be built. It keeps
+   *  the facts it had as a stub that may matter: it may change the state (not
+   *  state-independent, not opaque) and may choose an implementation. */
+  build(fn: FnInfo): boolean {
+    if (!fn.def.opaque) return true;
+    if (!this.isPending(fn)) return false;
+    const def = this.buildLate(fn.link);
+    if (!def?.cfg) { this.notBuildable.add(fn); return false; }
+    fn.def = def;
+    fn.cfg = def.cfg;
+    this.functions.push(fn);
+    this.builtLate.push(fn);
+    this.late.add(fn);
+    this.linkCallsOf(fn);
+    return true;
   }
 
-  /** Every definition a call by name may reach: one, or — from generic code, for a
-   *  function several arches define — one per arch (the path's arch picks; see the
-   *  interpreter's dispatch). */
-  private resolveAll(name: string, file: string, arch: string | null): FnInfo[] {
-    if (this.model.isPrimitive(name)) return [];
-    const candidates = this.byName.get(name);
-    if (!candidates) return [];
-    const sameFile = candidates.find((c) => c.def.file === file);
-    if (sameFile) return [sameFile];
-    // A static function is visible outside its file only from a header (static inline).
-    const linkable = candidates.filter((c) => (!c.def.isStatic || c.def.file.endsWith('.h')) &&
-      (c.arch === null || arch === null || c.arch === arch));
-    if (arch === null && new Set(linkable.map((c) => c.arch)).size > 1) {
-      // One per arch (the first of each), plus a generic (weak) default if there is one.
-      const perArch = new Map<string | null, FnInfo>();
-      for (const c of linkable) if (!perArch.has(c.arch)) perArch.set(c.arch, c);
-      return [...perArch.values()];
+  /** A function reached so far (built, or known by name only), by its id. */
+  byId(id: string): FnInfo | undefined {
+    for (const fn of this.byLink.values()) if (fn.id === id) return fn;
+    return undefined;
+  }
+
+  /** The function a linked definition is: built, or known by name only (opaque). */
+  private fnOf(link: LinkedDef): FnInfo {
+    let fn = this.byLink.get(link);
+    if (!fn) {
+      const def = opaqueDefinition(link.name, link.file, link.line, link.isStatic);
+      fn = { id: `${def.file}:${def.line}:${def.name}`, def, cfg: opaqueCfg(def), arch: link.arch, link };
+      this.byLink.set(link, fn);
+      this.callers.set(fn, new Set());
+      this.roles.set(fn, emptyRoles());
     }
-    return linkable.length ? [linkable[0]!] : [];
+    return fn;
   }
 
-  /** The definitions a call event may reach among the scanned functions. */
+  /** The definitions a call event may reach. */
   callees(call: CallEvent): readonly CallTarget[] {
     return this.targets.get(call) ?? [];
-  }
-
-  private addMemberTarget(member: string, type: string | null, fn: FnInfo | undefined): void {
-    if (!fn) return;
-    let list = this.memberTargets.get(member);
-    if (!list) { list = []; this.memberTargets.set(member, list); }
-    if (!list.some((t) => t.fn === fn && t.type === type)) list.push({ fn, type });
-  }
-
-  /** Functions stored in `member` of a struct of one of `types` (any struct when
-   *  the types are unknown; pointers stored at run time have no known struct). */
-  private storedIn(member: string, types: ReadonlySet<string> | null, from: FnInfo): FnInfo[] | null {
-    const stored = this.memberTargets.get(member);
-    if (!stored) return null;
-    const fns = stored
-      .filter((t) => !types || t.type === null || types.has(t.type))
-      // Code under arch/X only holds pointers to arch/X or generic functions.
-      .filter((t) => t.fn.arch === null || from.arch === null || t.fn.arch === from.arch)
-      .map((t) => t.fn);
-    return [...new Set(fns)];
   }
 
   /** Where a call may go: by name, through a forwarding dispatcher, or through a
    *  function pointer — a member of a struct (typed by the field it is reached
    *  through when the source declares it) or a static-call key. */
   private resolveCall(call: CallEvent, from: FnInfo): CallTarget[] {
+    const site = from.link;
     if (call.callee) {
       const forward = this.model.forwardArg(call.callee);
       const name = forward === undefined ? call.callee : call.args[forward]?.ident;
       const argOffset = forward === undefined ? 0 : forward + 1;
-      return name ? this.resolveAll(name, from.def.file, from.arch).map((fn) => ({ fn, argOffset })) : [];
+      return name ? this.linkage.byName(name, site).map((d) => ({ fn: this.fnOf(d), argOffset })) : [];
     }
     const d = call.dispatch;
     if (!d) return [];
-    let fns: FnInfo[] | null;
-    if (d.kind === 'member') {
-      const types = d.container ? factsFor(this.facts.fieldTypes, from.arch, d.container) : [];
-      fns = this.storedIn(d.member, types.length ? new Set(types.flatMap((t) => [...t])) : null, from);
-    } else {
-      const prefix = d.macro.startsWith('static_call') ? '' : (factsFor(this.facts.callMacros, from.arch, d.macro)[0] ?? '');
-      fns = this.resolveStaticCall(prefix + d.key, from);
-    }
-    if (!fns) return [];
-    // The cap counts what one arch's kernel could reach (the path's arch picks among
-    // arches), so that the targets do not depend on how many arches are scanned.
-    const perArch = new Map<string | null, number>();
-    for (const fn of fns) perArch.set(fn.arch, (perArch.get(fn.arch) ?? 0) + 1);
-    const generic = perArch.get(null) ?? 0;
-    const widest = Math.max(generic, ...[...perArch].filter(([a]) => a !== null).map(([, n]) => n + generic));
-    return widest <= MAX_INDIRECT_TARGETS ? fns.map((fn) => ({ fn, argOffset: 0 })) : [];
-  }
-
-  /** static_call(kvm_x86_vcpu_run): the key's prefix (declared with the struct it
-   *  indexes) leaves the member; without a declared prefix, the longest
-   *  `_`-suffix of the key that is a member of some table. */
-  private resolveStaticCall(key: string, from: FnInfo): FnInfo[] | null {
-    let best: [string, string] | null = null;
-    for (const [prefix, type] of allFactsFor(this.facts.staticCallPrefixes, from.arch)) {
-      if (key.startsWith(prefix) && key.length > prefix.length && (!best || prefix.length > best[0].length)) best = [prefix, type];
-    }
-    if (best) return this.storedIn(key.slice(best[0].length), new Set([best[1]]), from);
-    const parts = key.split('_');
-    for (let i = 0; i < parts.length; i++) {
-      const fns = this.storedIn(parts.slice(i).join('_'), null, from);
-      if (fns) return fns;
-    }
-    return null;
+    const defs = d.kind === 'member'
+      ? this.linkage.byMember(nameHash(d.member), d.container ? nameHash(d.container) : 0, site)
+      : this.linkage.byKey(d.macro, d.key, site);
+    return (defs ?? []).map((t) => ({ fn: this.fnOf(t), argOffset: 0 }));
   }
 
   private linkCalls(): void {
     for (const fn of this.functions) this.callers.set(fn, new Set());
-    for (const fn of this.functions) {
-      for (const block of fn.cfg.blocks) {
-        for (const e of block.events) {
-          if (e.kind === 'call') {
-            const targets = this.resolveCall(e, fn);
-            if (targets.length) this.targets.set(e, targets);
-            if (block.reachable) for (const t of targets) this.callers.get(t.fn)!.add(fn);
-          }
-        }
+    for (const fn of this.functions) this.linkCallsOf(fn);
+  }
+
+  private linkCallsOf(fn: FnInfo): void {
+    for (const block of fn.cfg.blocks) {
+      for (const e of block.events) {
+        if (e.kind !== 'call') continue;
+        const targets = this.resolveCall(e, fn);
+        if (targets.length) this.targets.set(e, targets);
+        if (block.reachable) for (const t of targets) this.callers.get(t.fn)!.add(fn);
       }
-      for (const name of fn.cfg.valueNames) if (this.byName.has(name)) this.addressTaken.add(name);
     }
   }
 
@@ -241,6 +224,39 @@ export class Program {
       this.exitHandlers.set(arch, handlers);
     }
     return handlers;
+  }
+
+  /** Within `levels` levels of calls, the function calls a primitive that changes
+   *  the state or ends the path: its own body is the first level, with the inline
+   *  functions and macros it calls (the compiler makes them part of it); what it
+   *  calls, the next. Outside every window this is all the analysis reads of it. */
+  shallowRelevant(fn: FnInfo, levels: number): boolean {
+    const key = `${levels}|${fn.id}`;
+    let known = this.ownRelevance.get(key);
+    if (known === undefined) {
+      // The body: fn and the inline functions it reaches through inline calls (a
+      // cycle among them is one body); what else they call is a level down.
+      const body = [fn];
+      const seen = new Set(body);
+      known = false;
+      for (let i = 0; i < body.length && !known; i++) {
+        for (const block of body[i]!.cfg.blocks) for (const e of block.events) {
+          if (e.kind !== 'call') continue;
+          const targets = this.targets.get(e);
+          if (!targets) {
+            if (e.callee && (this.model.touchesState(e.callee) || this.model.isNoReturn(e.callee))) known = true;
+            continue;
+          }
+          for (const t of targets) {
+            if (this.isOpaque(t.fn)) continue;
+            if (t.fn.link.inline) { if (!seen.has(t.fn)) { seen.add(t.fn); body.push(t.fn); } }
+            else if (levels > 1 && this.shallowRelevant(t.fn, levels - 1)) known = true;
+          }
+        }
+      }
+      this.ownRelevance.set(key, known);
+    }
+    return known;
   }
 
   /** The function (or something it calls) enters or leaves a context or accounting. */
@@ -280,17 +296,17 @@ export class Program {
    *  reads none of it: one summary serves every entry state (only its return
    *  values, and whether it returns, matter). */
   isStateIndependent(fn: FnInfo): boolean {
-    if (!this.independent) this.independent = this.computeIndependence();
-    return this.independent.has(fn);
+    return this.independent!.has(fn);
   }
 
   /** The function, or something it may call, makes a call with several possible
    *  targets not all opaque, or a generic call to one arch's definition: which runs
    *  (whether one does) depends on the path's implementation (its arch; vmx or
-   *  svm). The interpreter does not choose among opaque targets. */
+   *  svm). The interpreter does not choose among opaque targets. A function that
+   *  enters or leaves an EQS is taken to choose: what it calls outside its
+   *  windows is read shallowly, so whether those callees choose cannot be told. */
   choosesImplementation(fn: FnInfo): boolean {
-    if (!this.choosing) this.choosing = this.computeChoosing();
-    return this.choosing.has(fn);
+    return this.choosing!.has(fn) || this.late.has(fn);
   }
 
   private computeChoosing(): Set<FnInfo> {
@@ -301,8 +317,9 @@ export class Program {
         if (!block.reachable || targets.every((t) => this.isOpaque(t.fn))) continue;
         // Several targets, or generic code reaching one arch's definition (which
         // other arches' kernels do not have).
-        if (targets.length > 1 || (fn.arch === null && targets[0]!.fn.arch !== null)) choosing.add(fn);
+        if (targets.length > 1 || (fn.arch === null && targets[0]!.fn.arch !== null) || targets.some((t) => this.isPending(t.fn))) choosing.add(fn);
       }
+      if (this.touchesEqs(fn)) choosing.add(fn);
     }
     return this.withCallers(choosing);
   }
@@ -323,16 +340,16 @@ export class Program {
    *  does): the analysis does not look inside it, and its value is unknown. This is
    *  what lets the pre-filter skip building such functions (see scan/prefilter). */
   isOpaque(fn: FnInfo): boolean {
-    if (fn.def.opaque) return true;
-    if (!this.isStateIndependent(fn)) return false;
-    if (!this.mayStop) this.mayStop = this.computeMayStop();
-    return !this.mayStop.has(fn);
+    if (fn.def.opaque) return !this.isPending(fn);
+    if (this.late.has(fn) || !this.isStateIndependent(fn)) return false;
+    return !this.mayStop!.has(fn);
   }
 
   /** Functions from which a path may end in a noreturn call (BUG(), panic()). */
   private computeMayStop(): Set<FnInfo> {
     return this.withCallers(new Set(this.functions.filter((fn) => fn.cfg.blocks.some((b) => b.events.some((e) =>
-      e.kind === 'call' && !!e.callee && !this.targets.has(e) && !!this.model.ops(e.callee)?.some((o) => o.op === 'noreturn'))))));
+      e.kind === 'call' && (!!e.callee && !this.targets.has(e) && !!this.model.ops(e.callee)?.some((o) => o.op === 'noreturn') ||
+        (this.targets.get(e) ?? []).some((t) => this.isPending(t.fn))))))));
   }
 
   private computeIndependence(): Set<FnInfo> {
@@ -348,6 +365,7 @@ export class Program {
         const targets = this.targets.get(e);
         if (targets) {
           for (const t of targets) {
+            if (this.isPending(t.fn)) touches = true;
             const list = users.get(t.fn);
             if (list) list.push(fn);
             else users.set(t.fn, [fn]);
@@ -367,8 +385,14 @@ export class Program {
   /** Functions analysed in an entry state of their own: no callers in the scanned
    *  code, or their address is taken (they have callers we cannot see). */
   isRoot(fn: FnInfo): boolean {
-    if (fn.def.library) return false;
-    return this.callers.get(fn)!.size === 0 || this.addressTaken.has(fn.def.name);
+    return this.mayStartAnalysis(fn) && (this.callers.get(fn)!.size === 0 || this.addressTaken.has(fn.def.name));
+  }
+
+  /** Code that runs as itself: not a header's definition (compiled into its
+   *  includers, analysed through their callers), nor a primitive's own definition
+   *  (the mechanism the model stands for). */
+  mayStartAnalysis(fn: FnInfo): boolean {
+    return !fn.def.library && !fn.link.header && !this.model.isPrimitive(fn.def.name);
   }
 
   role(fn: FnInfo, resource: Tracked): ResourceRole {
@@ -417,10 +441,7 @@ export class Program {
 
   /** Roles grow monotonically; a function is revisited when one of its callees' role changed. */
   private computeRoles(): void {
-    for (const fn of this.functions) {
-      const empty = (): ResourceRole => ({ mayEnter: false, mayExit: false, first: new Set(), firstExitContext: null });
-      this.roles.set(fn, { ct: empty(), vtime: empty() });
-    }
+    for (const fn of this.byLink.values()) this.roles.set(fn, emptyRoles());
     for (const resource of ['ct', 'vtime'] as const) {
       const queue = [...this.functions];
       const queued = new Set(queue);
@@ -492,9 +513,9 @@ export class Program {
   }
 }
 
-/** The architecture a kernel source path belongs to (arch/<name>/…), or null for generic code. */
-export function archOf(file: string): string | null {
-  return /(?:^|\/)arch\/([^/]+)\//.exec(file.split('\\').join('/'))?.[1] ?? null;
+function emptyRoles(): Record<Tracked, ResourceRole> {
+  const empty = (): ResourceRole => ({ mayEnter: false, mayExit: false, first: new Set(), firstExitContext: null });
+  return { ct: empty(), vtime: empty() };
 }
 
 export function opResource(op: Op): Tracked | null {

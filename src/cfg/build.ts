@@ -750,7 +750,9 @@ function dispatchOf(fnNode: SyntaxNode): Dispatch | null {
   const u = unparen(fnNode);
   if (u.type === 'field_expression') {
     const member = child(u, 'field')?.text;
-    const container = unparen(child(u, 'argument') ?? u);
+    // The field the member is reached through, as the name index reads it (no
+    // parentheses looked into): both resolve the call alike (kernel/linkage).
+    const container = child(u, 'argument') ?? u;
     const containerField = container.type === 'field_expression' ? child(container, 'field')?.text ?? null : null;
     return member ? { kind: 'member', member, container: containerField } : null;
   }

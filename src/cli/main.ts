@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { Cache, defaultCacheDir } from '../cache/cache.js';
-import { analyzeFiles, ScopeTooLargeError } from '../analysis/analyze.js';
+import { analyzeFiles, ScopeTooLargeError } from '../run/analyze.js';
 import { ModelError } from '../model/model.js';
 import { readUserModel } from '../model/user-model.js';
 import { InputError } from '../parser/source.js';
@@ -52,7 +52,7 @@ function selectRules(spec: string | undefined) {
 
 interface AnalysisOptions {
   format: string; output?: string; rules?: string; define: string[]; quiet?: boolean;
-  model: string[]; builtinWrappers: boolean; prefilter: boolean; jobs?: number;
+  model: string[]; builtinWrappers: boolean; builtinFacts: boolean; prefilter: boolean; jobs?: number;
   cache: boolean; cacheDir?: string;
 }
 
@@ -91,7 +91,8 @@ async function scan(paths: string[], opts: ScanOptions): Promise<number> {
   const { files, explicit } = collectFiles(paths.length ? paths : ['.'], { all: opts.all });
   const progress = progressLine(process.stderr);
   const all = await analyzeFiles(files, {
-    rules, defines: new Set(opts.define), explicit, models, builtinWrappers: opts.builtinWrappers, prefilter: opts.prefilter,
+    rules, defines: new Set(opts.define), explicit, models, builtinWrappers: opts.builtinWrappers, builtinFacts: opts.builtinFacts,
+    prefilter: opts.prefilter,
     jobs: opts.jobs, cache: openCache(opts), onProgress: progress ? (p) => progress.update(p) : undefined,
   }).finally(() => progress?.done());
   // Fingerprints are relative to the current directory (SARIF's %SRCROOT%).
@@ -118,7 +119,7 @@ function modeOptions(opts: CompareOptions): ModeOptions {
     analyze: {
       rules: selectRules(opts.rules), defines: new Set(opts.define), models: opts.model.map(readUserModel),
       // Scratch trees live at new paths every run: nothing to find in a cache.
-      builtinWrappers: opts.builtinWrappers, prefilter: opts.prefilter, jobs: opts.jobs,
+      builtinWrappers: opts.builtinWrappers, builtinFacts: opts.builtinFacts, prefilter: opts.prefilter, jobs: opts.jobs,
     },
     wholeScope: opts.wholeScope,
     render,
@@ -169,6 +170,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-q, --quiet', 'text format: print the findings only, no summary lines')
     .option('-m, --model <file>', 'model file: extra primitives and entry facts (repeatable; see models/)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--no-builtin-wrappers', 'derive the guest_*/user_* wrappers only from the headers of the tree, without the built-in table')
+    .option('--no-builtin-facts', 'without the shipped entry facts of functions entered from the kernel\'s assembly (models/kernel-entry-facts.json)')
     .option('--no-prefilter', 'parse every file and build every function (slower; the same findings)')
     .option('-j, --jobs <n>', 'worker threads for reading and parsing (default: cores - 1 on machines of 4+ cores, for scans of 64+ files; 1: none)', parseJobs)
     .option('--cache-dir <dir>', `where results are kept between runs (default: ${defaultCacheDir()})`)

@@ -2,7 +2,7 @@
 // stderr, rewritten in place (files done / total, rate; arches analysed), erased
 // at the end.
 // Nothing at all when stderr is not a terminal.
-import type { Progress } from '../analysis/analyze.js';
+import type { Progress } from '../run/types.js';
 
 const PHASES: Record<Progress['phase'], string> = { index: 'reading', select: 'selecting what can matter', build: 'parsing', analyse: 'analysing' };
 const DELAY_MS = 1000;

@@ -3,7 +3,12 @@ import { BUILTIN_MODEL, type ModelGeneration } from './primitives.js';
 
 export type ContextKind = 'guest' | 'user' | 'idle';
 
-export type Slot = { arg: number } | { slot: string } | { result: true };
+/** Where a saved interrupt state is: an argument's variable (whose constant
+ *  values, where the kernel names some, stand for fixed states —
+ *  `local_daif_restore(DAIF_PROCCTX)` enables — or leave the state as it is),
+ *  a private slot, the call's value. */
+export type NamedState = 'on' | 'off' | 'kept';
+export type Slot = { arg: number; constants?: ReadonlyMap<string, NamedState> } | { slot: string } | { result: true };
 
 export type Op =
   | { op: 'irq-off' } | { op: 'irq-on' }
@@ -14,6 +19,7 @@ export type Op =
   | { op: 'assume-irq-off' } | { op: 'expect-irq-on' }
   | { op: 'returns-true' } | { op: 'returns-irqs-disabled' }
   | { op: 'noreturn' }
+  | { op: 'might-sleep'; when: { arg: number; flags: readonly string[] } | null }
   | { op: 'known' }
   | { op: 'forward'; arg: number };
 
@@ -21,9 +27,17 @@ export class ModelError extends Error {}
 
 function parseSlot(text: string, where: string): Slot {
   if (text.startsWith('%')) return { slot: text };
-  const n = Number(text);
+  const [index, ...named] = text.split(',');
+  const n = Number(index);
   if (!Number.isInteger(n) || n < 0) throw new ModelError(`${where}: bad argument '${text}'`);
-  return { arg: n };
+  if (!named.length) return { arg: n };
+  const constants = new Map<string, NamedState>();
+  for (const pair of named) {
+    const m = /^([A-Za-z_]\w*)=(on|off|kept)$/.exec(pair);
+    if (!m) throw new ModelError(`${where}: '${pair}' is not NAME=on, NAME=off or NAME=kept`);
+    constants.set(m[1]!, m[2] as NamedState);
+  }
+  return { arg: n, constants };
 }
 
 export function parseOps(spec: string, where: string): Op[] {
@@ -37,12 +51,26 @@ export function parseOps(spec: string, where: string): Op[] {
       case 'assume-irq-off': case 'expect-irq-on': case 'noreturn': case 'known':
         ops.push({ op: name }); break;
       case 'save-result': ops.push({ op: 'save', where: { result: true } }); break;
-      case 'save': case 'restore':
+      case 'save': case 'restore': {
         if (arg === undefined) throw new ModelError(`${where}: ${name} needs an argument`);
-        ops.push({ op: name, where: parseSlot(arg, where) }); break;
+        const slot = parseSlot(arg, where);
+        if (name === 'save' && 'constants' in slot) throw new ModelError(`${where}: only restore takes constants`);
+        ops.push({ op: name, where: slot });
+        break;
+      }
       case 'ct-enter': case 'ct-exit':
         if (arg !== 'guest' && arg !== 'user' && arg !== 'idle') throw new ModelError(`${where}: ${name} needs guest, user or idle`);
         ops.push({ op: name, context: arg }); break;
+      case 'might-sleep': {
+        if (arg === undefined) { ops.push({ op: 'might-sleep', when: null }); break; }
+        const [index, ...flags] = arg.split(',');
+        const n = Number(index);
+        if (!Number.isInteger(n) || n < 0 || !flags.length || !flags.every((f) => /^[A-Za-z_]\w*$/.test(f))) {
+          throw new ModelError(`${where}: might-sleep takes nothing, or an argument index and the flags that make it sleep`);
+        }
+        ops.push({ op: 'might-sleep', when: { arg: n, flags } });
+        break;
+      }
       case 'forward': {
         const n = Number(arg);
         if (!Number.isInteger(n) || n < 0) throw new ModelError(`${where}: forward needs an argument index`);
@@ -109,6 +137,11 @@ export class Model {
   /** The call enters or leaves a context or guest time accounting. */
   entersOrLeaves(name: string): boolean {
     return this.primitives.get(name)?.some((o) => ENTER_LEAVE.has(o.op)) ?? false;
+  }
+
+  /** Every primitive's name (wrappers included). */
+  names(): IterableIterator<string> {
+    return this.primitives.keys();
   }
 
   has(name: string): boolean {

@@ -6,13 +6,21 @@
 //   irq-off | irq-on                 interrupts disabled / enabled
 //   save(N) | save(%slot)            remember the interrupt state in argument N's variable (or a private slot)
 //   save-result                      remember it in the variable the call's value is assigned to
-//   restore(N) | restore(%slot)      set interrupts back to the remembered state
+//   restore(N) | restore(%slot)      set interrupts back to the remembered state (unknown when nothing
+//                                    was saved there)
+//   restore(N,NAME=on,NAME=off…)     the same, where argument N spelled as one of these constants
+//                                    sets them on or off, or leaves them as they are (NAME=kept);
+//                                    any other constant: unknown
 //   ct-enter(K) | ct-exit(K)         enter / leave context K: guest, user (EQS) or idle
 //   vtime-enter | vtime-exit         guest time accounting (PF_VCPU) on / off
 //   gif-clear | gif-set              x86 SVM global interrupt flag (clgi / stgi)
 //   assume-irq-off                   a precondition: interrupts are off here
 //   expect-irq-on                    the API requires interrupts on (spin_lock_irq()); outside an EQS a
 //                                    path that reaches it with them off is taken to be impossible
+//   might-sleep                      the call may sleep (might_sleep()): the kernel forbids it with
+//                                    interrupts off, so a path reaching it with them off is not a path
+//   might-sleep(N,FLAG,…)            the same when argument N names one of the FLAGs (GFP_KERNEL in
+//                                    kmalloc(size, GFP_KERNEL)); when it names none, or is a variable, nothing
 //   returns(true) | returns(irqs-disabled) | noreturn
 //   known                            no effect on the state (known, so not an "unknown callee")
 //   forward(N)                       calls the function named by argument N with the arguments after it
@@ -54,6 +62,37 @@ const IRQ: Record<string, string> = {
   clgi: 'gif-clear', stgi: 'gif-set',
 };
 
+/** Interrupt primitives of arch entry code, named by the headers that define them.
+ *  True primitives: their definitions end in instructions or system-register
+ *  writes the analysis cannot read (and local_daif_restore() branches on bits of
+ *  its argument), so the tree's definitions would have no effect. */
+const ARCH_IRQ: Record<string, string> = {
+  // arm64 (arch/arm64/include/asm/daifflags.h): DAIF_PROCCTX is 0 (everything
+  // unmasked); DAIF_PROCCTX_NOIRQ, DAIF_ERRCTX and DAIF_MASK set PSR_I_BIT.
+  local_daif_mask: 'irq-off', local_daif_save_flags: 'save-result', local_daif_save: 'save-result irq-off',
+  local_daif_restore: 'restore(0,DAIF_PROCCTX=on,DAIF_PROCCTX_NOIRQ=off,DAIF_ERRCTX=off,DAIF_MASK=off)',
+  // Back to the interrupted context's mask (regs->pstate): saved by the exception
+  // entry, which the model does not see, so unknown.
+  local_daif_inherit: 'restore(%interrupted)',
+  // powerpc 64-bit soft mask (arch/powerpc/include/asm/hw_irq.h). Setting
+  // IRQS_ENABLED directly is done hard-disabled (kvmppc_fix_ee_before_entry()
+  // before a guest entry; arch_local_irq_restore() replays pending interrupts and
+  // hard-enables otherwise): it lets no interrupt in, so the state is kept.
+  irq_soft_mask_set: 'restore(0,IRQS_ALL_DISABLED=off,IRQS_DISABLED=off,IRQS_ENABLED=kept)',
+  irq_soft_mask_set_return: 'save-result restore(0,IRQS_ALL_DISABLED=off,IRQS_DISABLED=off,IRQS_ENABLED=kept)',
+  // Hard-disable (MSR[EE] and MSR[RI] clear), as __hard_irq_disable(); RI alone
+  // does not gate interrupts.
+  __hard_EE_RI_disable: 'irq-off', __hard_RI_enable: 'known',
+  // s390 (arch/s390/include/asm/irqflags.h): stosm/stnsm/ssm on the PSW system
+  // mask; enabling external interrupts alone lets timer and IPI interrupts in.
+  __arch_local_irq_enable: 'irq-on', __arch_local_irq_enable_external: 'irq-on', arch_local_irq_enable_external: 'irq-on',
+  __arch_local_irq_save: 'save-result irq-off', __arch_local_save_flags: 'save-result',
+  __arch_local_irq_ssm: 'restore(0)',
+  // x86 (arch/x86/include/asm/irqflags.h, paravirt.h, mwait.h; include/linux/irqflags.h):
+  // `sti; hlt` and `sti; mwait` wait with interrupts enabled.
+  native_safe_halt: 'irq-on', arch_safe_halt: 'irq-on', raw_safe_halt: 'irq-on', safe_halt: 'irq-on', __sti_mwait: 'irq-on',
+};
+
 const NORETURN: Record<string, string> = {
   BUG: 'noreturn', panic: 'noreturn', unreachable: 'noreturn', do_exit: 'noreturn', make_task_dead: 'noreturn',
   __builtin_unreachable: 'noreturn', __builtin_trap: 'noreturn', kvm_spurious_fault: 'noreturn',
@@ -77,6 +116,44 @@ const EQS_DOORS: Record<string, string> = {
   context_tracking_enabled: 'returns(true)', context_tracking_enabled_cpu: 'returns(true)',
   context_tracking_enabled_this_cpu: 'returns(true)',
   rcu_virt_note_context_switch: 'known', instrumentation_begin: 'known', instrumentation_end: 'known',
+};
+
+/** What may sleep (it calls might_sleep(), or schedules): with interrupts off,
+ *  not a path. Kept to what sleeps whatever its arguments, and the allocators
+ *  whose flags say so (GFP_KERNEL and the other flags with __GFP_DIRECT_RECLAIM). */
+const SLEEPING_GFP = 'GFP_KERNEL,GFP_KERNEL_ACCOUNT,GFP_USER,GFP_HIGHUSER,GFP_HIGHUSER_MOVABLE,GFP_NOIO,GFP_NOFS';
+const SLEEP: Record<string, string> = {
+  schedule: 'might-sleep', io_schedule: 'might-sleep', schedule_preempt_disabled: 'might-sleep',
+  schedule_timeout: 'might-sleep', schedule_timeout_interruptible: 'might-sleep', schedule_timeout_killable: 'might-sleep',
+  schedule_timeout_uninterruptible: 'might-sleep', schedule_timeout_idle: 'might-sleep', io_schedule_timeout: 'might-sleep',
+  schedule_hrtimeout: 'might-sleep', schedule_hrtimeout_range: 'might-sleep',
+  might_sleep: 'might-sleep', cond_resched: 'might-sleep',
+  msleep: 'might-sleep', msleep_interruptible: 'might-sleep', ssleep: 'might-sleep', usleep_range: 'might-sleep',
+  usleep_range_state: 'might-sleep', fsleep: 'might-sleep',
+  mutex_lock: 'might-sleep', mutex_lock_nested: 'might-sleep', mutex_lock_interruptible: 'might-sleep',
+  mutex_lock_interruptible_nested: 'might-sleep', mutex_lock_killable: 'might-sleep', mutex_lock_killable_nested: 'might-sleep',
+  mutex_lock_io: 'might-sleep', mutex_lock_io_nested: 'might-sleep',
+  down: 'might-sleep', down_interruptible: 'might-sleep', down_killable: 'might-sleep', down_timeout: 'might-sleep',
+  down_read: 'might-sleep', down_read_nested: 'might-sleep', down_read_killable: 'might-sleep', down_read_interruptible: 'might-sleep',
+  down_write: 'might-sleep', down_write_nested: 'might-sleep', down_write_killable: 'might-sleep',
+  synchronize_rcu: 'might-sleep', synchronize_rcu_expedited: 'might-sleep', synchronize_srcu: 'might-sleep',
+  synchronize_srcu_expedited: 'might-sleep', synchronize_rcu_tasks: 'might-sleep', synchronize_net: 'might-sleep',
+  rcu_barrier: 'might-sleep', srcu_barrier: 'might-sleep',
+  wait_for_completion: 'might-sleep', wait_for_completion_io: 'might-sleep', wait_for_completion_interruptible: 'might-sleep',
+  wait_for_completion_killable: 'might-sleep', wait_for_completion_timeout: 'might-sleep',
+  wait_for_completion_interruptible_timeout: 'might-sleep', wait_for_completion_killable_timeout: 'might-sleep',
+  flush_work: 'might-sleep', flush_delayed_work: 'might-sleep', flush_workqueue: 'might-sleep',
+  cancel_work_sync: 'might-sleep', cancel_delayed_work_sync: 'might-sleep',
+  vmalloc: 'might-sleep', vzalloc: 'might-sleep', kvmalloc: `might-sleep(1,${SLEEPING_GFP})`,
+  kvzalloc: `might-sleep(1,${SLEEPING_GFP})`,
+  kmalloc: `might-sleep(1,${SLEEPING_GFP})`, kzalloc: `might-sleep(1,${SLEEPING_GFP})`,
+  kmalloc_node: `might-sleep(1,${SLEEPING_GFP})`, kzalloc_node: `might-sleep(1,${SLEEPING_GFP})`,
+  kcalloc: `might-sleep(2,${SLEEPING_GFP})`, kmalloc_array: `might-sleep(2,${SLEEPING_GFP})`,
+  kvcalloc: `might-sleep(2,${SLEEPING_GFP})`, kvmalloc_array: `might-sleep(2,${SLEEPING_GFP})`,
+  kmem_cache_alloc: `might-sleep(1,${SLEEPING_GFP})`, kmem_cache_zalloc: `might-sleep(1,${SLEEPING_GFP})`,
+  kstrdup: `might-sleep(1,${SLEEPING_GFP})`, kmemdup: `might-sleep(2,${SLEEPING_GFP})`,
+  __get_free_pages: `might-sleep(0,${SLEEPING_GFP})`, get_zeroed_page: `might-sleep(0,${SLEEPING_GFP})`,
+  alloc_pages: `might-sleep(0,${SLEEPING_GFP})`, __get_free_page: `might-sleep(0,${SLEEPING_GFP})`,
 };
 
 /** Before v5.17 (still present, deprecated, in 6.x). */
@@ -120,7 +197,9 @@ const FORWARDING: Record<string, string> = {
 
 export const BUILTIN_MODEL: ModelGeneration[] = [
   { name: 'irq', description: 'interrupt primitives and locks that disable interrupts', primitives: IRQ },
+  { name: 'arch-irq', description: 'interrupt primitives of arch entry code (arm64 DAIF, powerpc soft mask, s390 PSW, x86 halt)', primitives: ARCH_IRQ },
   { name: 'noreturn', description: 'functions that never return', primitives: NORETURN },
+  { name: 'sleep', description: 'calls that may sleep: never with interrupts off', primitives: SLEEP },
   { name: 'eqs-doors', description: 'user/idle EQS doors and RCU-watching entry hooks', primitives: EQS_DOORS },
   { name: 'guest-primitives', description: 'context tracking and vtime calls the guest API is made of', primitives: GUEST_PRIMITIVES },
   { name: 'guest-api-old', description: 'guest_enter/exit family before v5.17', primitives: OLD_GUEST_API, wrappers: true },

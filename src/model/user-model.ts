@@ -13,16 +13,20 @@
 //   }
 //
 // Primitive specs use the words of src/model/primitives.ts. Every entry field is
-// optional; "why" is required so that a finding can say what it assumed.
+// optional; "why" is required so that a finding can say what it assumed, and
+// "cites" (see entry-citation.ts) says where, so that a run can check it.
 import { readFileSync } from 'node:fs';
 import type { ModelGeneration } from './primitives.js';
 import { ModelError, parseOps } from './model.js';
+import { parseCitation, type EntryCitation } from './entry-citation.js';
 
 export interface EntryFact {
   interrupts?: 'on' | 'off';
   context?: 'kernel' | 'guest' | 'user' | 'idle';
   accounting?: 'on' | 'off';
   why: string;
+  /** Where it comes from, checked against the tree (see entry-citation). */
+  cites?: EntryCitation;
 }
 
 export interface UserModel {
@@ -65,13 +69,14 @@ export function parseUserModel(text: string, source: string): UserModel {
       const where = `${source}: entries.${name}`;
       if (!isObject(fact)) throw new ModelError(`${where}: expected an object`);
       for (const [field, value] of Object.entries(fact)) {
-        if (field === 'why') continue;
+        if (field === 'why' || field === 'cites') continue;
         const allowed = ENTRY_FIELDS[field];
-        if (!allowed) throw new ModelError(`${where}: unknown field '${field}' (expected interrupts, context, accounting, why)`);
+        if (!allowed) throw new ModelError(`${where}: unknown field '${field}' (expected interrupts, context, accounting, why, cites)`);
         if (!allowed.includes(String(value))) throw new ModelError(`${where}.${field}: '${String(value)}' is not one of ${allowed.join(', ')}`);
       }
       if (typeof fact.why !== 'string' || !fact.why.trim()) throw new ModelError(`${where}: 'why' (where the assembly establishes this) is required`);
-      entries.set(name, fact as unknown as EntryFact);
+      const cites = fact.cites === undefined ? undefined : parseCitation(fact.cites, name, `${where}.cites`);
+      entries.set(name, { ...(fact as unknown as EntryFact), ...(cites ? { cites } : {}) });
     }
   }
   return { generation: { name: source, description: `user model ${source}`, primitives }, entries };

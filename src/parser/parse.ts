@@ -35,6 +35,8 @@ export interface FunctionDef {
   /** What determined this definition, when a cache keeps it: the key of the build
    *  that made it and its place there (see analysis/group-key). */
   origin?: string;
+  /** Declared inline (`inline`, `__always_inline`): part of its callers' bodies. */
+  inline?: boolean;
 }
 
 export interface MacroDef {
@@ -95,27 +97,32 @@ export function parseSource(source: SourceText, options: ParseOptions = {}): Par
     fileScopeNames: new Set(), memberAssignments: [], macros: [], iteratorLoops, unnamedFunctions: 0, topLevelErrors: 0,
   };
   const cursor = tree.walk() as unknown as Cursor;
-  visitTopLevel(cursor, text, result, options.build ?? (() => true), mayMiss);
+  visitTopLevel(cursor, text, result, options.build ?? (() => true), mayMiss, source.text);
   return result;
 }
 
 const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef',
   'linkage_specification', 'declaration_list']);
 
-function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (name: string, line: number) => boolean, mayMiss: boolean): void {
+function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (name: string, line: number) => boolean, mayMiss: boolean, raw: string): void {
   if (!cursor.gotoFirstChild()) return;
   do {
     const type = cursor.nodeType;
     if (type === 'function_definition') {
+      const start = cursor.startIndex;
       const fn = readFunction(cursor, text, out, build, mayMiss);
+      if (fn) {
+        const header = raw.slice(start, Math.max(start, raw.indexOf('{', start)));
+        if (/\b(?:inline|__inline|__inline__|__always_inline)\b/.test(header)) fn.inline = true;
+      }
       if (fn?.parseErrors && /^[ \t]*#[ \t]*(if|else|elif|endif)/m.test(text.slice(cursor.startIndex, cursor.endIndex))) {
         parseConfigVariants(fn, text, cursor.startIndex, cursor.endIndex);
       }
     } else if (type === 'ERROR') {
       out.topLevelErrors++;
-      visitTopLevel(cursor, text, out, build, mayMiss);
+      visitTopLevel(cursor, text, out, build, mayMiss, raw);
     } else if (CONTAINERS.has(type)) {
-      visitTopLevel(cursor, text, out, build, mayMiss);
+      visitTopLevel(cursor, text, out, build, mayMiss, raw);
     } else if (type === 'preproc_def') {
       addConstant(text.slice(cursor.startIndex, cursor.endIndex), out);
     } else if (type === 'preproc_function_def') {

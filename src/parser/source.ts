@@ -34,15 +34,18 @@ export function decodeSource(path: string, bytes: Uint8Array): SourceText {
   }
 }
 
-export function readSource(path: string): SourceText {
-  let bytes: Buffer;
+/** A file's bytes. @throws InputError naming the problem */
+export function readBytes(path: string): Buffer {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' :
       code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? String(err)})`;
     throw new InputError(path, why);
   }
-  return decodeSource(path, bytes);
+}
+
+export function readSource(path: string): SourceText {
+  return decodeSource(path, readBytes(path));
 }

@@ -5,7 +5,8 @@
 // the old version's.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { analyzeFiles, type AnalyzeOptions, type AnalyzeResult, type RunSummary } from '../analysis/analyze.js';
+import { analyzeFiles } from '../run/analyze.js';
+import type { AnalyzeOptions, AnalyzeResult, RunSummary } from '../run/types.js';
 import type { Finding } from '../analysis/interpreter.js';
 import type { ComparedFinding } from '../report/comparison.js';
 import { fingerprintFindings } from '../report/fingerprint.js';
@@ -32,8 +33,8 @@ export interface Compared {
 }
 
 const EMPTY_SUMMARY: RunSummary = {
-  files: 0, filesParsed: 0, functions: 0, opaqueFunctions: 0, functionsWithParseErrors: [], unnamedFunctions: 0, skipped: [], latin1Files: [],
-  analysis: { functionsAnalysed: 0, summaries: 0, precisionLost: [], unknownCallees: 0, indirectCalls: 0 },
+  files: 0, filesParsed: 0, functions: 0, opaqueFunctions: 0, functionsWithParseErrors: [], unnamedFunctions: 0, skipped: [], latin1Files: [], userSpace: [], entryFactsNotApplied: [],
+  analysis: { functionsAnalysed: 0, summaries: 0, precisionLost: [], overBudget: [], callsTooDeep: [], unknownCallees: 0, indirectCalls: 0 },
 };
 
 /** Analyses the scope's directories that exist in `root`. */
@@ -71,6 +72,10 @@ function showFinding(f: Finding, sideRoot: string, userRoot: string): Finding {
 
 export function showSummary(s: RunSummary, sideRoot: string, userRoot: string): RunSummary {
   const show = (file: string) => shownPath(sideRoot, userRoot, file);
+  const showFunction = (p: string): string => {
+    const colon = p.lastIndexOf(':');
+    return colon > 0 ? `${show(p.slice(0, colon))}${p.slice(colon)}` : p;
+  };
   return {
     ...s,
     functionsWithParseErrors: s.functionsWithParseErrors.map((p) => ({ ...p, file: show(p.file) })),
@@ -78,10 +83,9 @@ export function showSummary(s: RunSummary, sideRoot: string, userRoot: string): 
     latin1Files: s.latin1Files.map(show),
     analysis: {
       ...s.analysis,
-      precisionLost: s.analysis.precisionLost.map((p) => {
-        const colon = p.lastIndexOf(':');
-        return colon > 0 ? `${show(p.slice(0, colon))}${p.slice(colon)}` : p;
-      }),
+      precisionLost: s.analysis.precisionLost.map(showFunction),
+      overBudget: s.analysis.overBudget.map(showFunction),
+      callsTooDeep: s.analysis.callsTooDeep.map(showFunction),
     },
   };
 }

@@ -5,9 +5,9 @@
 // the scratch tree.
 import { lstatSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AnalyzeOptions } from '../analysis/analyze.js';
+import type { AnalyzeOptions } from '../run/types.js';
 import { InputError } from '../parser/source.js';
-import { kernelRootOf } from '../scan/included-headers.js';
+import { kernelRootOf } from '../kernel/paths.js';
 import type { ComparisonReport } from '../report/comparison.js';
 import { defaultReadText } from '../report/fingerprint.js';
 import { applyPatch } from './apply.js';

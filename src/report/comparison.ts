@@ -2,7 +2,7 @@
 // the other has not, matched by fingerprint. Introduced findings are the new
 // version's (paths in the user's tree, lines of the new text); fixed findings are
 // the old version's.
-import type { RunSummary } from '../analysis/analyze.js';
+import type { RunSummary } from '../run/types.js';
 import type { Finding } from '../analysis/interpreter.js';
 import { buildSarif, type BaselineState, type SarifOptions } from './sarif.js';
 import { countByRule, findingLines, painter, runNotices } from './text.js';

@@ -1,7 +1,7 @@
 // The JSON report: a stable schema (version 1). Keys are written in a fixed order.
 // Each finding carries its fingerprint (the one SARIF's partialFingerprints holds),
 // which `scan --baseline` reads back.
-import type { AnalyzeResult, RunSummary } from '../analysis/analyze.js';
+import type { AnalyzeResult, RunSummary } from '../run/types.js';
 import type { Finding } from '../analysis/interpreter.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { ComparisonReport } from './comparison.js';
@@ -34,7 +34,10 @@ export function summaryJson(s: RunSummary) {
     unnamedFunctions: s.unnamedFunctions,
     skippedFiles: s.skipped,
     latin1Files: s.latin1Files,
+    entryFactsNotApplied: s.entryFactsNotApplied,
     precisionLost: s.analysis.precisionLost,
+    overBudget: s.analysis.overBudget,
+    callsTooDeep: s.analysis.callsTooDeep,
     unknownCallees: s.analysis.unknownCallees,
     indirectCalls: s.analysis.indirectCalls,
   };

@@ -4,8 +4,8 @@
 // could not analyse. Output is deterministic: no timestamps, fixed key order.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AnalyzeResult } from '../analysis/analyze.js';
-import type { Finding, TraceEntry } from '../analysis/interpreter.js';
+import type { AnalyzeResult } from '../run/types.js';
+import { MAX_CALL_DEPTH, type Finding, type TraceEntry } from '../analysis/interpreter.js';
 import { RULES } from '../rules/index.js';
 import type { RuleMeta } from '../rules/types.js';
 import { FINGERPRINT_KEY, SourceLines, defaultReadText, fingerprintFindings, normaliseLine, relativeUri } from './fingerprint.js';
@@ -104,6 +104,21 @@ const NOTIFICATIONS = [
     id: 'latin1-file', text: 'A file that is not valid UTF-8 was read as Latin-1.',
     full: 'The file is not valid UTF-8 (kernel trees have Latin-1 comments); it was decoded byte for byte so that lines and columns stay exact.',
     help: 'Nothing to do: locations in the file are still right.',
+  },
+  {
+    id: 'entry-fact-not-applied', text: 'An entry fact was not applied: the scanned tree does not show what it cites.',
+    full: 'An entry fact says how assembly enters a C function (models/kernel-entry-facts.json ships the ones the kernel\'s own assembly shows). It is applied only where the tree holds what it cites: the function defined in the C file it names, the cited assembly present with the cited instructions. Otherwise the function is analysed with the entry state inferred from its C, and findings that depend on the fact are missed.',
+    help: 'Check whether the tree still enters the function that way; update the fact (or your --model file) to the tree\'s files.',
+  },
+  {
+    id: 'over-budget', text: 'Some functions were too large to analyse within the budget: nothing is reported from them.',
+    full: 'The analysis of a function stops after a fixed amount of work (block visits), so that no input can make a run hang. A function that reached it was not fully analysed, and no finding is reported from it.',
+    help: 'Report the function: the budget may be too small for it.',
+  },
+  {
+    id: 'calls-too-deep', text: 'Some call chains were deeper than the analysis follows; the calls below were taken to do nothing.',
+    full: 'Calls are followed to a fixed depth from the function an analysis starts in. A call below it is taken to change no state and to return, and paths that depend on it may be missed.',
+    help: 'Nothing to do unless the call chain matters for an EQS window; then report it.',
   },
   {
     id: 'precision-lost', text: 'States were joined in some functions, so findings there may be missed.',
@@ -313,6 +328,17 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
   for (const file of s.latin1Files) {
     notifications.push(notification('latin1-file', 'note', `${file} is not valid UTF-8 and was read as Latin-1`,
       [{ physicalLocation: { artifactLocation: artifactLocation(file) } }]));
+  }
+  for (const f of s.entryFactsNotApplied) {
+    notifications.push(notification('entry-fact-not-applied', 'warning', `entry fact of ${f.name}() (${f.source}) not applied: ${f.reason}`));
+  }
+  if (s.analysis.overBudget.length) {
+    notifications.push(notification('over-budget', 'warning',
+      `${s.analysis.overBudget.length} function(s) too large to analyse within the budget, nothing reported from them: ${s.analysis.overBudget.join(', ')}`));
+  }
+  if (s.analysis.callsTooDeep.length) {
+    notifications.push(notification('calls-too-deep', 'note',
+      `calls deeper than ${MAX_CALL_DEPTH} levels not followed (taken to do nothing) from: ${s.analysis.callsTooDeep.join(', ')}`));
   }
   if (s.analysis.precisionLost.length) {
     notifications.push(notification('precision-lost', 'note',

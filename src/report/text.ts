@@ -1,7 +1,7 @@
 // gcc/sparse-style text: `file:line:col: warning: message [rule-id]`, then the
 // indented witness path, then what the run could not analyse.
-import type { AnalyzeResult, RunSummary } from '../analysis/analyze.js';
-import type { Finding } from '../analysis/interpreter.js';
+import type { AnalyzeResult, RunSummary } from '../run/types.js';
+import { MAX_CALL_DEPTH, type Finding } from '../analysis/interpreter.js';
 
 export interface TextOptions {
   /** ANSI colours (the CLI turns them on for a terminal without NO_COLOR). */
@@ -70,6 +70,14 @@ export function runNotices(s: RunSummary): string[] {
   }
   if (s.unnamedFunctions) lines.push(`eqscheck: ${s.unnamedFunctions} function definition${s.unnamedFunctions === 1 ? '' : 's'} whose name could not be parsed were not analysed`);
   for (const k of s.skipped) lines.push(`eqscheck: skipped ${k.file}: ${k.reason}`);
+  if (s.userSpace.length) {
+    const files = s.userSpace.reduce((n, p) => n + p.files, 0);
+    lines.push(`eqscheck: ${files} file${files === 1 ? '' : 's'} of user-space programs not analysed (not kernel code): ` +
+      `${s.userSpace.slice(0, 6).map((p) => `${p.program} (${p.files})`).join(', ')}${s.userSpace.length > 6 ? ', …' : ''}`);
+  }
+  for (const f of s.entryFactsNotApplied) lines.push(`eqscheck: entry fact of ${f.name}() (${f.source}) not applied: ${f.reason}`);
+  if (s.analysis.overBudget.length) lines.push(`eqscheck: ${s.analysis.overBudget.length} function(s) too large to analyse within the budget, nothing reported from them: ${s.analysis.overBudget.slice(0, 5).join(', ')}${s.analysis.overBudget.length > 5 ? ', …' : ''}`);
+  if (s.analysis.callsTooDeep.length) lines.push(`eqscheck: calls deeper than ${MAX_CALL_DEPTH} levels not followed (taken to do nothing) from ${s.analysis.callsTooDeep.length} function(s): ${s.analysis.callsTooDeep.slice(0, 5).join(', ')}${s.analysis.callsTooDeep.length > 5 ? ', …' : ''}`);
   if (s.analysis.precisionLost.length) lines.push(`eqscheck: precision lost to state joins in ${s.analysis.precisionLost.length} function(s): ${s.analysis.precisionLost.slice(0, 5).join(', ')}${s.analysis.precisionLost.length > 5 ? ', …' : ''}`);
   return lines;
 }

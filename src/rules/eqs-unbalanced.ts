@@ -19,6 +19,7 @@ export const eqsUnbalanced: Rule = {
     'CPU in an EQS while the kernel runs.',
   defaultSeverity: 'error',
   precision: 'high',
+  archQualified: 'eqs',
   tags: ['correctness', 'rcu', 'kvm', 'context-tracking'],
   help: {
     text: 'Make every path through the function leave the context it entered; do not enter it twice.',

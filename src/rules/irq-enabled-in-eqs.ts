@@ -16,6 +16,8 @@ export const irqEnabledInEqs: Rule = {
     'interrupts on, spin_unlock_irq, stgi with IF set) on a path where such an EQS is active, and EQS entries made with interrupts on.',
   defaultSeverity: 'error',
   precision: 'high',
+  archQualified: 'interrupts',
+  notesUnknownCallees: true,
   tags: ['correctness', 'rcu', 'kvm', 'nohz_full'],
   help: {
     text: 'Leave the guest context (guest_state_exit_irqoff / guest_exit_irqoff) before enabling interrupts.',

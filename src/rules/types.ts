@@ -20,6 +20,13 @@ export interface RuleMeta {
   help: { text: string; bad: string; good: string };
   /** Not reported at a call or return where one of these rules reports too. */
   yieldsTo?: string[];
+  /** The defect needs the EQS to be entered: 'eqs' findings are latent in an
+   *  arch whose Kconfig never turns context tracking on; 'interrupts' findings
+   *  (an interrupt window) are also handled where the arch defines arch_in_rcu_eqs(). */
+  archQualified?: 'eqs' | 'interrupts';
+  /** Findings say which callees with no known effect the window holds (they are
+   *  assumed to leave interrupts and the context unchanged). */
+  notesUnknownCallees?: boolean;
 }
 
 /** Where the state a violation depends on came from. */

@@ -1,7 +1,8 @@
 // Facts about an architecture read from the kernel tree it belongs to:
 // - whether it selects HAVE_CONTEXT_TRACKING_USER (HAVE_CONTEXT_TRACKING before
-//   5.19): if not, context tracking is never on there and a guest/user EQS is
-//   never entered — a defect in that window is latent;
+//   5.19; arch/Kconfig says which the tree has): if not, context tracking is
+//   never on there and a guest/user EQS is never entered — a defect in that
+//   window is latent;
 // - whether it defines arch_in_rcu_eqs(): then the generic entry code makes RCU
 //   watch for interrupts taken inside that EQS (s390's 2025 fix).
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,6 +12,8 @@ import fg from 'fast-glob';
 export interface ArchFacts {
   /** null when the tree has no Kconfig for the arch (not a kernel tree). */
   contextTracking: boolean | null;
+  /** The symbol an arch selects for it in this tree. */
+  contextTrackingSymbol: string;
   inRcuEqsHook: boolean;
 }
 
@@ -26,8 +29,17 @@ export function archFacts(root: string, arch: string): ArchFacts {
       : null;
     const headers = fg.sync('**/*.h', { cwd: path.join(root, 'arch', arch, 'include'), absolute: true, suppressErrors: true });
     const inRcuEqsHook = headers.some((h) => /\barch_in_rcu_eqs\b/.test(readFileSync(h, 'latin1')));
-    facts = { contextTracking, inRcuEqsHook };
+    facts = { contextTracking, contextTrackingSymbol: contextTrackingSymbol(root), inRcuEqsHook };
     cache.set(key, facts);
   }
   return facts;
+}
+
+/** HAVE_CONTEXT_TRACKING_USER since 5.19, HAVE_CONTEXT_TRACKING before: the one
+ *  arch/Kconfig declares (the current name when the tree has no arch/Kconfig). */
+function contextTrackingSymbol(root: string): string {
+  const kconfig = path.join(root, 'arch', 'Kconfig');
+  const text = existsSync(kconfig) ? readFileSync(kconfig, 'latin1') : '';
+  return /^config\s+HAVE_CONTEXT_TRACKING\s*$/m.test(text) && !/^config\s+HAVE_CONTEXT_TRACKING_USER\s*$/m.test(text)
+    ? 'HAVE_CONTEXT_TRACKING' : 'HAVE_CONTEXT_TRACKING_USER';
 }

@@ -1,0 +1,183 @@
+// The build phase: parse what the selection planned and build its CFGs, file by
+// file (in worker threads on large scans, from the cache when it has them), each
+// definition once over the rounds of a run.
+import type { BuiltFunction } from '../analysis/program.js';
+import { sha1, type Cache } from '../cache/cache.js';
+import { linkedDef } from '../kernel/linkage.js';
+import type { Model } from '../model/model.js';
+import type { FunctionDef } from '../parser/parse.js';
+import type { IncludedHeaders } from '../scan/included-headers.js';
+import { nameHash } from '../scan/name-hash.js';
+import type { IndexedFunction, NameIndex } from '../scan/name-index.js';
+import { buildFile, type BuildResult, type BuildTask, type WantedDefinition } from './file-tasks.js';
+import type { IndexDef, IndexTable } from './index-table.js';
+import type { TaskRunner } from './task-runner.js';
+
+export interface BuildContext {
+  runner: TaskRunner;
+  cache: Cache | null;
+  /** What besides a file and its headers a build depends on (rules, model, options). */
+  optionsKey: string;
+  defines: ReadonlySet<string>;
+  model: Model;
+  table: IndexTable;
+  included: IncludedHeaders;
+  /** The headers a scanned C file includes. */
+  headersOf(file: string): readonly string[];
+  /** Headers outside the scan: their definitions are library code (analysed through callers only). */
+  libraryFiles: ReadonlySet<string>;
+  unreadable(file: string, problem: string): void;
+}
+
+export class Builder {
+  private readonly built = new Map<IndexDef, FunctionDef[]>();
+  /** Definitions the index did not see, found by parsing a file whole. */
+  private readonly extra = new Map<string, BuiltFunction>();
+  private readonly parsedFiles = new Set<string>();
+  private readonly parsedWhole = new Set<NameIndex>();
+  unnamedFunctions = 0;
+
+  constructor(private readonly context: BuildContext) {}
+
+  get count(): number {
+    return this.built.size + this.extra.size;
+  }
+
+  /** Builds the planned definitions not built yet.
+   *  @param whole files to parse whole, building every definition there (select's wholeFiles) */
+  async build(plan: ReadonlySet<IndexDef>, whole: ReadonlySet<NameIndex>): Promise<void> {
+    const { runner, cache, optionsKey, defines, model, table, included } = this.context;
+    const byFile = new Map<NameIndex, IndexDef[]>();
+    for (const file of whole) if (!this.parsedWhole.has(file)) byFile.set(file, []);
+    for (const d of plan) {
+      if (this.built.has(d)) continue;
+      this.built.set(d, []);
+      const list = byFile.get(d.index);
+      if (list) list.push(d);
+      else byFile.set(d.index, [d]);
+    }
+    const tasks: BuildTask[] = [];
+    for (const [index, wanted] of [...byFile].sort(([a], [b]) => (a.path < b.path ? -1 : 1))) {
+      const parseWhole = whole.has(index);
+      if (parseWhole) this.parsedWhole.add(index);
+      tasks.push({
+        file: index.path, unreliable: !index.reliable,
+        wanted: parseWhole ? null : wanted.sort((a, b) => a.fn.declStart - b.fn.declStart).map((d): WantedDefinition => ({
+          name: d.name, line: d.line, declStart: d.fn.declStart, end: d.fn.end,
+        })),
+        known: index.reliable ? [] : index.functions.filter((f) => !f.macro).map((f) => `${f.name}:${f.line}`),
+        headerConstants: [], defines: [...defines],
+      });
+    }
+    const headersOf = (t: BuildTask): readonly string[] => this.context.headersOf(t.file);
+    // A task's key names its headers and their content hashes; their constants
+    // (thousands per file) go only into tasks the cache does not have.
+    const keys = tasks.map((t) => {
+      const hash = cache?.fileHash(t.file);
+      if (!cache || !hash) return null;
+      const headers = headersOf(t).flatMap((h) => [h, cache.fileHash(h) ?? '']);
+      return sha1('build', optionsKey, t.file, hash, JSON.stringify([t.wanted, t.unreliable, t.defines, headers]));
+    });
+    const withConstants = (t: BuildTask): BuildTask => ({ ...t, headerConstants: [...included.constantsOf(headersOf(t))] });
+    const results = await runner.run('build', tasks, (_, i) => keys[i] ?? null, (t) => buildFile(t, model), withConstants);
+    results.forEach((r, i) => {
+      const task = tasks[i]!;
+      if (r.kind === 'unreadable') { this.context.unreadable(r.file, r.problem); return; }
+      this.parsedFiles.add(task.file);
+      this.unnamedFunctions += r.parsed.unnamedFunctions;
+      const index = table.indexOf(task.file)!;
+      r.parsed.functions.forEach((def, k) => {
+        if (keys[i]) def.origin = `${keys[i]}#${k}`;
+        if (this.context.libraryFiles.has(task.file)) def.library = true;
+        this.place(def, index);
+      });
+    });
+  }
+
+  /** A built definition, with the linkage's record of it. */
+  private place(def: FunctionDef, index: NameIndex): void {
+    const { table } = this.context;
+    const d = table.definitionAt(index.path, def.name, def.line) ??
+      (def.macro ? table.definitionsIn(index.path).find((x) => x.macro && x.name === def.name) : undefined);
+    if (d) {
+      // Wanted in this task, or met by a whole parse for the first time.
+      const defs = this.built.get(d);
+      if (!defs) this.built.set(d, [def]);
+      else if (!defs.some((x) => x.line === def.line && x.name === def.name)) defs.push(def);
+      return;
+    }
+    const key = `${def.file}:${def.line}:${def.name}`;
+    if (this.extra.has(key)) return;
+    const link = lateDefinition(def, index);
+    if (!link) return;
+    table.linkage.add(link);
+    this.extra.set(key, { def, link });
+  }
+
+  /** One definition, built now in this thread (from the cache when it has it):
+   *  what a path calls inside a window, found only while interpreting. */
+  buildNow(d: IndexDef): FunctionDef | null {
+    const { cache, optionsKey, defines, model, included } = this.context;
+    const task: BuildTask = {
+      file: d.file, unreliable: !d.index.reliable,
+      wanted: [{ name: d.name, line: d.line, declStart: d.fn.declStart, end: d.fn.end }],
+      known: d.index.reliable ? [] : d.index.functions.filter((f) => !f.macro).map((f) => `${f.name}:${f.line}`),
+      headerConstants: [], defines: [...defines],
+    };
+    const headers = this.context.headersOf(d.file);
+    const hash = cache?.fileHash(d.file);
+    const key = cache && hash ? sha1('build', optionsKey, d.file, hash,
+      JSON.stringify([task.wanted, task.unreliable, task.defines, headers.flatMap((h) => [h, cache.fileHash(h) ?? ''])])) : null;
+    let r = key ? cache!.get<BuildResult>('build', key) : undefined;
+    if (!r) {
+      r = buildFile({ ...task, headerConstants: [...included.constantsOf(headers)] }, model);
+      if (key) cache!.put('build', key, r);
+    }
+    if (r.kind !== 'built') { this.context.unreadable(r.file, r.problem); return null; }
+    this.parsedFiles.add(d.file);
+    const def = r.parsed.functions.find((f) => f.name === d.name && (f.line === d.line || f.macro));
+    if (!def) return null;
+    if (key) def.origin = `${key}#${r.parsed.functions.indexOf(def)}`;
+    if (this.context.libraryFiles.has(d.file)) def.library = true;
+    this.built.set(d, [def]);
+    return def;
+  }
+
+  /** The built definitions, in a stable order (by file and position). */
+  functions(): BuiltFunction[] {
+    const out: BuiltFunction[] = [];
+    for (const [link, defs] of this.built) for (const def of defs) out.push({ def, link });
+    out.push(...this.extra.values());
+    return out.sort((a, b) => (a.def.file < b.def.file ? -1 : a.def.file > b.def.file ? 1 : a.def.line - b.def.line));
+  }
+
+  /** How many of these files had something built. */
+  parsedAmong(files: ReadonlySet<string>): number {
+    let n = 0;
+    for (const f of this.parsedFiles) if (files.has(f)) n++;
+    return n;
+  }
+}
+
+/** A definition the name index did not see (found by parsing its file whole),
+ *  as the index would have read it: what its CFG calls. */
+function lateDefinition(def: FunctionDef, index: NameIndex): IndexDef | null {
+  if (!def.cfg) return null;
+  const calls = new Set<number>();
+  const values = new Set<number>();
+  const memberCalls: number[] = [];
+  const keys: [string, string][] = [];
+  for (const b of def.cfg.blocks) for (const e of b.events) {
+    if (e.kind !== 'call') continue;
+    if (e.callee) calls.add(nameHash(e.callee));
+    for (const a of e.args) if (a.ident) values.add(nameHash(a.ident));
+    if (e.dispatch?.kind === 'member') memberCalls.push(nameHash(e.dispatch.member), e.dispatch.container ? nameHash(e.dispatch.container) : 0);
+    if (e.dispatch?.kind === 'key') keys.push([e.dispatch.macro, e.dispatch.key]);
+  }
+  for (const v of def.cfg.valueNames) values.add(nameHash(v));
+  const fn: IndexedFunction = {
+    name: def.name, line: def.line, declStart: 0, start: 0, bodyStart: 0, end: 0, isStatic: def.isStatic, macro: !!def.macro,
+    flags: 0, calls: Uint32Array.from(calls), values: Uint32Array.from(values), memberCalls: Uint32Array.from(memberCalls), keys,
+  };
+  return { ...linkedDef(def.name, def.file, def.line, def.isStatic, !!def.macro, false), fn, index };
+}

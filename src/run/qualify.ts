@@ -1,0 +1,26 @@
+// The qualify phase: a finding a rule says depends on the EQS being entered is a
+// latent note in an arch whose Kconfig never turns context tracking on, and an
+// interrupt window is a handled note in an arch whose entry code makes RCU watch
+// for interrupts taken in that EQS (arch_in_rcu_eqs()). Read from the tree on
+// every run (not cached: the arch's facts are not among the run's inputs).
+import type { Finding } from '../analysis/interpreter.js';
+import { archOf, kernelRootOf } from '../kernel/paths.js';
+import { findRule } from '../rules/index.js';
+import { archFacts } from '../scan/arch-facts.js';
+
+export function qualifyByArch(findings: Finding[]): void {
+  for (const f of findings) {
+    const rule = findRule(f.ruleId);
+    const arch = archOf(f.file);
+    const root = arch ? kernelRootOf(f.file) : null;
+    if (!rule?.archQualified || !arch || !root) continue;
+    const facts = archFacts(root, arch);
+    if (facts.contextTracking === false) {
+      f.severity = 'note';
+      f.message += ` [latent: arch/${arch} does not select ${facts.contextTrackingSymbol}, so context tracking never enters this EQS there today]`;
+    } else if (facts.inRcuEqsHook && rule.archQualified === 'interrupts') {
+      f.severity = 'note';
+      f.message += ` [handled: arch/${arch} defines arch_in_rcu_eqs(), so the entry code makes RCU watch for interrupts taken in this EQS]`;
+    }
+  }
+}

@@ -422,9 +422,11 @@ export class Program {
     if (primitive) return primitive;
     const targets = this.targets.get(call);
     if (!targets) return NO_EFFECT;
-    // An opaque callee does nothing to the resource first (whether or not it was built).
+    // An opaque callee does nothing to the resource first (whether or not it was
+    // built), nor does one still to be built on demand: the selection builds up
+    // front whatever may enter or leave a context or accounting.
     const firstOf = (fn: FnInfo): CallEffect => {
-      if (this.isOpaque(fn)) return NO_EFFECT;
+      if (this.isOpaque(fn) || this.isPending(fn)) return NO_EFFECT;
       const r = this.roles.get(fn)![resource];
       return { first: r.first, exitContext: r.firstExitContext };
     };

@@ -114,7 +114,7 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
     runner, cache, optionsKey, defines: options.defines, model, table, included: linked.included,
     headersOf: linked.headersOf, libraryFiles: linked.libraryFiles, unreadable,
   });
-  await builder.build(plan, usePrefilter ? wholeFiles(linked.indexes, plan, primitives) : new Set());
+  await builder.build(plan, usePrefilter ? wholeFiles(linked.indexes, plan, primitives) : new Set(indexed.scanned));
   phaseDone(`build (${builder.count} functions)`);
   const limit = options.maxBuilt ?? MAX_BUILT;
   if (builder.count > limit) throw new ScopeTooLargeError(builder.count, limit);
@@ -190,9 +190,10 @@ function entryFactsFor(files: readonly string[], options: AnalyzeOptions): Check
   return { facts: new Map(checked.flatMap((c) => [...c.facts])), notApplied: checked.flatMap((c) => c.notApplied) };
 }
 
-/** Without the pre-filter: every definition of the scanned files, and what they
- *  can reach of the headers they include (the reference the pre-filter is
- *  checked against: `--no-prefilter` gives the same findings). */
+/** Without the pre-filter: every definition of the scanned files (which are also
+ *  parsed whole, for what the index could not see), and what they can reach of
+ *  the headers they include (the reference the pre-filter is checked against:
+ *  `--no-prefilter` gives the same findings). */
 function everything(scanned: readonly NameIndex[], linked: Linked, primitives: PrimitiveHashes): Set<IndexDef> {
   const own = scanned.flatMap((ix) => linked.table.definitionsIn(ix.path));
   const out = new Set(own);

@@ -97,8 +97,7 @@ export class Builder {
   /** A built definition, with the linkage's record of it. */
   private place(def: FunctionDef, index: NameIndex): void {
     const { table } = this.context;
-    const d = table.definitionAt(index.path, def.name, def.line) ??
-      (def.macro ? table.definitionsIn(index.path).find((x) => x.macro && x.name === def.name) : undefined);
+    const d = this.indexDefOf(def, index.path);
     if (d) {
       // Wanted in this task, or met by a whole parse for the first time.
       const defs = this.built.get(d);
@@ -112,6 +111,15 @@ export class Builder {
     if (!link) return;
     table.linkage.add(link);
     this.extra.set(key, { def, link });
+  }
+
+  /** The index's record of a parsed definition: the one at its line, or for a
+   *  macro the file's first of that name (the two readers may place a macro
+   *  differently). */
+  private indexDefOf(def: FunctionDef, file: string): IndexDef | undefined {
+    const { table } = this.context;
+    return table.definitionAt(file, def.name, def.line) ??
+      (def.macro ? table.definitionsIn(file).find((x) => x.macro && x.name === def.name) : undefined);
   }
 
   /** One definition, built now in this thread (from the cache when it has it):
@@ -135,7 +143,8 @@ export class Builder {
     }
     if (r.kind !== 'built') { this.context.unreadable(r.file, r.problem); return null; }
     this.parsedFiles.add(d.file);
-    const def = r.parsed.functions.find((f) => f.name === d.name && (f.line === d.line || f.macro));
+    // The same definition a whole parse would have placed here (see place()).
+    const def = r.parsed.functions.find((f) => f.name === d.name && this.indexDefOf(f, d.file) === d);
     if (!def) return null;
     if (key) def.origin = `${key}#${r.parsed.functions.indexOf(def)}`;
     if (this.context.libraryFiles.has(d.file)) def.library = true;

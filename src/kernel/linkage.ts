@@ -91,6 +91,9 @@ export class Linkage<D extends LinkedDef = LinkedDef> {
   private readonly byHash = new Map<number, D[]>();
   private readonly bindings = new Map<number, MemberBinding[]>();
   private readonly storing = new Map<number, MemberBinding[]>();
+  /** storedIn's answers: they depend on the member, the types and the site's
+   *  domain and arch only, and a common member (`.show`) has thousands of bindings. */
+  private readonly storedMemo = new Map<string, D[] | null>();
 
   /** @param defs every definition, in a stable order (the first of several wins)
    *  @param isPrimitive a model primitive: its entry wins over any definition */
@@ -104,6 +107,7 @@ export class Linkage<D extends LinkedDef = LinkedDef> {
    *  not delimit): resolvable from then on. */
   add(d: D): void {
     push(this.byHash, d.hash, d);
+    this.storedMemo.clear();
   }
 
   /** Every definition of a name (visible or not), in order. */
@@ -193,6 +197,9 @@ export class Linkage<D extends LinkedDef = LinkedDef> {
   private storedIn(member: number, types: ReadonlySet<number> | null, site: CallSite): D[] | null {
     const stored = this.bindings.get(member);
     if (!stored) return null;
+    const key = `${member}|${site.domain}|${site.arch}|${types ? [...types].sort().join(',') : '*'}`;
+    const known = this.storedMemo.get(key);
+    if (known !== undefined) return known;
     const fns = new Set<D>();
     for (const b of stored) {
       if (types && b.type !== 0 && !types.has(b.type)) continue;
@@ -201,7 +208,9 @@ export class Linkage<D extends LinkedDef = LinkedDef> {
       // Code under arch/X only holds pointers to arch/X or generic functions.
       if (fn && (fn.arch === null || site.arch === null || fn.arch === site.arch)) fns.add(fn);
     }
-    return withinCap([...fns]) ? [...fns] : [];
+    const found = withinCap([...fns]) ? [...fns] : [];
+    this.storedMemo.set(key, found);
+    return found;
   }
 }
 

@@ -151,22 +151,42 @@ class Callers {
     const mark = (d: IndexDef): void => {
       if (!marked.has(d) && admit(d)) { marked.add(d); queue.push(d); }
     };
+    // Callers through a member wait on the targets of their call, resolved once
+    // per call (a common member has thousands of bound functions and of
+    // callers): marked when one is.
+    const waiting = new Map<IndexDef, IndexDef[]>();
+    const seenMembers = new Set<number>();
+    const watchMember = (member: number): void => {
+      if (seenMembers.has(member)) return;
+      seenMembers.add(member);
+      for (const { caller, targets } of this.callsThrough(member)) {
+        for (const t of targets) {
+          if (marked.has(t)) mark(caller);
+          const list = waiting.get(t);
+          if (list) list.push(caller);
+          else waiting.set(t, [caller]);
+        }
+      }
+    };
     for (const h of seeds) for (const d of index.ofName(h)) mark(d);
     while (queue.length) {
       const d = queue.pop()!;
-      for (const c of index.ofName(d.hash)) if (linkage.byHashOf(d.hash, c).includes(d)) mark(c);
-      for (const b of linkage.bindingsStoring(d.hash)) {
-        if (linkage.boundBy(b) !== d) continue;
-        for (const c of index.ofMember(b.member)) {
-          const m = c.fn.memberCalls;
-          for (let i = 0; i < m.length; i += 2) {
-            if (m[i] === b.member && linkage.byMember(m[i]!, m[i + 1]!, c)?.includes(d)) { mark(c); break; }
-          }
-        }
-      }
+      for (const c of index.ofName(d.hash)) if (!marked.has(c) && linkage.byHashOf(d.hash, c).includes(d)) mark(c);
+      for (const b of linkage.bindingsStoring(d.hash)) if (linkage.boundBy(b) === d) watchMember(b.member);
+      for (const c of waiting.get(d) ?? []) mark(c);
       for (const c of this.keyed.get(d) ?? []) mark(c);
     }
     return marked;
+  }
+
+  /** Each call through `member` and what it reaches (the linkage as it is now). */
+  private *callsThrough(member: number): Generator<{ caller: IndexDef; targets: readonly IndexDef[] }> {
+    for (const caller of this.index.ofMember(member)) {
+      const m = caller.fn.memberCalls;
+      for (let i = 0; i < m.length; i += 2) {
+        if (m[i] === member) yield { caller, targets: this.linkage.byMember(member, m[i + 1]!, caller) ?? [] };
+      }
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 // The build phase: parse what the selection planned and build its CFGs, file by
 // file (in worker threads on large scans, from the cache when it has them), each
-// definition once over the rounds of a run.
+// definition once in a run, and one at a time on demand while interpreting (buildNow).
 import type { BuiltFunction } from '../analysis/program.js';
 import { sha1, type Cache } from '../cache/cache.js';
 import { linkedDef } from '../kernel/linkage.js';

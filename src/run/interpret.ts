@@ -7,10 +7,9 @@
 // with a cache a group that an edit cannot reach is not analysed again (an edit in
 // arch/arm64 leaves x86 alone).
 //
-// A group whose paths call, inside an EQS window, a function that was not built
-// (the pre-filter cannot see windows) says which (`wanted`): the run builds what
-// may matter of them and analyses again, and the groups nothing new can reach
-// come back from `results` unchanged.
+// What a group's paths call inside an EQS window and was not built (the
+// pre-filter cannot see windows) is built when reached (Program.build); a cached
+// result names those functions, and stands only while they are what they were.
 import { findingKey, Interpreter, type AnalysisStats, type Finding, type InterpreterResult, type RootTask } from '../analysis/interpreter.js';
 import type { FnInfo, Program } from '../analysis/program.js';
 import { archDirOf, archOfImpl } from '../kernel/paths.js';
@@ -105,7 +104,7 @@ export function analyseProgram(program: Program, options: AnalyseProgramOptions)
   impls.forEach((impl, i) => {
     options.onProgress?.(results.length, impls.length);
     const tasks = groups.get(impl)!;
-    results.push(run(keys[i]!, impl, (interpreter) => { for (const t of tasks) interpreter.analyseRoot(t); }));
+    results.push(run(keys[i]!, impl, (interpreter) => { for (const t of tasks) timed(t, () => interpreter.analyseRoot(t)); }));
   });
   options.onProgress?.(results.length, impls.length);
   // Functions reached by no root (only called from within a cycle): roots too, in
@@ -119,6 +118,17 @@ export function analyseProgram(program: Program, options: AnalyseProgramOptions)
     }));
   }
   return merge(program, results, idOf);
+}
+
+/** With EQSCHECK_TIMINGS set, roots whose analysis takes longer than this go to
+ *  stderr with their time (for the benchmarks). */
+const SLOW_ROOT_MS = process.env['EQSCHECK_TIMINGS'] ? 1000 : Infinity;
+
+function timed(task: RootTask, analyse: () => void): void {
+  const start = SLOW_ROOT_MS < Infinity ? performance.now() : 0;
+  analyse();
+  const ms = SLOW_ROOT_MS < Infinity ? performance.now() - start : 0;
+  if (ms > SLOW_ROOT_MS) process.stderr.write(`eqscheck: root ${task.fn.id} (${task.impl ?? 'generic'}) ${ms.toFixed(0)} ms\n`);
 }
 
 /** Findings in a stable order, each reported once (the first group's), with the

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { ComparisonReport } from '../report/comparison.js';
 import { defaultReadText } from '../report/fingerprint.js';
 import { InputError } from '../parser/source.js';
-import { analyseSide, compareSides } from './compare.js';
+import { analyseSide, compareSides, refuseUnanalysed } from './compare.js';
 import { git, listTree, readBlobs, runGit, splitZ, type TreeEntry } from './git.js';
 import { treeRoot, type ModeOptions, type ModeResult } from './patch-mode.js';
 import { scopeOf } from './scope.js';
@@ -114,6 +114,7 @@ export async function runDiffMode(spec: string | undefined, dir: string, options
     const afterRoot = to === null || !scope.dirs.length ? repo : await materialise(space, 'after', repo, to, scope.dirs);
     const before = await analyseSide(beforeRoot, scope.dirs, options.analyze);
     const after = await analyseSide(afterRoot, scope.dirs, options.analyze);
+    refuseUnanalysed(spec ?? 'HEAD', touched, [before, after]);
     const compared = compareSides(before, after, repo);
     const report: ComparisonReport = {
       mode: 'diff', from: parsed.from, to: parsed.to ?? 'the working tree', root: repo, touched, scope: scope.dirs.map((d) => d || '.'),

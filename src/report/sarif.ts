@@ -10,6 +10,7 @@ import { RULES } from '../rules/index.js';
 import type { RuleMeta } from '../rules/types.js';
 import { FINGERPRINT_KEY, SourceLines, defaultReadText, fingerprintFindings, normaliseLine, relativeUri } from './fingerprint.js';
 import { helpMarkdown, helpText } from './help.js';
+import { describeSkipped } from './text.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 export const SARIF_VERSION = '2.1.0';
@@ -313,7 +314,7 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
 
   const s = result.summary;
   for (const k of s.skipped) {
-    notifications.push(notification('skipped-file', 'warning', `skipped ${k.file}: ${k.reason}`,
+    notifications.push(notification('skipped-file', 'warning', describeSkipped(k),
       [{ physicalLocation: { artifactLocation: artifactLocation(k.file) } }]));
   }
   for (const p of s.functionsWithParseErrors) {

@@ -13,6 +13,7 @@
 // come back from `results` unchanged.
 import { findingKey, Interpreter, type AnalysisStats, type Finding, type InterpreterResult, type RootTask } from '../analysis/interpreter.js';
 import type { FnInfo, Program } from '../analysis/program.js';
+import { during } from '../errors.js';
 import { archDirOf, archOfImpl } from '../kernel/paths.js';
 import type { EntryFact } from '../model/user-model.js';
 import type { Rule } from '../rules/types.js';
@@ -105,7 +106,7 @@ export function analyseProgram(program: Program, options: AnalyseProgramOptions)
   impls.forEach((impl, i) => {
     options.onProgress?.(results.length, impls.length);
     const tasks = groups.get(impl)!;
-    results.push(run(keys[i]!, impl, (interpreter) => { for (const t of tasks) interpreter.analyseRoot(t); }));
+    results.push(run(keys[i]!, impl, (interpreter) => { for (const t of tasks) during(analysing(t.fn), () => interpreter.analyseRoot(t)); }));
   });
   options.onProgress?.(results.length, impls.length);
   // Functions reached by no root (only called from within a cycle): roots too, in
@@ -115,10 +116,15 @@ export function analyseProgram(program: Program, options: AnalyseProgramOptions)
   if (rest.length) {
     const tasks = rest.flatMap((fn) => implsOf(fn).map((impl) => ({ fn, impl })));
     results.push(run(keyOf('unreached', tasks, null), null, (interpreter) => {
-      for (const fn of rest) if (!interpreter.hasAnalysed(fn)) for (const impl of implsOf(fn)) interpreter.analyseRoot({ fn, impl });
+      for (const fn of rest) if (!interpreter.hasAnalysed(fn)) for (const impl of implsOf(fn)) during(analysing(fn), () => interpreter.analyseRoot({ fn, impl }));
     }));
   }
   return merge(program, results, idOf);
+}
+
+/** What an internal error names: the root being analysed. */
+function analysing(fn: FnInfo): string {
+  return `analysing ${fn.def.name}() of ${fn.def.file}`;
 }
 
 /** Findings in a stable order, each reported once (the first group's), with the

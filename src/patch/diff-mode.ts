@@ -5,7 +5,8 @@
 // from the commit (`git ls-tree` + `git cat-file --batch`), so that nothing but
 // a temporary directory is written: no worktree, no checkout, no index. Files
 // git does not track are the same on both sides, as `git diff` ignores them.
-import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { readRegularFile } from '../io/read-file.js';
 import path from 'node:path';
 import type { ComparisonReport } from '../report/comparison.js';
 import { defaultReadText } from '../report/fingerprint.js';
@@ -72,7 +73,7 @@ async function differsFromWorkTree(repo: string, commit: string, tree?: Map<stri
     try {
       const st = lstatSync(file);
       if (e.mode === '120000') return !st.isSymbolicLink() || readlinkSync(file) !== blobs.get(e.oid)!.toString('utf8');
-      return !st.isFile() || !readFileSync(file).equals(blobs.get(e.oid)!);
+      return !st.isFile() || !readRegularFile(file, Infinity).equals(blobs.get(e.oid)!);
     } catch {
       return true;
     }

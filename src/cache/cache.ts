@@ -17,7 +17,7 @@
 // directories are removed when a build saves — their files that the cache
 // writes, then the directory if that left it empty.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,10 +136,9 @@ export class Cache {
   private readonly hashes = new Map<string, string | null>();
 
   /** @throws InputError when `dir` exists and is not a directory */
-  constructor(dir: string, private readonly build: string = buildId(), options: CacheOptions | ((message: string) => void) = {}) {
-    const opts = typeof options === 'function' ? { warn: options } : options;
-    this.warn = opts.warn ?? (() => {});
-    this.maxFileSize = opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+  constructor(dir: string, private readonly build: string = buildId(), options: CacheOptions = {}) {
+    this.warn = options.warn ?? (() => {});
+    this.maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new InputError(dir, 'not a directory (--cache-dir)');
     this.root = path.join(dir, build);
     this.manifestFile = path.join(this.root, 'manifest.bin');

@@ -81,8 +81,8 @@ export function readRegularFile(file: string, maxBytes = DEFAULT_MAX_FILE_SIZE):
   }
 }
 
-/** Reads `fd` to its end, refusing more than `maxBytes` (a pipe, or a file that grows). */
-export function readCapped(fd: number, name: string, maxBytes: number, expected = 64 * 1024): Buffer {
+/** Reads `fd` to its end, refusing more than `maxBytes` (a file that grows while it is read). */
+function readCapped(fd: number, name: string, maxBytes: number, expected: number): Buffer {
   let buffer = Buffer.allocUnsafe(Math.min(Math.max(expected, 0), maxBytes) + 1);
   let length = 0;
   for (;;) {
@@ -96,9 +96,6 @@ export function readCapped(fd: number, name: string, maxBytes: number, expected 
     try {
       n = readSync(fd, buffer, length, buffer.length - length, null);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // Standard input opened without blocking by the shell: wait for it.
-      if (code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); continue; }
       throw new InputError(name, errnoReason(err));
     }
     if (n === 0) break;

@@ -12,9 +12,12 @@ export class InputError extends Error {
 /** A bug of eqscheck's met while working on something named (a file, a
  *  function): the CLI prints one line naming it and asks for a report. */
 export class InternalError extends Error {
-  constructor(readonly during: string, readonly original: unknown) {
-    super(`while ${during}: ${original instanceof Error ? `${original.name}: ${original.message}` : String(original)}`);
-    if (original instanceof Error && original.stack) this.stack = `InternalError: ${this.message}\n${original.stack}`;
+  /** @param message "while building x.c: RangeError: …" (see `during`)
+   *  @param stack the trace of the error met (from a worker thread, its text) */
+  constructor(message: string, stack?: string) {
+    super(message);
+    this.name = 'InternalError';
+    if (stack) this.stack = stack;
   }
 }
 
@@ -26,7 +29,8 @@ export function during<T>(what: string, work: () => T): T {
     return work();
   } catch (err) {
     if (err instanceof InputError || err instanceof InternalError) throw err;
-    throw new InternalError(what, err);
+    const message = `while ${what}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+    throw new InternalError(message, err instanceof Error && err.stack ? `InternalError: ${message}\n${err.stack}` : undefined);
   }
 }
 

@@ -39,7 +39,7 @@ function tooLarge(size: number, maxBytes: number): string {
 
 /** Why `file` cannot be read as a regular file of at most `maxBytes`, from its
  *  metadata alone (null: it can be tried). Nothing is opened. */
-export function whyNotReadable(file: string, maxBytes = DEFAULT_MAX_FILE_SIZE): string | null {
+function whyNotReadable(file: string, maxBytes = DEFAULT_MAX_FILE_SIZE): string | null {
   let st: Stats;
   try {
     const link = lstatSync(file);

@@ -1,5 +1,6 @@
 // A worker thread of the pool: runs file tasks with its own parser and model.
 import { parentPort, workerData } from 'node:worker_threads';
+import { InternalError } from '../errors.js';
 import { buildFile, indexFile, makeModel, type BuildTask, type IndexTask, type ModelConfig } from './file-tasks.js';
 
 const model = makeModel((workerData as { model: ModelConfig }).model);
@@ -11,6 +12,9 @@ parentPort!.on('message', (m: { id: number; kind: 'index' | 'build'; task: unkno
       : buildFile(m.task as BuildTask, model);
     parentPort!.postMessage({ id: m.id, result });
   } catch (err) {
-    parentPort!.postMessage({ id: m.id, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    parentPort!.postMessage({
+      id: m.id, error: err instanceof Error ? err.stack ?? err.message : String(err),
+      internal: err instanceof InternalError ? err.message : undefined,
+    });
   }
 });

@@ -55,7 +55,7 @@ export function resolveIncludes(file: string, includes: readonly IncludeDirectiv
       if (arch) candidates.push(path.join(root, 'arch', arch, 'include', name), path.join(root, 'arch', arch, 'include', 'uapi', name));
     }
     const inside = candidates.filter((c) => isWithin(c, within));
-    if (inside.length < candidates.length && !inside.length) escaped({ file: displayPath(file), include: `${kind === '"' ? `"${name}"` : `<${name}>`}` });
+    if (candidates.length && !inside.length) escaped({ file: displayPath(file), include: kind === '"' ? `"${name}"` : `<${name}>` });
     const found = inside.find(exists);
     if (found) out.push(found);
   }
@@ -77,7 +77,12 @@ export class IncludedHeaders {
    *         including file's directory) */
   constructor(private readonly onHeader: (header: HeaderFacts) => void = () => {},
     private readonly cache: Cache | null = null, private readonly scanned: ReadonlyMap<string, NameIndex> = new Map(),
-    private readonly bounds: { maxBytes?: number; roots?: readonly string[] } = {}) {}
+    private readonly bounds: { maxBytes?: number; roots?: readonly string[] } = {}) {
+    this.roots = (bounds.roots ?? []).map((r) => path.resolve(r)).sort((a, b) => a.length - b.length);
+  }
+
+  /** The scanned directories, widest first. */
+  private readonly roots: string[];
 
   /** Headers that could not be read, and includes that lead out of the tree. */
   private readonly notRead = new Map<string, string>();
@@ -90,12 +95,12 @@ export class IncludedHeaders {
     });
   }
 
-  /** The directory includes of `file` must stay in: its kernel tree, else the scanned directory it is in. */
+  /** The directory includes of `file` must stay in: its kernel tree, else the
+   *  widest scanned directory it is in (else its own directory). */
   private treeOf(file: string, root: string | null): string {
     if (root) return root;
     const abs = path.resolve(file);
-    const roots = (this.bounds.roots ?? []).map((r) => path.resolve(r)).filter((r) => isWithin(abs, r));
-    return roots.sort((a, b) => a.length - b.length)[0] ?? path.dirname(abs);
+    return this.roots.find((r) => isWithin(abs, r)) ?? path.dirname(abs);
   }
 
   private resolve(file: string, includes: readonly IncludeDirective[], root: string | null, arch: string | undefined): string[] {
@@ -247,7 +252,6 @@ export interface HeaderFacts {
   index: NameIndex;
   staticCalls: StaticCallFacts;
 }
-
 
 function archOfPath(file: string, root: string | null): string | undefined {
   if (!root) return undefined;

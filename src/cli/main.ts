@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { Cache, defaultCacheDir } from '../cache/cache.js';
 import { InputError, InternalError } from '../errors.js';
-import { DEFAULT_MAX_FILE_SIZE, formatSize } from '../io/read-file.js';
+import { DEFAULT_MAX_FILE_SIZE } from '../io/read-file.js';
 import { analyzeFiles, ScopeTooLargeError, type RunSummary } from '../run/analyze.js';
 import { ModelError } from '../model/model.js';
 import { readUserModel } from '../model/user-model.js';
@@ -236,7 +236,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--cache-dir <dir>', `where results are kept between runs (default: ${defaultCacheDir()})`, nonEmpty('--cache-dir', 'a directory'))
     .option('--no-cache', 'neither read nor write the cache')
     .addOption(new Option('--max-file-size <size>', 'files larger than this are not read: named ones are an error, others skipped')
-      .argParser(parseSize).default(DEFAULT_MAX_FILE_SIZE, formatSize(DEFAULT_MAX_FILE_SIZE).replace(' ', '')))
+      .argParser(parseSize).default(DEFAULT_MAX_FILE_SIZE, `${DEFAULT_MAX_FILE_SIZE / 2 ** 20}M`))
     .addOption(new Option('--fail-on <what>', 'findings that give exit 1: error, warning, note (every finding) or none; with ",skipped": files not read give exit 2')
       .argParser(parseFailOn).default(parseFailOn(DEFAULT_FAIL_ON), DEFAULT_FAIL_ON));
   analysisOptions(program.command('scan')

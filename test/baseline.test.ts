@@ -98,8 +98,8 @@ describe('scan --baseline / --write-baseline', () => {
       [path.join(sandbox, 'missing.json'), /: no such baseline file$/],
       [write('text.json', 'not json'), /: the baseline is not JSON \(expected an eqscheck JSON or SARIF report\)$/],
       [write('other.json', '{"hello": 1}'), /: not an eqscheck report/],
-      [write('old.json', '{"version": 1, "findings": [{"ruleId": "irq-enabled-in-eqs"}]}'), /: a finding has no fingerprint \(written by an older eqscheck\? write the baseline again with --write-baseline\)$/],
-      [write('foreign.sarif', '{"runs": [{"results": [{"ruleId": "x"}]}]}'), /: a SARIF result has no eqscheckFindingHash\/v1 fingerprint/],
+      [write('old.json', '{"version": 1, "findings": [{"ruleId": "irq-enabled-in-eqs"}]}'), /: findings\[0\]: no fingerprint \(written by an older eqscheck\? write the baseline again with --write-baseline\)$/],
+      [write('foreign.sarif', '{"runs": [{"results": [{"ruleId": "x"}]}]}'), /: runs\[0\]\.results\[0\]\.partialFingerprints: no eqscheckFindingHash\/v1 fingerprint/],
     ];
     for (const [file, message] of cases) {
       const r = await run(['scan', tree, '--baseline', file]);

@@ -72,7 +72,7 @@ describe('cache', () => {
     const scan = (): Promise<Awaited<ReturnType<typeof run>>> => run(['scan', tree, '--format', 'json', '--cache-dir', cache]);
     const groups = (): number => {
       const [build] = readdirSync(cache);
-      return (v8.deserialize(readFileSync(path.join(cache, build!, 'analysis.pack'))) as Map<string, unknown>).size;
+      return (v8.deserialize(readFileSync(path.join(cache, build!, 'analysis.pack'))) as { entries: Map<string, unknown> }).entries.size;
     };
     expect((await scan()).code).toBe(0);
     expect(groups()).toBe(2);

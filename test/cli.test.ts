@@ -157,13 +157,15 @@ describe('eqscheck scan (in process)', () => {
     expect(r.stderr).toMatch(/binary/);
   });
 
-  it('a binary file inside a scanned directory is skipped with a notice, not fatal', async () => {
+  it('a binary file inside a scanned directory is skipped with a notice, not fatal: exit 0 unless --fail-on names skipped', async () => {
     const dir = path.join(tmp, 'mixed');
     file('mixed/clean.c', CLEAN);
     const blob = file('mixed/sub/blob.c', BINARY);
+    expect((await run(['scan', dir, '--fail-on', 'note,skipped'])).code).toBe(2);
     const r = await run(['scan', dir]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
+    expect((await run(['scan', dir, '-q'])).stdout).toBe(`eqscheck: skipped ${blob}: binary file (contains NUL bytes), not C source\n`);
     const notice = r.stdout.split('\n').filter((l) => l.startsWith('eqscheck: skipped '));
     expect(notice).toHaveLength(1);
     expect(notice[0]).toContain(blob);
@@ -484,7 +486,7 @@ describe('model files and scope on the command line', () => {
     const r = await run(['scan', handler, '--model', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`eqscheck: error: ${bad}: entries.exit_handler.interrupts: 'sometimes' is not one of on, off\n`);
-    expect((await run(['scan', handler, '--model', path.join(dir, 'missing.json')])).stderr).toMatch(/missing\.json: cannot read the model file \(ENOENT\)/);
+    expect((await run(['scan', handler, '--model', path.join(dir, 'missing.json')])).stderr).toMatch(/missing\.json: cannot read the model file \(no such file\)/);
   });
 
   it('the shipped entry facts apply where the tree shows them; --no-builtin-facts turns them off', async () => {

@@ -11,7 +11,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'eqscheck-tasks-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function task(file: string, wanted: string[]): BuildTask {
-  const indexed = indexFile(file);
+  const indexed = indexFile({ file });
   if (indexed.kind !== 'c') throw new Error(indexed.kind);
   const defs = indexed.index.functions.filter((f) => wanted.includes(f.name));
   return {

@@ -25,7 +25,7 @@ describe.runIf(built)('worker threads', () => {
     expect(pool).not.toBeNull();
     try {
       const indexTasks = files.map((file: string) => ({ file }));
-      expect(await pool.map('index', indexTasks)).toEqual(indexTasks.map((t: { file: string }) => tasks.indexFile(t.file)));
+      expect(await pool.map('index', indexTasks)).toEqual(indexTasks.map((t: { file: string }) => tasks.indexFile(t)));
       const buildTasks = files.filter((f: string) => f.endsWith('.c'))
         .map((file: string) => ({ file, wanted: null, unreliable: false, known: [], headerConstants: [], defines: [] }));
       const model = tasks.makeModel(config);

@@ -7,15 +7,23 @@
 // kind is first asked for and written atomically (temp file + rename) at the end
 // of a run, without the entries no run used in the last KEEP_RUNS runs. Files'
 // content hashes are remembered with their size, times and inode in a manifest,
-// so that an unchanged file is not read again to be hashed. Entries of other
-// builds are removed when a build saves.
+// so that an unchanged file is not read again to be hashed.
+//
+// Nothing in the cache is believed on its own word, and nothing is deleted that
+// the cache did not write: a build's directory is marked by a CACHEDIR.TAG that
+// names the format and the build; every entry carries the key it was stored
+// under and a checksum, checked on read (a bad entry is dropped and recomputed,
+// with a notice); the manifest carries a checksum too. Other builds' marked
+// directories are removed when a build saves — their files that the cache
+// writes, then the directory if that left it empty.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
-import { InputError } from '../parser/source.js';
+import { InputError } from '../errors.js';
+import { DEFAULT_MAX_FILE_SIZE, readRegularFile } from '../io/read-file.js';
 
 export function defaultCacheDir(): string {
   const base = process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache');
@@ -53,12 +61,61 @@ export function buildId(): string {
 
 interface ManifestEntry { size: number; mtimeMs: number; ctimeMs: number; ino: number; hash: string; gen: number }
 
-/** A kind's entries, serialized; `gen`: the run that last used the entry. */
-type Pack = Map<string, { gen: number; data: Uint8Array }>;
+/** One entry of a pack: the key it was stored under, a checksum of key and
+ *  data, and `gen`: the run that last used the entry. */
+interface PackEntry { gen: number; key: string; sum: string; data: Uint8Array }
+type Pack = Map<string, PackEntry>;
+
+/** Bumped when the layout of packs, entries or the manifest changes. */
+export const CACHE_FORMAT = 2;
+
+/** The marker of a directory the cache wrote (https://bford.info/cachedir/):
+ *  backup tools skip it, and pruning removes only directories that have it. */
+export const MARKER = 'CACHEDIR.TAG';
+const SIGNATURE = 'Signature: 8a477f597d28d172789f06886806bc55';
+function markerText(build: string): string {
+  return `${SIGNATURE}\n# This directory holds cached results of eqscheck; it may be deleted.\n` +
+    `# eqscheck-cache-format: ${CACHE_FORMAT}\n# eqscheck-build: ${build}\n`;
+}
+
+/** The files the cache writes in a build's directory (and its temporary files). */
+const OWN_FILE = /^(?:manifest\.bin|[a-z]+\.pack|CACHEDIR\.TAG)(?:\.\d+\.tmp)?$/;
+
+/** Packs and the manifest are read under this cap (a whole kernel tree's CFGs
+ *  take a few hundred MB). */
+const MAX_PACK_SIZE = 4 * 2 ** 30;
 
 /** Entries (and remembered file hashes) unused for this many runs are dropped
  *  when the cache is saved. */
 const KEEP_RUNS = 8;
+
+function entrySum(kind: string, key: string, data: Uint8Array): string {
+  return sha1('entry', kind, key, data);
+}
+
+function isManifestEntry(v: unknown): v is ManifestEntry {
+  const e = v as ManifestEntry;
+  return typeof e === 'object' && e !== null && typeof e.size === 'number' && typeof e.mtimeMs === 'number' &&
+    typeof e.ctimeMs === 'number' && typeof e.ino === 'number' && typeof e.hash === 'string' && typeof e.gen === 'number';
+}
+
+/** `mkdir -p` that gives up: Node's recursive mkdir loops forever where a parent
+ *  exists and a child cannot be made in it (/proc/eqs). */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !existsSync(d); d = path.dirname(d)) {
+    missing.push(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) mkdirSync(d);
+}
+
+export interface CacheOptions {
+  /** Told once when entries cannot be written, and once when bad entries are dropped. */
+  warn?: (message: string) => void;
+  /** The size cap files are hashed under (see io/read-file): a file beyond it has no hash. */
+  maxFileSize?: number;
+}
 
 /** One instance serves one run: it counts the runs, and takes a file's hash once. */
 export class Cache {
@@ -71,28 +128,38 @@ export class Cache {
   private readonly touched = new Set<string>();
   private prunedOthers = false;
   private warned = false;
+  private warnedBad = false;
+  private readonly warn: (message: string) => void;
+  private readonly maxFileSize: number;
   /** Hashes taken in this run (an instance serves one run): the same headers are
    *  asked for by every file that includes them. */
   private readonly hashes = new Map<string, string | null>();
 
-  /** @param warn told once when entries cannot be written (the run goes on without them)
-   *  @throws InputError when `dir` exists and is not a directory */
-  constructor(dir: string, private readonly build: string = buildId(), private readonly warn: (message: string) => void = () => {}) {
+  /** @throws InputError when `dir` exists and is not a directory */
+  constructor(dir: string, private readonly build: string = buildId(), options: CacheOptions = {}) {
+    this.warn = options.warn ?? (() => {});
+    this.maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new InputError(dir, 'not a directory (--cache-dir)');
     this.root = path.join(dir, build);
     this.manifestFile = path.join(this.root, 'manifest.bin');
-    try {
-      const stored = v8.deserialize(readFileSync(this.manifestFile)) as { generation?: unknown; files?: unknown };
-      if (stored.files instanceof Map && typeof stored.generation === 'number') {
-        this.manifest = stored.files as Map<string, ManifestEntry>;
-        this.generation = stored.generation + 1;
-      }
-    } catch {
-      // No manifest yet (or an unreadable one): files are hashed from their contents.
+    if (!existsSync(this.manifestFile)) return;
+    const stored = this.readStored(this.manifestFile) as { format?: unknown; generation?: unknown; files?: unknown; sum?: unknown } | undefined;
+    if (stored === undefined) return;
+    if (stored.format !== CACHE_FORMAT || typeof stored.generation !== 'number' || !(stored.files instanceof Uint8Array) ||
+      stored.sum !== sha1('manifest', stored.files)) {
+      this.dropped(this.manifestFile);
+      return;
     }
+    const files = this.deserialize(stored.files, this.manifestFile);
+    if (!(files instanceof Map)) { this.dropped(this.manifestFile); return; }
+    for (const [file, entry] of files as Map<unknown, unknown>) {
+      if (typeof file === 'string' && isManifestEntry(entry)) this.manifest.set(file, entry);
+    }
+    this.generation = stored.generation + 1;
   }
 
-  /** The content hash of a file, or null when it cannot be read. */
+  /** The content hash of a file, or null when it cannot be read (not a regular
+   *  file, beyond the size cap, gone). */
   fileHash(file: string): string | null {
     let hash = this.hashes.get(file);
     if (hash === undefined) { hash = this.hashOf(path.resolve(file)); this.hashes.set(file, hash); }
@@ -106,6 +173,7 @@ export class Cache {
     } catch {
       return null;
     }
+    if (!st.isFile() || st.size > this.maxFileSize) return null;
     const known = this.manifest.get(abs);
     if (known && known.size === st.size && known.mtimeMs === st.mtimeMs && known.ctimeMs === st.ctimeMs && known.ino === st.ino) {
       known.gen = this.generation;
@@ -113,7 +181,7 @@ export class Cache {
     }
     let bytes;
     try {
-      bytes = readFileSync(abs);
+      bytes = readRegularFile(abs, this.maxFileSize);
     } catch {
       return null;
     }
@@ -122,21 +190,27 @@ export class Cache {
     return hash;
   }
 
+  /** The value stored under `key`, if its entry is sound (else it is dropped: the caller recomputes it). */
   get<T>(kind: string, key: string): T | undefined {
-    const entry = this.pack(kind).get(key);
+    const pack = this.pack(kind);
+    const entry = pack.get(key);
     if (!entry) return undefined;
-    try {
-      const value = v8.deserialize(entry.data) as T;
-      entry.gen = this.generation;
+    const value = entry.key === key && entry.data instanceof Uint8Array && entry.sum === entrySum(kind, key, entry.data)
+      ? this.deserialize(entry.data, this.packFile(kind)) : undefined;
+    if (value === undefined) {
+      pack.delete(key);
       this.touched.add(kind);
-      return value;
-    } catch {
+      this.dropped(this.packFile(kind));
       return undefined;
     }
+    entry.gen = this.generation;
+    this.touched.add(kind);
+    return value as T;
   }
 
   put(kind: string, key: string, value: unknown): void {
-    this.pack(kind).set(key, { gen: this.generation, data: v8.serialize(value) });
+    const data = v8.serialize(value);
+    this.pack(kind).set(key, { gen: this.generation, key, sum: entrySum(kind, key, data), data });
     this.touched.add(kind);
   }
 
@@ -145,14 +219,16 @@ export class Cache {
   save(): void {
     try {
       this.pruneOtherBuilds();
-      mkdirSync(this.root, { recursive: true });
+      makeDirs(this.root);
+      writeAtomically(path.join(this.root, MARKER), Buffer.from(markerText(this.build)));
       for (const kind of this.touched) {
         const pack = this.pack(kind);
         for (const [key, entry] of pack) if (this.generation - entry.gen >= KEEP_RUNS) pack.delete(key);
-        writeAtomically(this.packFile(kind), v8.serialize(pack));
+        writeAtomically(this.packFile(kind), v8.serialize({ format: CACHE_FORMAT, entries: pack }));
       }
       for (const [file, entry] of this.manifest) if (this.generation - (entry.gen ?? 0) >= KEEP_RUNS) this.manifest.delete(file);
-      writeAtomically(this.manifestFile, v8.serialize({ generation: this.generation, files: this.manifest }));
+      const files = v8.serialize(this.manifest);
+      writeAtomically(this.manifestFile, v8.serialize({ format: CACHE_FORMAT, generation: this.generation, files, sum: sha1('manifest', files) }));
     } catch (err) {
       // A cache that cannot be written only costs time; say so once.
       this.warnOnce(err);
@@ -162,19 +238,50 @@ export class Cache {
   private pack(kind: string): Pack {
     let pack = this.packs.get(kind);
     if (!pack) {
-      try {
-        const stored: unknown = v8.deserialize(readFileSync(this.packFile(kind)));
-        pack = stored instanceof Map ? stored as Pack : new Map();
-      } catch {
-        pack = new Map();
+      pack = new Map();
+      const file = this.packFile(kind);
+      const stored = existsSync(file) ? this.readStored(file) as { format?: unknown; entries?: unknown } | undefined : undefined;
+      if (stored !== undefined) {
+        if (stored.format === CACHE_FORMAT && stored.entries instanceof Map) pack = stored.entries as Pack;
+        else this.dropped(file);
       }
       this.packs.set(kind, pack);
     }
     return pack;
   }
 
+  /** A file the cache wrote, deserialized (undefined, with a notice, when it is not readable as one). */
+  private readStored(file: string): unknown {
+    let bytes;
+    try {
+      bytes = readRegularFile(file, MAX_PACK_SIZE);
+    } catch {
+      this.dropped(file);
+      return undefined;
+    }
+    const value = this.deserialize(bytes, file);
+    if (typeof value !== 'object' || value === null) { this.dropped(file); return undefined; }
+    return value;
+  }
+
+  private deserialize(bytes: Uint8Array, file: string): unknown {
+    try {
+      return v8.deserialize(bytes);
+    } catch {
+      this.dropped(file);
+      return undefined;
+    }
+  }
+
   private packFile(kind: string): string {
     return path.join(this.root, `${kind}.pack`);
+  }
+
+  /** A bad entry or file is never believed: it is recomputed, and the user told once. */
+  private dropped(file: string): void {
+    if (this.warnedBad) return;
+    this.warnedBad = true;
+    this.warn(`cache entries in ${file} are damaged or not eqscheck's: dropped, their results computed again`);
   }
 
   private warnOnce(err: unknown): void {
@@ -184,16 +291,40 @@ export class Cache {
     this.warn(`cannot write the cache under ${path.dirname(this.root)} (${code}); going on without it`);
   }
 
+  /** Other builds' directories, recognised by their marker (a directory without
+   *  one is not the cache's, whatever its name): the files the cache writes are
+   *  removed, then the directory if nothing else is left in it. */
   private pruneOtherBuilds(): void {
     if (this.prunedOthers) return;
     this.prunedOthers = true;
     const parent = path.dirname(this.root);
     if (!existsSync(parent)) return;
     for (const e of readdirSync(parent, { withFileTypes: true })) {
-      if (e.isDirectory() && e.name !== this.build && /^[0-9a-f]{16}$/.test(e.name)) {
-        rmSync(path.join(parent, e.name), { recursive: true, force: true });
+      if (!e.isDirectory() || e.name === this.build) continue;
+      const dir = path.join(parent, e.name);
+      if (!isOwnBuildDir(dir, e.name)) continue;
+      for (const f of readdirSync(dir, { withFileTypes: true })) {
+        if (f.isFile() && OWN_FILE.test(f.name) && f.name !== MARKER) unlinkSync(path.join(dir, f.name));
+      }
+      unlinkSync(path.join(dir, MARKER));
+      try {
+        rmdirSync(dir);
+      } catch {
+        // something the cache did not write is in it: left alone
       }
     }
+  }
+}
+
+/** Whether `dir` is a build directory this cache wrote: its marker names it. */
+function isOwnBuildDir(dir: string, name: string): boolean {
+  const marker = path.join(dir, MARKER);
+  try {
+    if (!lstatSync(marker).isFile()) return false;
+    const text = readRegularFile(marker, 4096).toString('utf8');
+    return text.startsWith(SIGNATURE) && text.split('\n').includes(`# eqscheck-build: ${name}`);
+  } catch {
+    return false;
   }
 }
 

@@ -1,11 +1,15 @@
-// The command-line program. Exit codes: 0 no findings (patch, diff: none introduced), 1 findings, 2 usage or input error.
+// The command-line program. Exit codes: 0 no findings (patch, diff: none introduced),
+// 1 findings (of the severities --fail-on names), 2 usage or input error, or files
+// skipped (when --fail-on names `skipped`), 3 an internal error (a
+// bug: one line naming what was being analysed; EQSCHECK_DEBUG=1 for the trace).
 import { Command, CommanderError, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { Cache, defaultCacheDir } from '../cache/cache.js';
-import { analyzeFiles, ScopeTooLargeError } from '../run/analyze.js';
+import { InputError, InternalError } from '../errors.js';
+import { DEFAULT_MAX_FILE_SIZE } from '../io/read-file.js';
+import { analyzeFiles, ScopeTooLargeError, type RunSummary } from '../run/analyze.js';
 import { ModelError } from '../model/model.js';
 import { readUserModel } from '../model/user-model.js';
-import { InputError } from '../parser/source.js';
 import { readBaseline } from '../report/baseline.js';
 import { formatComparisonSarif, formatComparisonText, type ComparisonReport } from '../report/comparison.js';
 import { fingerprintFindings } from '../report/fingerprint.js';
@@ -24,8 +28,55 @@ import { TOOL_VERSION } from '../version.js';
 export const EXIT_CLEAN = 0;
 export const EXIT_FINDINGS = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_INTERNAL = 3;
 
 class UsageError extends Error {}
+
+/** What makes a scan fail: findings of these severities (exit 1), and skipped files (exit 2). */
+interface FailOn {
+  severities: ReadonlySet<string>;
+  skipped: boolean;
+}
+
+const FAIL_LEVELS: Record<string, readonly string[]> = {
+  error: ['error'], warning: ['error', 'warning'], note: ['error', 'warning', 'note'], none: [],
+};
+// A whole tree holds files no scan can read (symbolic links, generated binaries):
+// by default they are named in the summary and the scan exits as its findings say.
+const DEFAULT_FAIL_ON = 'note';
+
+function parseFailOn(value: string): FailOn {
+  const words = value.split(',').map((w) => w.trim());
+  const levels = words.filter((w) => w !== 'skipped');
+  const bad = words.find((w) => !(w in FAIL_LEVELS) && w !== 'skipped');
+  if (bad !== undefined || levels.length > 1 || !words.length) {
+    throw new UsageError(`--fail-on wants one of ${Object.keys(FAIL_LEVELS).join(', ')}, optionally with ',skipped' (or 'skipped' alone), not '${value}'`);
+  }
+  return { severities: new Set(FAIL_LEVELS[levels[0] ?? 'none']), skipped: words.includes('skipped') };
+}
+
+/** `64M`, `512K`, `1G`, or a number of bytes. */
+function parseSize(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$/i.exec(value);
+  const n = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
+  if (!m || !Number.isFinite(n) || n < 1) throw new UsageError(`--max-file-size wants a size such as 64M, 512K or a number of bytes, not '${value}'`);
+  return Math.floor(n);
+}
+
+/** An option's value that must not be empty (`-o ''` would write nowhere, `--cache-dir ''` into the current directory). */
+function nonEmpty(option: string, what: string): (value: string) => string {
+  return (value: string) => {
+    if (!value.trim()) throw new UsageError(`${option} wants ${what}, not an empty string`);
+    return value;
+  };
+}
+
+function repeatable(option: string, what: string, check: (value: string) => boolean = () => true) {
+  return (value: string, acc: string[]): string[] => {
+    if (!value.trim() || !check(value)) throw new UsageError(`${option} wants ${what}, not '${value}'`);
+    return [...acc, value];
+  };
+}
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
 
@@ -36,7 +87,8 @@ function knownRule(id: string): Rule {
 }
 
 function openCache(opts: AnalysisOptions): Cache | null {
-  return opts.cache ? new Cache(opts.cacheDir ?? defaultCacheDir(), undefined, (m) => process.stderr.write(`eqscheck: ${m}\n`)) : null;
+  return opts.cache ? new Cache(opts.cacheDir ?? defaultCacheDir(), undefined,
+    { warn: (m) => process.stderr.write(`eqscheck: ${m}\n`), maxFileSize: opts.maxFileSize }) : null;
 }
 
 function parseJobs(value: string): number {
@@ -46,14 +98,22 @@ function parseJobs(value: string): number {
 }
 
 function selectRules(spec: string | undefined) {
-  if (!spec) return RULES;
-  return spec.split(',').map((s) => s.trim()).filter(Boolean).map(knownRule);
+  if (spec === undefined) return RULES;
+  const ids = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!ids.length) throw new UsageError(`--rules wants rule ids (known rules: ${RULES.map((r) => r.id).join(', ')}), not '${spec}'`);
+  return ids.map(knownRule);
 }
 
 interface AnalysisOptions {
   format: string; output?: string; rules?: string; define: string[]; quiet?: boolean;
   model: string[]; builtinWrappers: boolean; builtinFacts: boolean; prefilter: boolean; jobs?: number;
-  cache: boolean; cacheDir?: string;
+  cache: boolean; cacheDir?: string; maxFileSize: number; failOn: FailOn;
+}
+
+/** The exit status of a report: skipped files (when they fail the run) before findings. */
+function exitStatus(opts: AnalysisOptions, findings: readonly { severity: string }[], summaries: readonly RunSummary[]): number {
+  if (opts.failOn.skipped && summaries.some((s) => s.skipped.length)) return EXIT_USAGE;
+  return findings.some((f) => opts.failOn.severities.has(f.severity)) ? EXIT_FINDINGS : EXIT_CLEAN;
 }
 
 interface ScanOptions extends AnalysisOptions {
@@ -86,13 +146,13 @@ function emit(opts: AnalysisOptions, out: string): void {
 async function scan(paths: string[], opts: ScanOptions): Promise<number> {
   checkFormat(opts.format);
   const rules = selectRules(opts.rules);
-  const models = opts.model.map(readUserModel);
-  const baseline = opts.baseline ? readBaseline(opts.baseline) : null;
-  const { files, explicit } = collectFiles(paths.length ? paths : ['.'], { all: opts.all });
+  const models = opts.model.map((m) => readUserModel(m, opts.maxFileSize));
+  const baseline = opts.baseline ? readBaseline(opts.baseline, opts.maxFileSize) : null;
+  const { files, explicit, roots, skipped } = collectFiles(paths.length ? paths : ['.'], { all: opts.all });
   const progress = progressLine(process.stderr);
   const all = await analyzeFiles(files, {
     rules, defines: new Set(opts.define), explicit, models, builtinWrappers: opts.builtinWrappers, builtinFacts: opts.builtinFacts,
-    prefilter: opts.prefilter,
+    prefilter: opts.prefilter, maxFileSize: opts.maxFileSize, roots, skipped,
     jobs: opts.jobs, cache: openCache(opts), onProgress: progress ? (p) => progress.update(p) : undefined,
   }).finally(() => progress?.done());
   // Fingerprints are relative to the current directory (SARIF's %SRCROOT%).
@@ -106,7 +166,7 @@ async function scan(paths: string[], opts: ScanOptions): Promise<number> {
     opts.format === 'sarif' ? formatSarif(result, { fingerprints, baselineStates: baseline ? result.findings.map(() => 'new' as const) : undefined }) :
     formatText(result, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout), baselineMatched: matched });
   emit(opts, out);
-  return result.findings.length ? EXIT_FINDINGS : EXIT_CLEAN;
+  return exitStatus(opts, result.findings, [result.summary]);
 }
 
 function modeOptions(opts: CompareOptions): ModeOptions {
@@ -117,9 +177,10 @@ function modeOptions(opts: CompareOptions): ModeOptions {
     formatComparisonText(report, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout) });
   return {
     analyze: {
-      rules: selectRules(opts.rules), defines: new Set(opts.define), models: opts.model.map(readUserModel),
+      rules: selectRules(opts.rules), defines: new Set(opts.define), models: opts.model.map((m) => readUserModel(m, opts.maxFileSize)),
       // Scratch trees live at new paths every run: nothing to find in a cache.
       builtinWrappers: opts.builtinWrappers, builtinFacts: opts.builtinFacts, prefilter: opts.prefilter, jobs: opts.jobs,
+      maxFileSize: opts.maxFileSize,
     },
     wholeScope: opts.wholeScope,
     render,
@@ -130,14 +191,14 @@ function modeOptions(opts: CompareOptions): ModeOptions {
 async function patch(source: string, opts: CompareOptions): Promise<number> {
   const { report, output } = await runPatchMode(source, opts.tree, modeOptions(opts));
   emit(opts, output);
-  return report.introduced.length ? EXIT_FINDINGS : EXIT_CLEAN;
+  return exitStatus(opts, report.introduced.map((x) => x.finding), [report.before, report.after]);
 }
 
 /** `eqscheck diff [REV | A..B]`: exit 1 when the newer version introduces findings. */
 async function diff(spec: string | undefined, opts: CompareOptions): Promise<number> {
   const { report, output } = await runDiffMode(spec, opts.tree ?? '.', modeOptions(opts));
   emit(opts, output);
-  return report.introduced.length ? EXIT_FINDINGS : EXIT_CLEAN;
+  return exitStatus(opts, report.introduced.map((x) => x.finding), [report.before, report.after]);
 }
 
 /** `eqscheck rules`: one line per rule (id, default severity, short description). */
@@ -164,34 +225,39 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const analysisOptions = (cmd: Command): Command => cmd
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('text'))
-    .option('-o, --output <file>', 'write the report to a file')
+    .option('-o, --output <file>', 'write the report to a file', nonEmpty('--output', 'a file name'))
     .option('-r, --rules <ids>', 'comma-separated rule ids to run')
-    .option('-D, --define <name>', 'treat #ifdef NAME / #if defined(NAME) as true (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('-q, --quiet', 'text format: print the findings only, no summary lines')
-    .option('-m, --model <file>', 'model file: extra primitives and entry facts (repeatable; see models/)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('-D, --define <name>', 'treat #ifdef NAME / #if defined(NAME) as true (repeatable)',
+      repeatable('--define', 'a macro name', (v) => /^[A-Za-z_]\w*$/.test(v)), [] as string[])
+    .option('-q, --quiet', 'text format: print the findings (and the files skipped) only, no summary lines')
+    .option('-m, --model <file>', 'model file: extra primitives and entry facts (repeatable; see models/)', repeatable('--model', 'a file name'), [] as string[])
     .option('--no-builtin-wrappers', 'derive the guest_*/user_* wrappers only from the headers of the tree, without the built-in table')
     .option('--no-builtin-facts', 'without the shipped entry facts of functions entered from the kernel\'s assembly (models/kernel-entry-facts.json)')
     .option('--no-prefilter', 'parse every file and build every function (slower; the same findings)')
     .option('-j, --jobs <n>', 'worker threads for reading and parsing (default: cores - 1 on machines of 4+ cores, for scans of 64+ files; 1: none)', parseJobs)
-    .option('--cache-dir <dir>', `where results are kept between runs (default: ${defaultCacheDir()})`)
-    .option('--no-cache', 'neither read nor write the cache');
+    .option('--cache-dir <dir>', `where results are kept between runs (default: ${defaultCacheDir()})`, nonEmpty('--cache-dir', 'a directory'))
+    .option('--no-cache', 'neither read nor write the cache')
+    .addOption(new Option('--max-file-size <size>', 'files larger than this are not read: named ones are an error, others skipped')
+      .argParser(parseSize).default(DEFAULT_MAX_FILE_SIZE, `${DEFAULT_MAX_FILE_SIZE / 2 ** 20}M`))
+    .addOption(new Option('--fail-on <what>', 'findings that give exit 1: error, warning, note (every finding) or none; with ",skipped": files not read give exit 2')
+      .argParser(parseFailOn).default(parseFailOn(DEFAULT_FAIL_ON), DEFAULT_FAIL_ON));
   analysisOptions(program.command('scan')
     .description('analyse C files and directories (recursing over *.c and *.h)')
     .argument('[paths...]', 'files or directories', []))
     .option('--all', 'in a kernel tree, scan every .c/.h file instead of arch/*/kvm and virt/kvm')
-    .option('--baseline <file>', 'do not report findings of this earlier report (eqscheck JSON or SARIF), matched by fingerprint')
-    .option('--write-baseline <file>', 'also write every finding of this scan, as JSON, to FILE (a baseline for --baseline)')
+    .option('--baseline <file>', 'do not report findings of this earlier report (eqscheck JSON or SARIF), matched by fingerprint', nonEmpty('--baseline', 'a file name'))
+    .option('--write-baseline <file>', 'also write every finding of this scan, as JSON, to FILE (a baseline for --baseline)', nonEmpty('--write-baseline', 'a file name'))
     .action(async (paths: string[], opts: ScanOptions) => { exitCode = await scan(paths, opts); });
   analysisOptions(program.command('patch')
     .description('report the findings a patch introduces (exit 1) and those it fixes, without modifying the tree')
     .argument('<patch>', 'the patch file (unified diff, as git diff or git format-patch write it), or - for standard input'))
-    .option('--tree <dir>', 'the tree the patch applies to (default: the kernel tree around the current directory, or the current directory)')
+    .option('--tree <dir>', 'the tree the patch applies to (default: the kernel tree around the current directory, or the current directory)', nonEmpty('--tree', 'a directory'))
     .option('--whole-scope', 'analyse the whole default scope (every arch/*/kvm and virt/kvm) before and after, not only what the patch touches')
     .action(async (source: string, opts: CompareOptions) => { exitCode = await patch(source, opts); });
   analysisOptions(program.command('diff')
     .description('report the findings introduced (exit 1) and fixed: the working tree since HEAD, since REV, or commit B since commit A')
     .argument('[revisions]', 'REV (the working tree against REV) or A..B (commit B against commit A); default: HEAD'))
-    .option('--tree <dir>', 'a directory of the git repository (default: the current directory)')
+    .option('--tree <dir>', 'a directory of the git repository (default: the current directory)', nonEmpty('--tree', 'a directory'))
     .option('--whole-scope', 'analyse the whole default scope (every arch/*/kvm and virt/kvm) before and after, not only what the change touches')
     .action(async (spec: string | undefined, opts: CompareOptions) => { exitCode = await diff(spec, opts); });
   program.command('rules')
@@ -212,6 +278,15 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`eqscheck: error: ${err.message}\n`);
       return EXIT_USAGE;
     }
-    throw err;
+    process.stderr.write(internalErrorMessage(err));
+    return EXIT_INTERNAL;
   }
+}
+
+/** An internal error, in one line naming what was being analysed (the trace with EQSCHECK_DEBUG=1). */
+export function internalErrorMessage(err: unknown): string {
+  if (process.env['EQSCHECK_DEBUG']) return `eqscheck: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`;
+  const what = err instanceof InternalError ? err.message : `(${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`;
+  return `eqscheck: internal error ${what.split('\n')[0]}; this is a bug of eqscheck: please report it with the command ` +
+    `and the file (EQSCHECK_DEBUG=1 prints the trace)\n`;
 }

@@ -1,7 +1,8 @@
 // The files of one kernel tree that kbuild reads, and what the tree's own
 // scripts/Makefile.lib says about the sanitizer switches. Every read stays in
 // the tree (symlinks included) and is cached for the life of the object.
-import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync } from 'node:fs';
+import { readRegularFile } from '../io/read-file.js';
 import path from 'node:path';
 import { parseMakefile, type ParsedMakefile } from './makefile.js';
 
@@ -68,7 +69,7 @@ export class TreeFiles {
   /** A file's text, not kept (source files read once, for a quick look). */
   readOnce(rel: string): string | undefined {
     const abs = this.absolute(rel);
-    try { return abs === undefined ? undefined : readFileSync(abs, 'latin1'); } catch { return undefined; }
+    try { return abs === undefined ? undefined : readRegularFile(abs).toString('latin1'); } catch { return undefined; }
   }
 
   makefile(rel: string): ParsedMakefile | undefined {

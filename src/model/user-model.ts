@@ -15,7 +15,8 @@
 // Primitive specs use the words of src/model/primitives.ts. Every entry field is
 // optional; "why" is required so that a finding can say what it assumed, and
 // "cites" (see entry-citation.ts) says where, so that a run can check it.
-import { readFileSync } from 'node:fs';
+import { InputError, typeName } from '../errors.js';
+import { readRegularFile } from '../io/read-file.js';
 import type { ModelGeneration } from './primitives.js';
 import { ModelError, parseOps } from './model.js';
 import { parseCitation, type EntryCitation } from './entry-citation.js';
@@ -72,7 +73,8 @@ export function parseUserModel(text: string, source: string): UserModel {
         if (field === 'why' || field === 'cites') continue;
         const allowed = ENTRY_FIELDS[field];
         if (!allowed) throw new ModelError(`${where}: unknown field '${field}' (expected interrupts, context, accounting, why, cites)`);
-        if (!allowed.includes(String(value))) throw new ModelError(`${where}.${field}: '${String(value)}' is not one of ${allowed.join(', ')}`);
+        if (typeof value !== 'string') throw new ModelError(`${where}.${field}: expected a string (one of ${allowed.join(', ')}), not ${typeName(value)}`);
+        if (!allowed.includes(value)) throw new ModelError(`${where}.${field}: '${value}' is not one of ${allowed.join(', ')}`);
       }
       if (typeof fact.why !== 'string' || !fact.why.trim()) throw new ModelError(`${where}: 'why' (where the assembly establishes this) is required`);
       const cites = fact.cites === undefined ? undefined : parseCitation(fact.cites, name, `${where}.cites`);
@@ -82,12 +84,14 @@ export function parseUserModel(text: string, source: string): UserModel {
   return { generation: { name: source, description: `user model ${source}`, primitives }, entries };
 }
 
-export function readUserModel(file: string): UserModel {
+/** @param maxBytes the size cap (see io/read-file) */
+export function readUserModel(file: string, maxBytes?: number): UserModel {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, maxBytes).toString('utf8');
   } catch (err) {
-    throw new ModelError(`${file}: cannot read the model file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    if (err instanceof InputError) throw new ModelError(`${file}: cannot read the model file (${err.problem})`);
+    throw err;
   }
   return parseUserModel(text, file);
 }

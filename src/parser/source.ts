@@ -1,7 +1,10 @@
 // Reading a source file: bytes -> text, telling binary files apart and keeping
 // locations exact for files that are not valid UTF-8 (kernel trees have Latin-1
 // comments): those are decoded byte-for-byte so that line numbers stay right.
-import { readFileSync } from 'node:fs';
+import { InputError } from '../errors.js';
+import { readRegularFile } from '../io/read-file.js';
+
+export { InputError };
 
 export type Encoding = 'utf-8' | 'latin1';
 
@@ -9,12 +12,6 @@ export interface SourceText {
   path: string;
   text: string;
   encoding: Encoding;
-}
-
-export class InputError extends Error {
-  constructor(readonly path: string, readonly problem: string) {
-    super(`${path}: ${problem}`);
-  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -34,16 +31,9 @@ export function decodeSource(path: string, bytes: Uint8Array): SourceText {
   }
 }
 
-/** A file's bytes. @throws InputError naming the problem */
-export function readBytes(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' :
-      code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? String(err)})`;
-    throw new InputError(path, why);
-  }
+/** A file's bytes (a regular file within the size cap: see io/read-file). @throws InputError naming the problem */
+export function readBytes(path: string, maxBytes?: number): Buffer {
+  return readRegularFile(path, maxBytes);
 }
 
 export function readSource(path: string): SourceText {

@@ -11,6 +11,7 @@ import type { Finding } from '../analysis/interpreter.js';
 import type { ComparedFinding } from '../report/comparison.js';
 import { fingerprintFindings } from '../report/fingerprint.js';
 import { collectFiles, displayPath } from '../scan/collect.js';
+import { InputError } from '../errors.js';
 
 export interface SideResult {
   /** The version's root (the user's tree, or a scratch tree). */
@@ -41,9 +42,23 @@ const EMPTY_SUMMARY: RunSummary = {
 export async function analyseSide(root: string, dirs: readonly string[], options: AnalyzeOptions): Promise<SideResult> {
   const inputs = dirs.map((d) => (d ? path.join(root, ...d.split('/')) : root)).filter((d) => existsSync(d));
   if (!inputs.length) return { root, result: { findings: [], summary: EMPTY_SUMMARY }, fingerprints: [] };
-  const { files } = collectFiles(inputs, { all: true });
-  const result = await analyzeFiles(files, { ...options, explicit: new Set() });
+  const { files, skipped } = collectFiles(inputs, { all: true });
+  const result = await analyzeFiles(files, { ...options, explicit: new Set(), roots: [root], skipped });
   return { root, result, fingerprints: fingerprintFindings(result.findings, { root }) };
+}
+
+/** A touched file one side could not analyse (binary, unreadable, not a regular
+ *  file) would make the change look harmless: it is an error, never "nothing introduced".
+ *  @throws InputError naming the change and the file */
+export function refuseUnanalysed(change: string, touched: readonly string[], sides: readonly SideResult[]): void {
+  const wanted = new Set(touched);
+  for (const side of sides) {
+    for (const k of side.result.summary.skipped) {
+      if (k.include) continue; // the file was analysed, without what it includes from outside the tree
+      const rel = path.relative(side.root, path.resolve(k.file)).split(path.sep).join('/');
+      if (wanted.has(rel)) throw new InputError(change, `${rel} cannot be analysed (${k.reason}): the change cannot be checked`);
+    }
+  }
 }
 
 /** A path of one version, as the user's tree names it (relative to the cwd when inside it). */

@@ -5,12 +5,13 @@
 // from the commit (`git ls-tree` + `git cat-file --batch`), so that nothing but
 // a temporary directory is written: no worktree, no checkout, no index. Files
 // git does not track are the same on both sides, as `git diff` ignores them.
-import { lstatSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { readRegularFile } from '../io/read-file.js';
 import path from 'node:path';
 import type { ComparisonReport } from '../report/comparison.js';
 import { defaultReadText } from '../report/fingerprint.js';
 import { InputError } from '../parser/source.js';
-import { analyseSide, compareSides } from './compare.js';
+import { analyseSide, compareSides, refuseUnanalysed } from './compare.js';
 import { git, listTree, readBlobs, runGit, splitZ, type TreeEntry } from './git.js';
 import { treeRoot, type ModeOptions, type ModeResult } from './patch-mode.js';
 import { scopeOf } from './scope.js';
@@ -72,7 +73,7 @@ async function differsFromWorkTree(repo: string, commit: string, tree?: Map<stri
     try {
       const st = lstatSync(file);
       if (e.mode === '120000') return !st.isSymbolicLink() || readlinkSync(file) !== blobs.get(e.oid)!.toString('utf8');
-      return !st.isFile() || !readFileSync(file).equals(blobs.get(e.oid)!);
+      return !st.isFile() || !readRegularFile(file, Infinity).equals(blobs.get(e.oid)!);
     } catch {
       return true;
     }
@@ -114,6 +115,7 @@ export async function runDiffMode(spec: string | undefined, dir: string, options
     const afterRoot = to === null || !scope.dirs.length ? repo : await materialise(space, 'after', repo, to, scope.dirs);
     const before = await analyseSide(beforeRoot, scope.dirs, options.analyze);
     const after = await analyseSide(afterRoot, scope.dirs, options.analyze);
+    refuseUnanalysed(spec ?? 'HEAD', touched, [before, after]);
     const compared = compareSides(before, after, repo);
     const report: ComparisonReport = {
       mode: 'diff', from: parsed.from, to: parsed.to ?? 'the working tree', root: repo, touched, scope: scope.dirs.map((d) => d || '.'),

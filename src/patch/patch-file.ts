@@ -3,8 +3,8 @@
 // binary hunks), and that every path it names stays inside the tree. Paths are
 // taken as `git apply` takes them: one leading directory stripped (-p1) from the
 // `diff --git`, `---` and `+++` names, none from `rename`/`copy` lines.
-import { readFileSync } from 'node:fs';
-import { InputError } from '../parser/source.js';
+import { InputError } from '../errors.js';
+import { DEFAULT_MAX_FILE_SIZE, formatSize, readRegularFile } from '../io/read-file.js';
 
 export interface Hunk {
   oldStart: number;
@@ -35,21 +35,34 @@ export interface ParsedPatch {
   files: FilePatch[];
 }
 
-/** The patch's bytes: a file, or standard input for `-`. */
-export function readPatch(source: string): { name: string; bytes: Buffer } {
-  if (source === '-') {
-    try {
-      return { name: '<stdin>', bytes: readFileSync(0) };
-    } catch (err) {
-      throw new InputError('<stdin>', `cannot read the patch (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
-  }
+/** The patch's bytes: a file, or standard input for `-`, read under a size cap.
+ *  Standard input is read without blocking the event loop, so that SIGINT and
+ *  SIGTERM end a run waiting for it. */
+export async function readPatch(source: string, maxBytes = DEFAULT_MAX_FILE_SIZE): Promise<{ name: string; bytes: Buffer }> {
+  if (source === '-') return { name: '<stdin>', bytes: await readStream(process.stdin, '<stdin>', maxBytes) };
   try {
-    return { name: source, bytes: readFileSync(source) };
+    return { name: source, bytes: readRegularFile(source, maxBytes) };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(source, code === 'ENOENT' ? 'no such patch file' : code === 'EISDIR' ? 'is a directory, not a patch file' : `cannot read the patch (${code ?? String(err)})`);
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(source, err.problem === 'no such file' ? 'no such patch file' : `cannot read the patch (${err.problem})`);
   }
+}
+
+async function readStream(stream: NodeJS.ReadableStream, name: string, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of stream) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      length += bytes.length;
+      if (length > maxBytes) throw new InputError(name, `the patch is larger than the size cap (${formatSize(maxBytes)}; see --max-file-size)`);
+      chunks.push(bytes);
+    }
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(name, `cannot read the patch (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return Buffer.concat(chunks);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

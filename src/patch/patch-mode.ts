@@ -11,7 +11,7 @@ import { kernelRootOf } from '../kernel/paths.js';
 import type { ComparisonReport } from '../report/comparison.js';
 import { defaultReadText } from '../report/fingerprint.js';
 import { applyPatch } from './apply.js';
-import { analyseSide, compareSides, type Compared } from './compare.js';
+import { analyseSide, compareSides, refuseUnanalysed, type Compared } from './compare.js';
 import { parsePatch, readPatch, touchedPaths } from './patch-file.js';
 import { scopeOf } from './scope.js';
 import { ScratchTree } from './scratch.js';
@@ -80,7 +80,7 @@ export function patchTree(dir: string | undefined): string {
 
 export async function runPatchMode(patchSource: string, treeDir: string | undefined, options: ModeOptions): Promise<ModeResult> {
   const root = patchTree(treeDir);
-  const { name, bytes } = readPatch(patchSource);
+  const { name, bytes } = await readPatch(patchSource, options.analyze.maxFileSize);
   const patch = parsePatch(name, bytes);
   const touched = touchedPaths(patch);
   for (const rel of touched) {
@@ -98,6 +98,7 @@ export async function runPatchMode(patchSource: string, treeDir: string | undefi
 
     const before = await analyseSide(root, scope.dirs, options.analyze);
     const after = await analyseSide(scratch.root, scope.dirs, options.analyze);
+    refuseUnanalysed(name, touched, [before, after]);
     const compared = compareSides(before, after, root);
     const report: ComparisonReport = {
       mode: 'patch', from: 'the tree', to: 'the patched tree', root, touched, scope: scope.dirs.map((d) => d || '.'),

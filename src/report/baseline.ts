@@ -1,19 +1,23 @@
 // `scan --baseline FILE`: the fingerprints of a previous report (eqscheck's JSON,
-// as `--write-baseline` writes it, or its SARIF), whose findings are not reported again.
-import { readFileSync } from 'node:fs';
-import { InputError } from '../parser/source.js';
+// as `--write-baseline` writes it, or its SARIF), whose findings are not reported
+// again. The file is checked by shape: a field of the wrong type is a one-line
+// error naming it (`runs[0].results: expected an array, not a number`).
+import { InputError, typeName } from '../errors.js';
+import { readRegularFile } from '../io/read-file.js';
 import { FINGERPRINT_KEY } from './fingerprint.js';
 
-interface JsonReport { tool?: { name?: string }; findings?: { fingerprint?: unknown }[] }
-interface SarifLog { runs?: { results?: { partialFingerprints?: Record<string, unknown>; baselineState?: string }[] }[] }
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
 
-export function readBaseline(file: string): Set<string> {
+/** @param maxBytes the size cap (see io/read-file) */
+export function readBaseline(file: string, maxBytes?: number): Set<string> {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, maxBytes).toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(file, code === 'ENOENT' ? 'no such baseline file' : `cannot read the baseline (${code ?? String(err)})`);
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(file, err.problem === 'no such file' ? 'no such baseline file' : `cannot read the baseline (${err.problem})`);
   }
   let doc: unknown;
   try {
@@ -21,25 +25,35 @@ export function readBaseline(file: string): Set<string> {
   } catch {
     throw new InputError(file, 'the baseline is not JSON (expected an eqscheck JSON or SARIF report)');
   }
+  const fail = (field: string, problem: string): never => { throw new InputError(file, `${field}: ${problem}`); };
+  const list = (v: unknown, field: string): unknown[] => (Array.isArray(v) ? v : fail(field, `expected an array, not ${typeName(v)}`));
   const out = new Set<string>();
-  if (doc && typeof doc === 'object' && Array.isArray((doc as SarifLog).runs)) {
-    for (const run of (doc as SarifLog).runs ?? []) {
-      for (const r of run.results ?? []) {
-        if (r.baselineState === 'absent') continue;
-        const fp = r.partialFingerprints?.[FINGERPRINT_KEY];
-        if (typeof fp !== 'string') throw new InputError(file, `a SARIF result has no ${FINGERPRINT_KEY} fingerprint (not written by eqscheck?)`);
-        out.add(fp);
-      }
-    }
+  if (isObject(doc) && 'runs' in doc) {
+    list(doc['runs'], 'runs').forEach((run, i) => {
+      if (!isObject(run)) fail(`runs[${i}]`, `expected an object, not ${typeName(run)}`);
+      const r = run as Record<string, unknown>;
+      if (r['results'] === undefined) return;
+      list(r['results'], `runs[${i}].results`).forEach((result, j) => {
+        const at = `runs[${i}].results[${j}]`;
+        if (!isObject(result)) fail(at, `expected an object, not ${typeName(result)}`);
+        const res = result as Record<string, unknown>;
+        if (res['baselineState'] === 'absent') return;
+        const fps = res['partialFingerprints'];
+        const fp = isObject(fps) ? fps[FINGERPRINT_KEY] : undefined;
+        if (typeof fp !== 'string') fail(`${at}.partialFingerprints`, `no ${FINGERPRINT_KEY} fingerprint (not written by eqscheck?)`);
+        out.add(fp as string);
+      });
+    });
     return out;
   }
-  if (doc && typeof doc === 'object' && Array.isArray((doc as JsonReport).findings)) {
-    for (const f of (doc as JsonReport).findings ?? []) {
-      if (typeof f?.fingerprint !== 'string') {
-        throw new InputError(file, 'a finding has no fingerprint (written by an older eqscheck? write the baseline again with --write-baseline)');
+  if (isObject(doc) && 'findings' in doc) {
+    list(doc['findings'], 'findings').forEach((f, i) => {
+      const fp = isObject(f) ? f['fingerprint'] : undefined;
+      if (typeof fp !== 'string') {
+        fail(`findings[${i}]`, 'no fingerprint (written by an older eqscheck? write the baseline again with --write-baseline)');
       }
-      out.add(f.fingerprint);
-    }
+      out.add(fp as string);
+    });
     return out;
   }
   throw new InputError(file, 'not an eqscheck report (expected the JSON of `scan --format json` or `--write-baseline`, or SARIF)');

@@ -5,7 +5,7 @@
 import type { RunSummary } from '../run/types.js';
 import type { Finding } from '../analysis/interpreter.js';
 import { buildSarif, type BaselineState, type SarifOptions } from './sarif.js';
-import { countByRule, findingLines, painter, runNotices } from './text.js';
+import { countByRule, findingLines, painter, runNotices, skippedLines } from './text.js';
 
 export interface ComparedFinding {
   finding: Finding;
@@ -48,7 +48,7 @@ export function formatComparisonText(c: ComparisonReport, options: { color?: boo
     lines.push(list.length ? `${title}: ${countByRule(list.map((x) => x.finding))}` : `${title}: none`);
     lines.push(...findingLines(list.map((x) => x.finding), paint));
   }
-  if (options.quiet) return lines.length ? lines.join('\n') + '\n' : '';
+  if (options.quiet) { lines.push(...skippedLines(c.after)); return lines.length ? lines.join('\n') + '\n' : ''; }
   const touched = `${plural(c.touched.length, 'file')} touched`;
   const size = (s: RunSummary) => `${plural(s.files, 'file')}, ${plural(s.functions, 'function')}`;
   const scope = c.scope.length

@@ -10,6 +10,7 @@ import { RULES } from '../rules/index.js';
 import type { RuleMeta } from '../rules/types.js';
 import { FINGERPRINT_KEY, SourceLines, defaultReadText, fingerprintFindings, normaliseLine, relativeUri } from './fingerprint.js';
 import { helpMarkdown, helpText } from './help.js';
+import { describeSkipped } from './text.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 export const SARIF_VERSION = '2.1.0';
@@ -87,7 +88,7 @@ interface Notification {
 const NOTIFICATIONS = [
   {
     id: 'skipped-file', text: 'A file could not be read as C source and was skipped.',
-    full: 'A file found under a scanned directory is binary (contains NUL bytes) or could not be read; it was skipped. A file named on the command line that cannot be read is an error instead.',
+    full: 'A file found under a scanned directory is binary (contains NUL bytes), is not a regular file (a FIFO, a directory, a symbolic link), is larger than the size cap or could not be read, a header is not a regular file or too large, or an #include leads outside the tree; it was skipped. A file named on the command line that cannot be read is an error instead.',
     help: 'Exclude the file from the scan, or fix its permissions.',
   },
   {
@@ -313,7 +314,7 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
 
   const s = result.summary;
   for (const k of s.skipped) {
-    notifications.push(notification('skipped-file', 'warning', `skipped ${k.file}: ${k.reason}`,
+    notifications.push(notification('skipped-file', 'warning', describeSkipped(k),
       [{ physicalLocation: { artifactLocation: artifactLocation(k.file) } }]));
   }
   for (const p of s.functionsWithParseErrors) {

@@ -1,6 +1,6 @@
 // gcc/sparse-style text: `file:line:col: warning: message [rule-id]`, then the
 // indented witness path, then what the run could not analyse.
-import type { AnalyzeResult, RunSummary } from '../run/types.js';
+import type { AnalyzeResult, RunSummary, SkippedFile } from '../run/types.js';
 import { MAX_CALL_DEPTH, type Finding } from '../analysis/interpreter.js';
 
 export interface TextOptions {
@@ -50,7 +50,8 @@ export function countByRule(findings: readonly Finding[]): string {
 
 export function formatText(result: AnalyzeResult, options: TextOptions = {}): string {
   const lines = findingLines(result.findings, painter(options.color));
-  if (options.quiet) return lines.length ? lines.join('\n') + '\n' : '';
+  // What was not read is shown whatever -q says: a quiet report must not look complete when it is not.
+  if (options.quiet) { lines.push(...skippedLines(result.summary)); return lines.length ? lines.join('\n') + '\n' : ''; }
   const s = result.summary;
   lines.push(`eqscheck: ${countByRule(result.findings)}; ` +
     (options.baselineMatched ? `${options.baselineMatched} more in the baseline not shown; ` : '') +
@@ -58,6 +59,16 @@ export function formatText(result: AnalyzeResult, options: TextOptions = {}): st
     (s.filesParsed < s.files || s.opaqueFunctions ? ` (${s.filesParsed} files parsed; ${s.opaqueFunctions} functions that cannot matter skipped)` : ''));
   lines.push(...runNotices(s));
   return lines.join('\n') + '\n';
+}
+
+/** The files and directories a run did not read, one line each. */
+export function skippedLines(s: RunSummary): string[] {
+  return s.skipped.map((k) => `eqscheck: ${describeSkipped(k)}`);
+}
+
+/** "skipped FILE: why", or for an include not followed "skipped #include "x" in FILE: why". */
+export function describeSkipped(k: SkippedFile): string {
+  return k.include ? `skipped #include ${k.include} in ${k.file}: ${k.reason}` : `skipped ${k.file}: ${k.reason}`;
 }
 
 /** What a run could not fully analyse, one line each (the summary's tail). */
@@ -69,7 +80,7 @@ export function runNotices(s: RunSummary): string[] {
     if (s.functionsWithParseErrors.length > 20) lines.push(`  … and ${s.functionsWithParseErrors.length - 20} more (see --format json)`);
   }
   if (s.unnamedFunctions) lines.push(`eqscheck: ${s.unnamedFunctions} function definition${s.unnamedFunctions === 1 ? '' : 's'} whose name could not be parsed were not analysed`);
-  for (const k of s.skipped) lines.push(`eqscheck: skipped ${k.file}: ${k.reason}`);
+  lines.push(...skippedLines(s));
   if (s.userSpace.length) {
     const files = s.userSpace.reduce((n, p) => n + p.files, 0);
     lines.push(`eqscheck: ${files} file${files === 1 ? '' : 's'} of user-space programs not analysed (not kernel code): ` +

@@ -53,7 +53,10 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
   const modelConfig: ModelConfig = { generations: [...BUILTIN_MODEL, ...models.map((m) => m.generation)], builtinWrappers: options.builtinWrappers };
   const pool = WorkerPool.start(workerCount(options.jobs, files.length), modelConfig);
   try {
-    return await runPhases(files, options, modelConfig, new TaskRunner(pool, options.cache ?? null, options.onProgress ?? (() => {})));
+    const result = await runPhases(files, options, modelConfig, new TaskRunner(pool, options.cache ?? null, options.onProgress ?? (() => {})));
+    // Collection is redone every run: what it skipped is not part of a cached result.
+    if (options.skipped?.length) result.summary.skipped = [...options.skipped, ...result.summary.skipped];
+    return result;
   } finally {
     await pool?.close();
   }
@@ -96,12 +99,12 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
   };
 
   phaseDone('start');
-  const indexed = await indexPhase(files, hashes, runner);
+  const indexed = await indexPhase(files, hashes, runner, options.maxFileSize);
   for (const u of indexed.unreadable) unreadable(u.file, u.problem);
   const userSpace = setAsideUserSpace(indexed);
   phaseDone('index');
   progress({ phase: 'select', done: 0, total: 1 });
-  const linked = linkPhase(indexed, cache, (name) => model.isPrimitive(name));
+  const linked = linkPhase(indexed, cache, (name) => model.isPrimitive(name), { maxBytes: options.maxFileSize, roots: options.roots });
   const primitives = primitiveHashes(model.names(), (n) => model.touchesState(n) || model.isNoReturn(n),
     (n) => model.entersOrLeaves(n), (n) => model.forwardArg(n) !== undefined);
   const { table } = linked;
@@ -141,7 +144,7 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
       functionsWithParseErrors: builtFns.filter((f) => f.def.parseErrors)
         .map((f) => ({ file: f.def.file, function: f.def.name, line: f.def.line })),
       unnamedFunctions: builder.unnamedFunctions,
-      skipped, latin1Files: indexed.latin1Files, userSpace, entryFactsNotApplied: notApplied,
+      skipped: [...skipped, ...linked.included.skipped()], latin1Files: indexed.latin1Files, userSpace, entryFactsNotApplied: notApplied,
       analysis: analysis.stats,
     },
   };

@@ -11,7 +11,8 @@ import { buildCfg, type CfgOptions } from '../cfg/build.js';
 import { Model } from '../model/model.js';
 import type { ModelGeneration } from '../model/primitives.js';
 import { parseMacro, parseSource, type FunctionDef, type ParsedFile } from '../parser/parse.js';
-import { decodeSource, InputError, looksBinary, readBytes, type Encoding } from '../parser/source.js';
+import { during, InputError } from '../errors.js';
+import { decodeSource, looksBinary, readBytes, type Encoding } from '../parser/source.js';
 import { RELEASED_BODY } from '../parser/syntax.js';
 import { readAsm, type AsmFile } from '../scan/asm-symbols.js';
 import { readStaticCallFacts, type StaticCallFacts } from '../scan/dispatch-facts.js';
@@ -33,10 +34,20 @@ export type IndexResult =
   | { kind: 'c'; file: string; encoding: Encoding; index: NameIndex; staticCalls: StaticCallFacts }
   | { kind: 'unreadable'; file: string; problem: string };
 
-export function indexFile(file: string): IndexResult {
+/** A file to index, and the size cap it is read under (see io/read-file). */
+export interface IndexTask {
+  file: string;
+  maxBytes?: number;
+}
+
+export function indexFile(task: IndexTask): IndexResult {
+  return during(`indexing ${task.file}`, () => indexBytes(task));
+}
+
+function indexBytes({ file, maxBytes }: IndexTask): IndexResult {
   let bytes: Uint8Array;
   try {
-    bytes = readBytes(file);
+    bytes = readBytes(file, maxBytes);
   } catch (err) {
     if (err instanceof InputError) return { kind: 'unreadable', file, problem: err.problem };
     throw err;
@@ -74,6 +85,10 @@ export interface BuildTask {
 export type BuildResult = { kind: 'built'; parsed: ParsedFile } | { kind: 'unreadable'; file: string; problem: string };
 
 export function buildFile(task: BuildTask, model: Model): BuildResult {
+  return during(`building ${task.file}`, () => buildParsed(task, model));
+}
+
+function buildParsed(task: BuildTask, model: Model): BuildResult {
   let source;
   try {
     source = decodeSource(task.file, readBytes(task.file));

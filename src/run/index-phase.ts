@@ -4,7 +4,7 @@ import { sha1 } from '../cache/cache.js';
 import type { AsmFile } from '../scan/asm-symbols.js';
 import type { StaticCallFacts } from '../scan/dispatch-facts.js';
 import type { NameIndex } from '../scan/name-index.js';
-import { indexFile } from './file-tasks.js';
+import { indexFile, type IndexTask } from './file-tasks.js';
 import type { TaskRunner } from './task-runner.js';
 
 export interface IndexedFiles {
@@ -18,9 +18,11 @@ export interface IndexedFiles {
 }
 
 /** @param hashes each file's content hash, when a cache keeps results (null: not cached) */
-export async function indexPhase(files: readonly string[], hashes: readonly (string | null)[], runner: TaskRunner): Promise<IndexedFiles> {
-  const results = await runner.run('index', files.map((file) => ({ file })),
-    (t, i) => (hashes[i] ? sha1('index', t.file, hashes[i]!) : null), (t) => indexFile(t.file));
+/** @param maxBytes the size cap files are read under (see io/read-file) */
+export async function indexPhase(files: readonly string[], hashes: readonly (string | null)[], runner: TaskRunner,
+  maxBytes?: number): Promise<IndexedFiles> {
+  const results = await runner.run('index', files.map((file): IndexTask => ({ file, maxBytes })),
+    (t, i) => (hashes[i] ? sha1('index', t.file, hashes[i]!) : null), indexFile);
   const out: IndexedFiles = { scanned: [], staticCalls: new Map(), asmFunctions: new Map(), latin1Files: [], unreadable: [] };
   for (const r of results) {
     if (r.kind === 'unreadable') { out.unreadable.push(r); continue; }

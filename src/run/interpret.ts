@@ -12,6 +12,7 @@
 // result names those functions, and stands only while they are what they were.
 import { findingKey, Interpreter, type AnalysisStats, type Finding, type InterpreterResult, type RootTask } from '../analysis/interpreter.js';
 import type { FnInfo, Program } from '../analysis/program.js';
+import { during } from '../errors.js';
 import { archDirOf, archOfImpl } from '../kernel/paths.js';
 import type { EntryFact } from '../model/user-model.js';
 import type { Rule } from '../rules/types.js';
@@ -104,7 +105,7 @@ export function analyseProgram(program: Program, options: AnalyseProgramOptions)
   impls.forEach((impl, i) => {
     options.onProgress?.(results.length, impls.length);
     const tasks = groups.get(impl)!;
-    results.push(run(keys[i]!, impl, (interpreter) => { for (const t of tasks) timed(t, () => interpreter.analyseRoot(t)); }));
+    results.push(run(keys[i]!, impl, (interpreter) => { for (const t of tasks) timed(t, () => during(analysing(t.fn), () => interpreter.analyseRoot(t))); }));
   });
   options.onProgress?.(results.length, impls.length);
   // Functions reached by no root (only called from within a cycle): roots too, in
@@ -114,7 +115,7 @@ export function analyseProgram(program: Program, options: AnalyseProgramOptions)
   if (rest.length) {
     const tasks = rest.flatMap((fn) => implsOf(fn).map((impl) => ({ fn, impl })));
     results.push(run(keyOf('unreached', tasks, null), null, (interpreter) => {
-      for (const fn of rest) if (!interpreter.hasAnalysed(fn)) for (const impl of implsOf(fn)) interpreter.analyseRoot({ fn, impl });
+      for (const fn of rest) if (!interpreter.hasAnalysed(fn)) for (const impl of implsOf(fn)) during(analysing(fn), () => interpreter.analyseRoot({ fn, impl }));
     }));
   }
   return merge(program, results, idOf);
@@ -129,6 +130,11 @@ function timed(task: RootTask, analyse: () => void): void {
   analyse();
   const ms = SLOW_ROOT_MS < Infinity ? performance.now() - start : 0;
   if (ms > SLOW_ROOT_MS) process.stderr.write(`eqscheck: root ${task.fn.id} (${task.impl ?? 'generic'}) ${ms.toFixed(0)} ms\n`);
+}
+
+/** What an internal error names: the root being analysed. */
+function analysing(fn: FnInfo): string {
+  return `analysing ${fn.def.name}() of ${fn.def.file}`;
 }
 
 /** Findings in a stable order, each reported once (the first group's), with the

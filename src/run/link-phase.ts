@@ -23,13 +23,16 @@ export interface Linked {
   libraryFiles: Set<string>;
 }
 
-export function linkPhase(indexed: IndexedFiles, cache: Cache | null, isPrimitive: (name: string) => boolean): Linked {
+/** @param bounds the size cap headers are read under, and the scanned directories
+ *         includes stay in outside a kernel tree (see scan/included-headers) */
+export function linkPhase(indexed: IndexedFiles, cache: Cache | null, isPrimitive: (name: string) => boolean,
+  bounds: { maxBytes?: number; roots?: readonly string[] } = {}): Linked {
   const facts = emptyDispatchFacts();
   const library: NameIndex[] = [];
   const included = new IncludedHeaders((h) => {
     mergeStaticCallFacts(facts, archOf(h.index.path), h.staticCalls);
     library.push(h.index);
-  }, cache, new Map(indexed.scanned.map((ix) => [path.resolve(ix.path), ix])));
+  }, cache, new Map(indexed.scanned.map((ix) => [path.resolve(ix.path), ix])), bounds);
   for (const ix of indexed.scanned) mergeStaticCallFacts(facts, archOf(ix.path), indexed.staticCalls.get(ix.path)!);
   included.readAll(indexed.scanned.filter((ix) => !ix.path.endsWith('.h')));
   const indexes = [...indexed.scanned, ...library].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -24,6 +24,14 @@ export interface AnalyzeOptions {
   onProgress?: (p: Progress) => void;
   /** Per-file and whole-run results from earlier runs (null: none). */
   cache?: Cache | null;
+  /** The size cap files are read under (default: io/read-file DEFAULT_MAX_FILE_SIZE). */
+  maxFileSize?: number;
+  /** The directories and files the scan was given: outside a kernel tree,
+   *  #include is not followed above them (default: each file's directory). */
+  roots?: readonly string[];
+  /** What the scanned directories hold that collection did not take (see
+   *  scan/collect): listed first in the summary's skipped files. */
+  skipped?: readonly SkippedFile[];
   /** Refuse a scan that needs more functions built than this (default: what
    *  fits in memory, see run/analyze MAX_BUILT). */
   maxBuilt?: number;
@@ -36,8 +44,11 @@ export interface Progress {
 }
 
 export interface SkippedFile {
+  /** The file not read (for an include: the file that has it). */
   file: string;
   reason: string;
+  /** An #include not followed (as written: `"../x.h"`), rather than a file not read. */
+  include?: string;
 }
 
 export interface RunSummary {

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { InternalError } from '../errors.js';
 import type { ModelConfig } from './file-tasks.js';
 
 export type TaskKind = 'index' | 'build';
@@ -18,6 +19,9 @@ interface Pending {
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker.js', import.meta.url));
 const IN_FLIGHT_PER_WORKER = 2;
 
+/** A task's result, or its error's trace (and, for an InternalError, its message: see errors.ts). */
+interface WorkerReply { id: number; result?: unknown; error?: string; internal?: string }
+
 export class WorkerPool {
   private readonly workers: Worker[] = [];
   private readonly load: number[] = [];
@@ -29,7 +33,7 @@ export class WorkerPool {
   private constructor(size: number, model: ModelConfig) {
     for (let i = 0; i < size; i++) {
       const worker = new Worker(WORKER_SCRIPT, { workerData: { model } });
-      worker.on('message', (m: { id: number; result?: unknown; error?: string }) => this.settle(m));
+      worker.on('message', (m: WorkerReply) => this.settle(m));
       worker.on('error', (err) => this.fail(err));
       worker.on('exit', (code) => { if (code !== 0 && !this.closed) this.fail(new Error(`worker exited with code ${code}`)); });
       this.workers.push(worker);
@@ -83,12 +87,13 @@ export class WorkerPool {
     });
   }
 
-  private settle(m: { id: number; result?: unknown; error?: string }): void {
+  private settle(m: WorkerReply): void {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
     this.load[p.worker]!--;
-    if (m.error !== undefined) p.reject(new Error(`in a worker: ${m.error}`));
+    if (m.internal !== undefined) p.reject(new InternalError(m.internal, m.error));
+    else if (m.error !== undefined) p.reject(new Error(`in a worker: ${m.error}`));
     else p.resolve(m.result);
   }
 

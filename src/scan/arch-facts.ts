@@ -5,7 +5,8 @@
 //   window is latent;
 // - whether it defines arch_in_rcu_eqs(): then the generic entry code makes RCU
 //   watch for interrupts taken inside that EQS (s390's 2025 fix).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularFile } from '../io/read-file.js';
 import path from 'node:path';
 import fg from 'fast-glob';
 
@@ -25,21 +26,30 @@ export function archFacts(root: string, arch: string): ArchFacts {
   if (!facts) {
     const kconfig = path.join(root, 'arch', arch, 'Kconfig');
     const contextTracking = existsSync(kconfig)
-      ? /^\s*select\s+HAVE_CONTEXT_TRACKING(?:_USER)?\b/m.test(readFileSync(kconfig, 'latin1'))
+      ? /^\s*select\s+HAVE_CONTEXT_TRACKING(?:_USER)?\b/m.test(readLatin1(kconfig))
       : null;
     const headers = fg.sync('**/*.h', { cwd: path.join(root, 'arch', arch, 'include'), absolute: true, suppressErrors: true });
-    const inRcuEqsHook = headers.some((h) => /\barch_in_rcu_eqs\b/.test(readFileSync(h, 'latin1')));
+    const inRcuEqsHook = headers.some((h) => /\barch_in_rcu_eqs\b/.test(readLatin1(h)));
     facts = { contextTracking, contextTrackingSymbol: contextTrackingSymbol(root), inRcuEqsHook };
     cache.set(key, facts);
   }
   return facts;
 }
 
+/** A file's text, or nothing when it is not a regular file within the size cap (a fact is then not found). */
+function readLatin1(file: string): string {
+  try {
+    return readRegularFile(file).toString('latin1');
+  } catch {
+    return '';
+  }
+}
+
 /** HAVE_CONTEXT_TRACKING_USER since 5.19, HAVE_CONTEXT_TRACKING before: the one
  *  arch/Kconfig declares (the current name when the tree has no arch/Kconfig). */
 function contextTrackingSymbol(root: string): string {
   const kconfig = path.join(root, 'arch', 'Kconfig');
-  const text = existsSync(kconfig) ? readFileSync(kconfig, 'latin1') : '';
+  const text = existsSync(kconfig) ? readLatin1(kconfig) : '';
   return /^config\s+HAVE_CONTEXT_TRACKING\s*$/m.test(text) && !/^config\s+HAVE_CONTEXT_TRACKING_USER\s*$/m.test(text)
     ? 'HAVE_CONTEXT_TRACKING' : 'HAVE_CONTEXT_TRACKING_USER';
 }

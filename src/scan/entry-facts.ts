@@ -6,7 +6,8 @@
 // default and all cite; a fact that does not hold is not applied, and the run
 // says why. A shipped fact whose files the scan does not reach is simply not
 // about this scan; a user's fact is reported then too (it was asked for).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularFile } from '../io/read-file.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EntryCitation } from '../model/entry-citation.js';
@@ -100,7 +101,7 @@ function defines(file: string, name: string): boolean {
 
 function readText(file: string): string | null {
   try {
-    return existsSync(file) ? readFileSync(file, 'latin1') : null;
+    return existsSync(file) ? readRegularFile(file).toString('latin1') : null;
   } catch {
     return null;
   }

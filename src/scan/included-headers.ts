@@ -6,10 +6,15 @@
 // arch/<arch>/include/asm/kvm_host.h).
 // In a kernel tree, <linux/x.h> is include/linux/x.h (or include/uapi/linux/x.h)
 // and <asm/x.h> is arch/<arch>/include/asm/x.h for the file's own arch.
-import { existsSync, readFileSync } from 'node:fs';
+// Includes are followed only inside the tree (the kernel tree, or else the
+// directories scanned): `#include "../../../../dev/zero"` in a patch from a
+// stranger is named in the summary, not read.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { sha1, type Cache } from '../cache/cache.js';
 import { kernelRootOf } from '../kernel/paths.js';
+import { readRegularFile } from '../io/read-file.js';
+import { InputError } from '../errors.js';
 import { displayPath } from './collect.js';
 import { readStaticCallFacts, type StaticCallFacts } from './dispatch-facts.js';
 import { indexNames, type IncludeDirective, type NameIndex } from './name-index.js';
@@ -22,9 +27,26 @@ export function readDefines(text: string, into: Map<string, number>): void {
   }
 }
 
-/** Header paths a file's #include lines name, resolved where they exist. */
+/** Whether `file` (absolute) is `dir` or below it, by its spelling (a scratch
+ *  tree's links into the user's tree stay inside the scratch tree). */
+export function isWithin(file: string, dir: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel === '' || (!rel.startsWith('..' + path.sep) && rel !== '..' && !path.isAbsolute(rel));
+}
+
+/** An include that names a place outside the tree: not looked at. */
+export interface EscapingInclude {
+  file: string;
+  include: string;
+}
+
+/** Header paths a file's #include lines name, resolved where they exist, never
+ *  outside `within` (the tree; by default the kernel root, else the file's
+ *  directory).
+ *  @param escaped told of each include whose every candidate lies outside */
 export function resolveIncludes(file: string, includes: readonly IncludeDirective[], root: string | null, arch = archOfPath(file, root),
-  exists: (file: string) => boolean = existsSync): string[] {
+  exists: (file: string) => boolean = existsSync, within: string = root ?? path.dirname(path.resolve(file)),
+  escaped: (e: EscapingInclude) => void = () => {}): string[] {
   const out: string[] = [];
   for (const [kind, name] of includes) {
     const candidates = kind === '"' ? [path.resolve(path.dirname(file), name)] : [];
@@ -32,7 +54,9 @@ export function resolveIncludes(file: string, includes: readonly IncludeDirectiv
       candidates.push(path.join(root, 'include', name), path.join(root, 'include', 'uapi', name));
       if (arch) candidates.push(path.join(root, 'arch', arch, 'include', name), path.join(root, 'arch', arch, 'include', 'uapi', name));
     }
-    const found = candidates.find(exists);
+    const inside = candidates.filter((c) => isWithin(c, within));
+    if (candidates.length && !inside.length) escaped({ file: displayPath(file), include: kind === '"' ? `"${name}"` : `<${name}>` });
+    const found = inside.find(exists);
     if (found) out.push(found);
   }
   return out;
@@ -47,9 +71,43 @@ const MAX_INCLUDE_DEPTH = 3;
 export class IncludedHeaders {
   /** @param onHeader sees each header outside `scanned` once, when it is first read
    *  @param scanned the scan's own files' indexes by absolute path: not read again
-   *  @param cache where what is read from a header is kept between runs */
+   *  @param cache where what is read from a header is kept between runs
+   *  @param bounds the size cap headers are read under, and the directories
+   *         includes stay in outside a kernel tree (absolute; default: the
+   *         including file's directory) */
   constructor(private readonly onHeader: (header: HeaderFacts) => void = () => {},
-    private readonly cache: Cache | null = null, private readonly scanned: ReadonlyMap<string, NameIndex> = new Map()) {}
+    private readonly cache: Cache | null = null, private readonly scanned: ReadonlyMap<string, NameIndex> = new Map(),
+    private readonly bounds: { maxBytes?: number; roots?: readonly string[] } = {}) {
+    this.roots = (bounds.roots ?? []).map((r) => path.resolve(r)).sort((a, b) => a.length - b.length);
+  }
+
+  /** The scanned directories, widest first. */
+  private readonly roots: string[];
+
+  /** Headers that could not be read, and includes that lead out of the tree. */
+  private readonly notRead = new Map<string, string>();
+
+  /** What was not read, as skipped files (sorted: the same whatever the order of reading). */
+  skipped(): { file: string; reason: string; include?: string }[] {
+    return [...this.notRead].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, reason]) => {
+      const [file, include] = key.split('\0') as [string, string];
+      return include ? { file, reason, include } : { file, reason };
+    });
+  }
+
+  /** The directory includes of `file` must stay in: its kernel tree, else the
+   *  widest scanned directory it is in (else its own directory). */
+  private treeOf(file: string, root: string | null): string {
+    if (root) return root;
+    const abs = path.resolve(file);
+    return this.roots.find((r) => isWithin(abs, r)) ?? path.dirname(abs);
+  }
+
+  private resolve(file: string, includes: readonly IncludeDirective[], root: string | null, arch: string | undefined): string[] {
+    return resolveIncludes(file, includes, root, arch, this.exists, this.treeOf(file, root), (e) => {
+      this.notRead.set(`${e.file}\0${e.include}`, 'leads outside the tree: not followed');
+    });
+  }
 
   private readonly headers = new Map<string, HeaderFacts>();
   private readonly defineMaps = new Map<string, Map<string, number>>();
@@ -69,7 +127,7 @@ export class IncludedHeaders {
     const arch = archOfPath(file, root);
     const seen = new Set<string>();
     const order: string[] = [];
-    let frontier = resolveIncludes(file, includes, root, arch, this.exists);
+    let frontier = this.resolve(file, includes, root, arch);
     for (let depth = 0; depth < MAX_INCLUDE_DEPTH && frontier.length; depth++) {
       const next: string[] = [];
       for (const header of frontier) {
@@ -91,7 +149,7 @@ export class IncludedHeaders {
     for (const f of files) {
       const root = kernelRootOf(f.path);
       const arch = archOfPath(f.path, root);
-      for (const h of resolveIncludes(f.path, f.includes, root, arch, this.exists)) frontier.push([h, root, arch]);
+      for (const h of this.resolve(f.path, f.includes, root, arch)) frontier.push([h, root, arch]);
     }
     const seen = new Set<string>();
     for (let depth = 0; depth < MAX_INCLUDE_DEPTH && frontier.length; depth++) {
@@ -110,7 +168,7 @@ export class IncludedHeaders {
   private includesOf(header: string, root: string | null, arch: string | undefined): string[] {
     const key = `${header}|${arch ?? ''}`;
     let included = this.includes.get(key);
-    if (!included) { included = resolveIncludes(header, this.index(header).includes, root, arch, this.exists); this.includes.set(key, included); }
+    if (!included) { included = this.resolve(header, this.index(header).includes, root, arch); this.includes.set(key, included); }
     return included;
   }
 
@@ -146,13 +204,28 @@ export class IncludedHeaders {
       const key = hash ? sha1('defines', header, hash) : null;
       defines = (key ? this.cache!.get<Map<string, number>>('defines', key) : undefined) ?? (() => {
         const found = new Map<string, number>();
-        readDefines(readText(header), found);
+        readDefines(this.readText(header), found);
         if (key) this.cache!.put('defines', key, found);
         return found;
       })();
       this.defineMaps.set(header, defines);
     }
     return defines;
+  }
+
+  /** An unreadable header only costs precision: it is read as empty, and named in the summary. */
+  private readBytesOrEmpty(file: string): Uint8Array {
+    try {
+      return readRegularFile(file, this.bounds.maxBytes);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      this.notRead.set(`${displayPath(file)}\0`, `header not read: ${err.problem}`);
+      return new Uint8Array(0);
+    }
+  }
+
+  private readText(file: string): string {
+    return Buffer.from(this.readBytesOrEmpty(file)).toString('latin1');
   }
 
   private header(file: string): HeaderFacts {
@@ -162,7 +235,7 @@ export class IncludedHeaders {
       const key = hash ? sha1('header', file, displayPath(file), hash) : null;
       h = key ? this.cache!.get<HeaderFacts>('header', key) : undefined;
       if (!h) {
-        const bytes = readBytesOrEmpty(file);
+        const bytes = this.readBytesOrEmpty(file);
         h = { path: file, index: indexNames(displayPath(file), bytes), staticCalls: readStaticCallFacts(bytes) };
         if (key) this.cache!.put('header', key, h);
       }
@@ -178,18 +251,6 @@ export interface HeaderFacts {
   path: string;
   index: NameIndex;
   staticCalls: StaticCallFacts;
-}
-
-function readBytesOrEmpty(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch {
-    return new Uint8Array(0); // An unreadable header only costs precision.
-  }
-}
-
-function readText(file: string): string {
-  return Buffer.from(readBytesOrEmpty(file)).toString('latin1');
 }
 
 function archOfPath(file: string, root: string | null): string | undefined {

@@ -151,15 +151,13 @@ class Callers {
     const mark = (d: IndexDef): void => {
       if (!marked.has(d) && admit(d)) { marked.add(d); queue.push(d); }
     };
-    // Callers through a member wait on the targets of their call, resolved once
-    // per call (a common member has thousands of bound functions and of
-    // callers): marked when one is.
+    // A caller waits on the targets of its call, resolved once per call when a
+    // definition it may reach is first marked (a common name or member has
+    // thousands of definitions or bound functions, and of callers): it is
+    // marked when one of them is.
     const waiting = new Map<IndexDef, IndexDef[]>();
-    const seenMembers = new Set<number>();
-    const watchMember = (member: number): void => {
-      if (seenMembers.has(member)) return;
-      seenMembers.add(member);
-      for (const { caller, targets } of this.callsThrough(member)) {
+    const watch = (calls: Iterable<{ caller: IndexDef; targets: readonly IndexDef[] }>): void => {
+      for (const { caller, targets } of calls) {
         for (const t of targets) {
           if (marked.has(t)) mark(caller);
           const list = waiting.get(t);
@@ -168,15 +166,24 @@ class Callers {
         }
       }
     };
+    const seenNames = new Set<number>();
+    const seenMembers = new Set<number>();
     for (const h of seeds) for (const d of index.ofName(h)) mark(d);
     while (queue.length) {
       const d = queue.pop()!;
-      for (const c of index.ofName(d.hash)) if (!marked.has(c) && linkage.byHashOf(d.hash, c).includes(d)) mark(c);
-      for (const b of linkage.bindingsStoring(d.hash)) if (linkage.boundBy(b) === d) watchMember(b.member);
+      if (!seenNames.has(d.hash)) { seenNames.add(d.hash); watch(this.callsOf(d.hash)); }
+      for (const b of linkage.bindingsStoring(d.hash)) {
+        if (!seenMembers.has(b.member) && linkage.boundBy(b) === d) { seenMembers.add(b.member); watch(this.callsThrough(b.member)); }
+      }
       for (const c of waiting.get(d) ?? []) mark(c);
       for (const c of this.keyed.get(d) ?? []) mark(c);
     }
     return marked;
+  }
+
+  /** Each call of a name (by hash) and what it reaches (the linkage as it is now). */
+  private *callsOf(hash: number): Generator<{ caller: IndexDef; targets: readonly IndexDef[] }> {
+    for (const caller of this.index.ofName(hash)) yield { caller, targets: this.linkage.byHashOf(hash, caller) };
   }
 
   /** Each call through `member` and what it reaches (the linkage as it is now). */

@@ -1,5 +1,5 @@
 // `npm run bench`: eqscheck on the corpus trees (default scope; --all too with
-// BENCH_ALL=1), side by side with tree-sitter's raw parse of the same files and
+// BENCH_ALL=1; the 5.15 tree of bench/corpus-5.15.sh when present, default scope), side by side with tree-sitter's raw parse of the same files and
 // with Coccinelle's spatch running our tailored rule on the same directories
 // (when spatch is installed). Prints a Markdown table for bench/RESULTS.md.
 //
@@ -47,10 +47,15 @@ function editOneFile(tree, name) {
 
 const rows = [];
 let mismatch = false;
-for (const version of ['6.1', '6.12']) {
-  const source = path.join(corpus, `linux-source-${version}`);
-  if (!existsSync(path.join(source, 'Makefile'))) { console.error(`bench: ${source} missing (run npm run corpus)`); process.exitCode = 2; continue; }
-  for (const scope of scopes) {
+// The pre-fix 5.15 tree (bench/corpus-5.15.sh) is measured when it is there.
+const TREES = [['5.15', 'linux-5.15-prefix', false], ['6.1', 'linux-source-6.1', true], ['6.12', 'linux-source-6.12', true]];
+for (const [version, dir, required] of TREES) {
+  const source = path.join(corpus, dir);
+  if (!existsSync(path.join(source, 'Makefile'))) {
+    if (required) { console.error(`bench: ${source} missing (run npm run corpus)`); process.exitCode = 2; }
+    continue;
+  }
+  for (const scope of required ? scopes : ['default']) {
     const scopeArgs = scope === '--all' ? ['--all'] : [];
     const work = mkdtempSync(path.join(os.tmpdir(), 'eqscheck-bench-'));
     try {

@@ -127,7 +127,8 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
   const mayMatter = usePrefilter ? selection.relevant : () => new Set<IndexDef>();
   const program = new Program({
     built: builder.functions(), linkage: table.linkage, model, addressTaken: selection.addressTaken, asmFunctions: indexed.asmFunctions,
-    mayMatter: (link) => mayMatter().has(link as IndexDef), build: (link) => builder.buildNow(link as IndexDef),
+    mayMatter: (link) => mayMatter().has(link as IndexDef),
+    build: (link) => builder.buildNow(link as IndexDef, (file) => table.definitionsIn(file).filter((x) => mayMatter().has(x))),
   });
   const analysis = interpret(program, options, entryFacts, optionsKey, cache, indexed.scanned);
   phaseDone(`interpret (${program.builtLate.length} functions built on demand)`);

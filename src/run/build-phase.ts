@@ -35,6 +35,8 @@ export class Builder {
   private readonly extra = new Map<string, BuiltFunction>();
   private readonly parsedFiles = new Set<string>();
   private readonly parsedWhole = new Set<NameIndex>();
+  /** Files parsed on demand while interpreting, once each (buildNow). */
+  private readonly onDemand = new Map<string, { result: BuildResult; key: string | null; reported: boolean }>();
   unnamedFunctions = 0;
 
   constructor(private readonly context: BuildContext) {}
@@ -123,12 +125,36 @@ export class Builder {
   }
 
   /** One definition, built now in this thread (from the cache when it has it):
-   *  what a path calls inside a window, found only while interpreting. */
-  buildNow(d: IndexDef): FunctionDef | null {
+   *  what a path calls inside a window, found only while interpreting. Its file
+   *  is parsed once for every definition there that may matter (`mayMatter`, a
+   *  set fixed for the run: the same parse whatever is asked for first). */
+  buildNow(d: IndexDef, mayMatter: (file: string) => readonly IndexDef[]): FunctionDef | null {
+    let r = this.onDemand.get(d.file);
+    if (!r) {
+      r = this.parseForDemand(d, mayMatter(d.file));
+      this.onDemand.set(d.file, r);
+    }
+    if (r.result.kind !== 'built') {
+      if (!r.reported) { r.reported = true; this.context.unreadable(r.result.file, r.result.problem); }
+      return null;
+    }
+    this.parsedFiles.add(d.file);
+    // The same definition a whole parse would have placed here (see place()).
+    const functions = r.result.parsed.functions;
+    const def = functions.find((f) => f.name === d.name && this.indexDefOf(f, d.file) === d);
+    if (!def) return null;
+    if (r.key) def.origin = `${r.key}#${functions.indexOf(def)}`;
+    if (this.context.libraryFiles.has(d.file)) def.library = true;
+    this.built.set(d, [def]);
+    return def;
+  }
+
+  private parseForDemand(d: IndexDef, mayMatter: readonly IndexDef[]): { result: BuildResult; key: string | null; reported: boolean } {
     const { cache, optionsKey, defines, model, included } = this.context;
+    const wanted = [...new Set([d, ...mayMatter])].sort((a, b) => a.fn.declStart - b.fn.declStart || a.line - b.line);
     const task: BuildTask = {
       file: d.file, unreliable: !d.index.reliable,
-      wanted: [{ name: d.name, line: d.line, declStart: d.fn.declStart, end: d.fn.end }],
+      wanted: wanted.map((w) => ({ name: w.name, line: w.line, declStart: w.fn.declStart, end: w.fn.end })),
       known: d.index.reliable ? [] : d.index.functions.filter((f) => !f.macro).map((f) => `${f.name}:${f.line}`),
       headerConstants: [], defines: [...defines],
     };
@@ -136,20 +162,12 @@ export class Builder {
     const hash = cache?.fileHash(d.file);
     const key = cache && hash ? sha1('build', optionsKey, d.file, hash,
       JSON.stringify([task.wanted, task.unreliable, task.defines, headers.flatMap((h) => [h, cache.fileHash(h) ?? ''])])) : null;
-    let r = key ? cache!.get<BuildResult>('build', key) : undefined;
-    if (!r) {
-      r = buildFile({ ...task, headerConstants: [...included.constantsOf(headers)] }, model);
-      if (key) cache!.put('build', key, r);
+    let result = key ? cache!.get<BuildResult>('build', key) : undefined;
+    if (!result) {
+      result = buildFile({ ...task, headerConstants: [...included.constantsOf(headers)] }, model);
+      if (key) cache!.put('build', key, result);
     }
-    if (r.kind !== 'built') { this.context.unreadable(r.file, r.problem); return null; }
-    this.parsedFiles.add(d.file);
-    // The same definition a whole parse would have placed here (see place()).
-    const def = r.parsed.functions.find((f) => f.name === d.name && this.indexDefOf(f, d.file) === d);
-    if (!def) return null;
-    if (key) def.origin = `${key}#${r.parsed.functions.indexOf(def)}`;
-    if (this.context.libraryFiles.has(d.file)) def.library = true;
-    this.built.set(d, [def]);
-    return def;
+    return { result, key, reported: false };
   }
 
   /** The built definitions, in a stable order (by file and position). */

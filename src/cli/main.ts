@@ -14,7 +14,7 @@ import { readBaseline } from '../report/baseline.js';
 import { formatComparisonSarif, formatComparisonText, type ComparisonReport } from '../report/comparison.js';
 import { fingerprintFindings } from '../report/fingerprint.js';
 import { formatComparisonJson, formatJson } from '../report/json.js';
-import { helpText } from '../report/help.js';
+import { ANALYSIS_SCOPE, helpText, wrap } from '../report/help.js';
 import { formatSarif } from '../report/sarif.js';
 import { formatText, wantsColor } from '../report/text.js';
 import { runDiffMode } from '../patch/diff-mode.js';
@@ -213,7 +213,7 @@ export function formatExplanation(rule: Rule): string {
   return `${rule.id} (${rule.name})\n` +
     `${rule.shortDescription}\n` +
     `default severity: ${rule.defaultSeverity}; precision: ${rule.precision}; tags: ${rule.tags.join(', ')}\n\n` +
-    helpText(rule);
+    helpText(rule) + `\n${wrap(ANALYSIS_SCOPE, 80)}\n`;
 }
 
 export async function main(argv: string[]): Promise<number> {

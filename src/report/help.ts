@@ -1,6 +1,15 @@
 // A rule's help, as plain text (`eqscheck explain`, SARIF help.text) and as
 // Markdown (SARIF help.markdown, which GitHub shows beside an alert).
+import { SHALLOW_LEVELS } from '../analysis/interpreter.js';
 import type { RuleMeta } from '../rules/types.js';
+
+/** What every rule's analysis follows (the README says the same). */
+export const ANALYSIS_SCOPE = 'What is followed: every path of a function that may enter or leave a context or guest time ' +
+  'accounting, and whatever runs inside an EQS window (between a context\'s enter and its exit, and in the exit handlers ' +
+  'entered inside one), at any call depth. A callee called outside every window that cannot reach a context or ' +
+  `accounting operation is read for what its own body does to interrupts, ${SHALLOW_LEVELS} levels deep (the inline ` +
+  'functions and macros it calls count as its body), and below that its calls are taken to return with the interrupt ' +
+  'state they were entered with.';
 
 /** The rule's help as Markdown: what it reports and why, the fix, and an
  *  example of code it reports with the same code fixed. */
@@ -9,7 +18,7 @@ export function helpMarkdown(rule: RuleMeta): string {
     `Reported:\n\n\`\`\`c\n${rule.help.bad}\n\`\`\`\n\nFixed:\n\n\`\`\`c\n${rule.help.good}\n\`\`\`\n`;
 }
 
-function wrap(text: string, width: number): string {
+export function wrap(text: string, width: number): string {
   const out: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {

@@ -30,6 +30,21 @@ interface BreakContext { kind: 'loop' | 'switch'; breakTo: number; continueTo: n
 /** Calls that are transparent for control flow: `if (unlikely(x))` tests x. */
 const TRANSPARENT_CALLS = new Set(['likely', 'unlikely', 'READ_ONCE', '__builtin_expect']);
 
+/** Statements and expressions nested deeper than this inside one another are not
+ *  looked into (the construct is taken to do nothing, and the CFG says so): the
+ *  builder recurses on nesting, and a bound far below any thread's stack makes
+ *  the result the same in the main thread and in a worker. Chains that are long
+ *  rather than deep (`else if` arms, `a + b + …`, `a && b && …`, `a, b, …`) are
+ *  walked in loops and never meet it. */
+export const MAX_NESTING = 500;
+
+/** What the summary says of a function built without its deepest constructs. */
+export const NESTING_CUT_TEXT = `nesting beyond ${MAX_NESTING.toLocaleString('en-US')} levels, analysed without it`;
+
+/** Source text kept per call argument, callee or branch label: an lvalue, a flag
+ *  or a condition worth showing is far shorter; a longer one is cut (with `…`). */
+const MAX_TEXT = 500;
+
 const STATEMENT_TYPES = new Set([
   'compound_statement', 'expression_statement', 'if_statement', 'while_statement', 'do_statement',
   'for_statement', 'switch_statement', 'case_statement', 'break_statement', 'continue_statement',
@@ -58,6 +73,10 @@ class CfgBuilder {
   private temps = 0;
   private readonly valueNames = new Set<string>();
   private readonly memberAssignments: [string, string][] = [];
+  /** Statements, expressions and conditions being built, one inside the other. */
+  private nesting = 0;
+  /** A construct went deeper than MAX_NESTING and was left out. */
+  private cut = false;
 
   constructor(private readonly fn: FunctionDef, private readonly options: CfgOptions) {
     this.current = this.newBlock();
@@ -82,7 +101,7 @@ class CfgBuilder {
     return {
       name: this.fn.name, file: this.fn.file, params: this.fn.params, entry: 0, exit: this.exit.id,
       blocks: this.blocks, parseErrors: this.fn.parseErrors, valueNames: this.valueNames,
-      memberAssignments: this.memberAssignments,
+      memberAssignments: this.memberAssignments, ...(this.cut ? { nestingCut: MAX_NESTING } : {}),
     };
   }
 
@@ -139,7 +158,16 @@ class CfgBuilder {
   }
 
   private text(node: SyntaxNode): string {
-    return this.options.source.slice(node.startIndex, node.endIndex).replace(/\s+/g, ' ');
+    const end = Math.min(node.endIndex, node.startIndex + MAX_TEXT);
+    const text = this.options.source.slice(node.startIndex, end).replace(/\s+/g, ' ');
+    return end < node.endIndex ? `${text}…` : text;
+  }
+
+  /** Enters one more level of nesting: false (and the function marked) beyond MAX_NESTING. */
+  private enter(): boolean {
+    if (this.nesting >= MAX_NESTING) { this.cut = true; return false; }
+    this.nesting++;
+    return true;
   }
 
   private newTemp(): string {
@@ -160,79 +188,84 @@ class CfgBuilder {
   // ---- statements ---------------------------------------------------------
 
   private statement(node: SyntaxNode): void {
-    switch (node.type) {
-      case 'compound_statement':
-        for (const s of namedChildren(node)) this.statement(s);
-        return;
-      case 'expression_statement': {
-        const expr = namedChildren(node)[0];
-        if (expr?.type === 'gnu_asm_expression') this.asm(expr);
-        else if (expr) this.expression(expr);
-        return;
+    if (!this.enter()) return;
+    try {
+      switch (node.type) {
+        case 'compound_statement':
+          for (const s of namedChildren(node)) this.statement(s);
+          return;
+        case 'expression_statement': {
+          const expr = namedChildren(node)[0];
+          if (expr?.type === 'gnu_asm_expression') this.asm(expr);
+          else if (expr) this.expression(expr);
+          return;
+        }
+        case 'declaration':
+          return this.declaration(node);
+        case 'if_statement':
+          return this.ifStatement(node);
+        case 'while_statement':
+          return this.whileStatement(node);
+        case 'do_statement':
+          return this.doStatement(node);
+        case 'for_statement':
+          return this.forStatement(node);
+        case 'switch_statement':
+          return this.switchStatement(node);
+        case 'break_statement': {
+          const target = this.findContext(() => true);
+          if (target) this.jump(target.breakTo, 'break');
+          return;
+        }
+        case 'continue_statement': {
+          const target = this.findContext((c) => c.kind === 'loop');
+          if (target?.continueTo != null) this.jump(target.continueTo, 'continue');
+          return;
+        }
+        case 'return_statement': {
+          const expr = namedChildren(node)[0];
+          const value = expr ? this.expression(expr) : null;
+          const loc = this.loc(node);
+          this.emit({ kind: 'return', value, implicit: false, loc });
+          this.edge(this.exit.id, 'return', null, null, loc);
+          this.current = null;
+          return;
+        }
+        case 'goto_statement': {
+          const label = child(node, 'label')?.text;
+          if (label) this.jump(this.labelBlock(label).id, 'goto');
+          return;
+        }
+        case 'labeled_statement': {
+          const label = child(node, 'label')?.text;
+          if (label) this.continueIn(this.labelBlock(label));
+          for (const s of namedChildren(node)) if (s.field !== 'label') this.statement(s);
+          return;
+        }
+        case 'case_statement':
+          // A case label outside a switch body's top level (rare): treat as statements.
+          for (const s of namedChildren(node)) if (s.field !== 'value') this.statement(s);
+          return;
+        case 'preproc_if':
+        case 'preproc_ifdef':
+        case 'preproc_elif':
+        case 'preproc_elifdef':
+          return this.preprocConditional(node);
+        case 'preproc_else':
+          for (const s of namedChildren(node)) this.statement(s);
+          return;
+        case 'attributed_statement':
+          for (const s of namedChildren(node)) if (s.type !== 'attribute_declaration') this.statement(s);
+          return;
+        case 'ERROR':
+          return this.errorRegion(node);
+        default:
+          if (node.type.endsWith('_expression')) this.expression(node);
+          // Other nodes (type definitions, #define, empty statements, comments) have no effect.
+          return;
       }
-      case 'declaration':
-        return this.declaration(node);
-      case 'if_statement':
-        return this.ifStatement(node);
-      case 'while_statement':
-        return this.whileStatement(node);
-      case 'do_statement':
-        return this.doStatement(node);
-      case 'for_statement':
-        return this.forStatement(node);
-      case 'switch_statement':
-        return this.switchStatement(node);
-      case 'break_statement': {
-        const target = this.findContext(() => true);
-        if (target) this.jump(target.breakTo, 'break');
-        return;
-      }
-      case 'continue_statement': {
-        const target = this.findContext((c) => c.kind === 'loop');
-        if (target?.continueTo != null) this.jump(target.continueTo, 'continue');
-        return;
-      }
-      case 'return_statement': {
-        const expr = namedChildren(node)[0];
-        const value = expr ? this.expression(expr) : null;
-        const loc = this.loc(node);
-        this.emit({ kind: 'return', value, implicit: false, loc });
-        this.edge(this.exit.id, 'return', null, null, loc);
-        this.current = null;
-        return;
-      }
-      case 'goto_statement': {
-        const label = child(node, 'label')?.text;
-        if (label) this.jump(this.labelBlock(label).id, 'goto');
-        return;
-      }
-      case 'labeled_statement': {
-        const label = child(node, 'label')?.text;
-        if (label) this.continueIn(this.labelBlock(label));
-        for (const s of namedChildren(node)) if (s.field !== 'label') this.statement(s);
-        return;
-      }
-      case 'case_statement':
-        // A case label outside a switch body's top level (rare): treat as statements.
-        for (const s of namedChildren(node)) if (s.field !== 'value') this.statement(s);
-        return;
-      case 'preproc_if':
-      case 'preproc_ifdef':
-      case 'preproc_elif':
-      case 'preproc_elifdef':
-        return this.preprocConditional(node);
-      case 'preproc_else':
-        for (const s of namedChildren(node)) this.statement(s);
-        return;
-      case 'attributed_statement':
-        for (const s of namedChildren(node)) if (s.type !== 'attribute_declaration') this.statement(s);
-        return;
-      case 'ERROR':
-        return this.errorRegion(node);
-      default:
-        if (node.type.endsWith('_expression')) this.expression(node);
-        // Other nodes (type definitions, #define, empty statements, comments) have no effect.
-        return;
+    } finally {
+      this.nesting--;
     }
   }
 
@@ -242,7 +275,7 @@ class CfgBuilder {
     for (const c of namedChildren(node)) {
       if (STATEMENT_TYPES.has(c.type)) this.statement(c);
       else if (c.type.endsWith('_expression') || c.type === 'identifier') this.expression(c);
-      else this.errorRegion(c);
+      else if (this.enter()) { this.errorRegion(c); this.nesting--; }
     }
   }
 
@@ -257,20 +290,35 @@ class CfgBuilder {
     }
   }
 
-  private ifStatement(node: SyntaxNode): void {
-    const thenBlock = this.newBlock();
-    const elseBlock = this.newBlock();
-    const after = this.newBlock();
-    this.condition(child(node, 'condition')!, { to: thenBlock.id, kind: 'true' }, { to: elseBlock.id, kind: 'false' });
-    this.current = thenBlock;
-    const consequence = child(node, 'consequence');
-    if (consequence) this.statement(consequence);
-    this.jump(after.id, 'fall');
-    this.current = elseBlock;
-    const alternative = child(node, 'alternative');
-    if (alternative) for (const s of namedChildren(alternative)) this.statement(s);
-    this.jump(after.id, 'fall');
-    this.current = after;
+  /** An `else if` chain is walked arm after arm (it is long, not deep): each arm's
+   *  blocks are made as a recursion would make them, and the arms' ends joined
+   *  innermost first. */
+  private ifStatement(first: SyntaxNode): void {
+    const afters: Block[] = [];
+    for (let node: SyntaxNode | undefined = first; node;) {
+      const thenBlock = this.newBlock();
+      const elseBlock = this.newBlock();
+      const after = this.newBlock();
+      afters.push(after);
+      this.condition(child(node, 'condition')!, { to: thenBlock.id, kind: 'true' }, { to: elseBlock.id, kind: 'false' });
+      this.current = thenBlock;
+      const consequence = child(node, 'consequence');
+      if (consequence) this.statement(consequence);
+      this.jump(after.id, 'fall');
+      this.current = elseBlock;
+      const alternative = child(node, 'alternative');
+      const arm = alternative ? namedChildren(alternative) : [];
+      node = undefined;
+      if (arm.length && arm[arm.length - 1]!.type === 'if_statement' && arm.every((s, i) => i === arm.length - 1 || s.type === 'comment')) {
+        node = arm[arm.length - 1];
+      } else {
+        for (const s of arm) this.statement(s);
+      }
+    }
+    for (let i = afters.length - 1; i >= 0; i--) {
+      this.jump(afters[i]!.id, 'fall');
+      this.current = afters[i]!;
+    }
   }
 
   private whileStatement(node: SyntaxNode): void {
@@ -436,43 +484,73 @@ class CfgBuilder {
   /** Emits the evaluation of `node` as a branch to `onTrue` / `onFalse`. A target
    *  keeps its edge kind through `!`, `&&` and `||` (a loop's back edge stays `back`). */
   private condition(raw: SyntaxNode, onTrue: BranchTarget, onFalse: BranchTarget): void {
-    const node = unparen(raw);
-    const loc = this.loc(node);
-    const text = this.text(node);
-    if (node.type === 'unary_expression' && operatorOf(node) === '!') {
-      return this.condition(child(node, 'argument')!, onFalse, onTrue);
-    }
-    if (node.type === 'binary_expression' && (operatorOf(node) === '&&' || operatorOf(node) === '||')) {
-      const mid = { to: this.newBlock().id, kind: 'true' as const };
-      if (operatorOf(node) === '&&') this.condition(child(node, 'left')!, mid, onFalse);
-      else this.condition(child(node, 'left')!, onTrue, { ...mid, kind: 'false' });
-      this.current = this.blocks[mid.to]!;
-      return this.condition(child(node, 'right')!, onTrue, onFalse);
-    }
-    if (node.type === 'call_expression' && TRANSPARENT_CALLS.has(calleeName(node) ?? '')) {
-      const arg = namedChildren(child(node, 'arguments')!)[0];
-      if (arg) return this.condition(arg, onTrue, onFalse);
-    }
-    const constant = this.constantValue(node);
-    if (constant !== null) {
-      const target = constant !== 0 ? onTrue : onFalse;
-      this.jump(target.to, target.kind);
+    if (!this.enter()) {
+      // Too deep to look into: either way, nothing known.
+      this.edge(onTrue.to, onTrue.kind);
+      this.edge(onFalse.to, onFalse.kind);
+      this.current = null;
       return;
     }
-    let subject: Value;
-    let signs: [SignSet, SignSet] = [NONZERO, ZERO];
-    const comparison = node.type === 'binary_expression' ? this.comparison(node) : null;
-    if (comparison) {
-      subject = this.expression(comparison.operand);
-      signs = comparison.signs;
-    } else {
-      subject = this.expression(node);
+    try {
+      const node = unparen(raw);
+      if (node.type === 'unary_expression' && operatorOf(node) === '!') {
+        return this.condition(child(node, 'argument')!, onFalse, onTrue);
+      }
+      if (isLogical(node)) return this.logicalCondition(node, onTrue, onFalse);
+      if (node.type === 'call_expression' && TRANSPARENT_CALLS.has(calleeName(node) ?? '')) {
+        const arg = namedChildren(child(node, 'arguments')!)[0];
+        if (arg) return this.condition(arg, onTrue, onFalse);
+      }
+      const loc = this.loc(node);
+      const text = this.text(node);
+      const constant = this.constantValue(node);
+      if (constant !== null) {
+        const target = constant !== 0 ? onTrue : onFalse;
+        this.jump(target.to, target.kind);
+        return;
+      }
+      let subject: Value;
+      let signs: [SignSet, SignSet] = [NONZERO, ZERO];
+      const comparison = node.type === 'binary_expression' ? this.comparison(node) : null;
+      if (comparison) {
+        subject = this.expression(comparison.operand);
+        signs = comparison.signs;
+      } else {
+        subject = this.expression(node);
+      }
+      const subjectName = subject.kind === 'var' ? subject.name : null;
+      const cond = (s: SignSet): Condition | null => (subjectName && s !== ANY_SIGN ? { subject: subjectName, signs: s } : null);
+      this.edge(onTrue.to, onTrue.kind, cond(signs[0]), `${text} is true`, loc);
+      this.edge(onFalse.to, onFalse.kind, cond(signs[1]), `${text} is false`, loc);
+      this.current = null;
+    } finally {
+      this.nesting--;
     }
-    const subjectName = subject.kind === 'var' ? subject.name : null;
-    const cond = (s: SignSet): Condition | null => (subjectName && s !== ANY_SIGN ? { subject: subjectName, signs: s } : null);
-    this.edge(onTrue.to, onTrue.kind, cond(signs[0]), `${text} is true`, loc);
-    this.edge(onFalse.to, onFalse.kind, cond(signs[1]), `${text} is false`, loc);
-    this.current = null;
+  }
+
+  /** `a && b` / `a || b`, the left operands of a chain (`a && b && c` nests
+   *  to the left) followed down in a loop: for each operator, its middle block
+   *  (made outermost first), where the left operand goes on, and the targets its
+   *  left operand gets; then the leftmost operand, then the right ones, innermost first. */
+  private logicalCondition(outer: SyntaxNode, onTrue: BranchTarget, onFalse: BranchTarget): void {
+    const spine: { node: SyntaxNode; mid: number; onTrue: BranchTarget; onFalse: BranchTarget }[] = [];
+    let node = outer;
+    let targets = { onTrue, onFalse };
+    for (;;) {
+      const mid = this.newBlock().id;
+      spine.push({ node, mid, ...targets });
+      targets = operatorOf(node) === '&&'
+        ? { onTrue: { to: mid, kind: 'true' }, onFalse: targets.onFalse }
+        : { onTrue: targets.onTrue, onFalse: { to: mid, kind: 'false' } };
+      const left = unparen(child(node, 'left')!);
+      if (!isLogical(left)) { this.condition(left, targets.onTrue, targets.onFalse); break; }
+      node = left;
+    }
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const s = spine[i]!;
+      this.current = this.blocks[s.mid]!;
+      this.condition(child(s.node, 'right')!, s.onTrue, s.onFalse);
+    }
   }
 
   /** `x OP k` or `k OP x` with k constant: the signs of x on the true and the false edge. */
@@ -494,35 +572,40 @@ class CfgBuilder {
   /** The integer value of a constant expression, when it is one we can read. */
   private constantValue(raw: SyntaxNode): number | null {
     const node = unparen(raw);
-    switch (node.type) {
-      case 'number_literal': {
-        const n = Number(String(node.text).replace(/[uUlL]+$/, ''));
-        return Number.isFinite(n) ? n : null;
-      }
-      case 'true': return 1;
-      case 'false': case 'null': return 0;
-      case 'char_literal': return String(node.text) === "'\\0'" ? 0 : 1;
-      case 'identifier': {
-        const name = String(node.text);
-        if (name === 'NULL') return 0;
-        return this.options.constants.get(name) ?? null;
-      }
-      case 'unary_expression': {
-        const arg = child(node, 'argument');
-        const op = operatorOf(node);
-        if (op === '-' && arg) {
-          const v = this.constantValue(arg);
-          if (v !== null) return -v;
-          if (arg.type === 'identifier' && isErrnoName(String(arg.text))) return -1;
+    if (!this.enter()) return null;
+    try {
+      switch (node.type) {
+        case 'number_literal': {
+          const n = Number(String(node.text).replace(/[uUlL]+$/, ''));
+          return Number.isFinite(n) ? n : null;
         }
-        return null;
+        case 'true': return 1;
+        case 'false': case 'null': return 0;
+        case 'char_literal': return String(node.text) === "'\\0'" ? 0 : 1;
+        case 'identifier': {
+          const name = String(node.text);
+          if (name === 'NULL') return 0;
+          return this.options.constants.get(name) ?? null;
+        }
+        case 'unary_expression': {
+          const arg = child(node, 'argument');
+          const op = operatorOf(node);
+          if (op === '-' && arg) {
+            const v = this.constantValue(arg);
+            if (v !== null) return -v;
+            if (arg.type === 'identifier' && isErrnoName(String(arg.text))) return -1;
+          }
+          return null;
+        }
+        case 'cast_expression': {
+          const value = child(node, 'value');
+          return value ? this.constantValue(value) : null;
+        }
+        default:
+          return null;
       }
-      case 'cast_expression': {
-        const value = child(node, 'value');
-        return value ? this.constantValue(value) : null;
-      }
-      default:
-        return null;
+    } finally {
+      this.nesting--;
     }
   }
 
@@ -530,83 +613,101 @@ class CfgBuilder {
 
   /** Emits the events of `node` in evaluation order and returns what its value is known to be. */
   private expression(node: SyntaxNode): Value {
-    switch (node.type) {
-      case 'identifier': {
-        const k = this.constantValue(node);
-        if (k !== null) return { kind: 'const', signs: signOf(k) };
-        this.valueNames.add(String(node.text));
-        return { kind: 'var', name: String(node.text) };
-      }
-      case 'number_literal': case 'true': case 'false': case 'null': case 'char_literal': {
-        const k = this.constantValue(node);
-        return k === null ? { kind: 'unknown' } : { kind: 'const', signs: signOf(k) };
-      }
-      case 'parenthesized_expression': {
-        const inner = namedChildren(node)[0];
-        if (!inner) return { kind: 'unknown' };
-        if (inner.type === 'compound_statement') return this.statementExpression(inner);
-        return this.expression(inner);
-      }
-      case 'call_expression':
-        return this.call(node);
-      case 'assignment_expression':
-        return this.assignment(node);
-      case 'update_expression': {
-        const arg = child(node, 'argument');
-        if (arg?.type === 'identifier') this.emit({ kind: 'assign', target: String(arg.text), value: { kind: 'unknown' }, loc: this.loc(node) });
-        else if (arg) this.expression(arg);
-        return { kind: 'unknown' };
-      }
-      case 'unary_expression': {
-        const k = this.constantValue(node);
-        if (k !== null) return { kind: 'const', signs: signOf(k) };
-        const arg = child(node, 'argument');
-        const value = arg ? this.expression(arg) : { kind: 'unknown' as const };
-        if (operatorOf(node) === '-' && value.kind === 'const') return { kind: 'const', signs: negateSigns(value.signs) };
-        return { kind: 'unknown' };
-      }
-      case 'binary_expression': {
-        const op = operatorOf(node);
-        if (op === '&&' || op === '||') return this.valueOfCondition(node);
-        this.expression(child(node, 'left')!);
-        this.expression(child(node, 'right')!);
-        return { kind: 'unknown' };
-      }
-      case 'conditional_expression': {
-        const result = this.newTemp();
-        const yes = this.newBlock();
-        const no = this.newBlock();
-        const after = this.newBlock();
-        this.condition(child(node, 'condition')!, { to: yes.id, kind: 'true' }, { to: no.id, kind: 'false' });
-        for (const [block, field] of [[yes, 'consequence'], [no, 'alternative']] as const) {
-          this.current = block;
-          const branch = child(node, field);
-          const value = branch ? this.expression(branch) : { kind: 'unknown' as const };
-          this.emit({ kind: 'assign', target: result, value, loc: this.loc(node) });
-          this.jump(after.id, 'fall');
+    if (!this.enter()) return { kind: 'unknown' };
+    try {
+      switch (node.type) {
+        case 'identifier': {
+          const k = this.constantValue(node);
+          if (k !== null) return { kind: 'const', signs: signOf(k) };
+          this.valueNames.add(String(node.text));
+          return { kind: 'var', name: String(node.text) };
         }
-        this.current = after;
-        return { kind: 'var', name: result };
-      }
-      case 'comma_expression': {
-        this.expression(child(node, 'left')!);
-        return this.expression(child(node, 'right')!);
-      }
-      case 'cast_expression': {
-        const value = child(node, 'value');
-        return value ? this.expression(value) : { kind: 'unknown' };
-      }
-      case 'sizeof_expression': case 'alignof_expression': case 'offsetof_expression':
-      case 'string_literal': case 'concatenated_string': case 'gnu_asm_expression': case 'generic_expression':
-        return { kind: 'unknown' };
-      default:
-        // field, subscript, pointer, compound literal, initializer lists, ERROR …:
-        // evaluate the calls they contain, in order.
-        for (const c of namedChildren(node)) {
-          if (c.type === 'compound_statement') this.statementExpression(c);
-          else if (c.type !== 'field_identifier' && c.type !== 'type_descriptor') this.expression(c);
+        case 'number_literal': case 'true': case 'false': case 'null': case 'char_literal': {
+          const k = this.constantValue(node);
+          return k === null ? { kind: 'unknown' } : { kind: 'const', signs: signOf(k) };
         }
-        return { kind: 'unknown' };
+        case 'parenthesized_expression': {
+          const inner = namedChildren(node)[0];
+          if (!inner) return { kind: 'unknown' };
+          if (inner.type === 'compound_statement') return this.statementExpression(inner);
+          return this.expression(inner);
+        }
+        case 'call_expression':
+          return this.call(node);
+        case 'assignment_expression':
+          return this.assignment(node);
+        case 'update_expression': {
+          const arg = child(node, 'argument');
+          if (arg?.type === 'identifier') this.emit({ kind: 'assign', target: String(arg.text), value: { kind: 'unknown' }, loc: this.loc(node) });
+          else if (arg) this.expression(arg);
+          return { kind: 'unknown' };
+        }
+        case 'unary_expression': {
+          const k = this.constantValue(node);
+          if (k !== null) return { kind: 'const', signs: signOf(k) };
+          const arg = child(node, 'argument');
+          const value = arg ? this.expression(arg) : { kind: 'unknown' as const };
+          if (operatorOf(node) === '-' && value.kind === 'const') return { kind: 'const', signs: negateSigns(value.signs) };
+          return { kind: 'unknown' };
+        }
+        case 'binary_expression': {
+          const op = operatorOf(node);
+          if (op === '&&' || op === '||') return this.valueOfCondition(node);
+          // `a + b + c` nests to the left: down the left operands in a loop, then
+          // the right ones from the innermost out (evaluation order).
+          const rights: SyntaxNode[] = [];
+          let left = node;
+          while (left.type === 'binary_expression' && !isLogical(left)) {
+            rights.push(child(left, 'right')!);
+            left = child(left, 'left')!;
+          }
+          this.expression(left);
+          for (let i = rights.length - 1; i >= 0; i--) this.expression(rights[i]!);
+          return { kind: 'unknown' };
+        }
+        case 'conditional_expression': {
+          const result = this.newTemp();
+          const yes = this.newBlock();
+          const no = this.newBlock();
+          const after = this.newBlock();
+          this.condition(child(node, 'condition')!, { to: yes.id, kind: 'true' }, { to: no.id, kind: 'false' });
+          for (const [block, field] of [[yes, 'consequence'], [no, 'alternative']] as const) {
+            this.current = block;
+            const branch = child(node, field);
+            const value = branch ? this.expression(branch) : { kind: 'unknown' as const };
+            this.emit({ kind: 'assign', target: result, value, loc: this.loc(node) });
+            this.jump(after.id, 'fall');
+          }
+          this.current = after;
+          return { kind: 'var', name: result };
+        }
+        case 'comma_expression': {
+          // `a, b, c` nests to the right.
+          let rest = node;
+          while (rest.type === 'comma_expression') {
+            this.expression(child(rest, 'left')!);
+            rest = child(rest, 'right')!;
+          }
+          return this.expression(rest);
+        }
+        case 'cast_expression': {
+          const value = child(node, 'value');
+          return value ? this.expression(value) : { kind: 'unknown' };
+        }
+        case 'sizeof_expression': case 'alignof_expression': case 'offsetof_expression':
+        case 'string_literal': case 'concatenated_string': case 'gnu_asm_expression': case 'generic_expression':
+          return { kind: 'unknown' };
+        default:
+          // field, subscript, pointer, compound literal, initializer lists, ERROR …:
+          // evaluate the calls they contain, in order.
+          for (const c of namedChildren(node)) {
+            if (c.type === 'compound_statement') this.statementExpression(c);
+            else if (c.type !== 'field_identifier' && c.type !== 'type_descriptor') this.expression(c);
+          }
+          return { kind: 'unknown' };
+      }
+    } finally {
+      this.nesting--;
     }
   }
 
@@ -720,6 +821,12 @@ function markReachable(blocks: Block[], entry: number): void {
   }
 }
 
+function isLogical(node: SyntaxNode): boolean {
+  if (node.type !== 'binary_expression') return false;
+  const op = operatorOf(node);
+  return op === '&&' || op === '||';
+}
+
 export function unparen(node: SyntaxNode): SyntaxNode {
   let n = node;
   while (n.type === 'parenthesized_expression') {
@@ -747,7 +854,13 @@ function addressedName(node: SyntaxNode): string | null {
 /** What an indirect call dispatches through: `a->ops->run(…)` -> member run of
  *  the field ops; `static_call(key)(…)` or any `M(key)(…)` -> key. */
 function dispatchOf(fnNode: SyntaxNode): Dispatch | null {
-  const u = unparen(fnNode);
+  let u = unparen(fnNode);
+  // `(*p)(…)`, `(**p)(…)`: through the pointer.
+  while (u.type === 'pointer_expression' && operatorOf(u) === '*') {
+    const inner = child(u, 'argument');
+    if (!inner) return null;
+    u = unparen(inner);
+  }
   if (u.type === 'field_expression') {
     const member = child(u, 'field')?.text;
     // The field the member is reached through, as the name index reads it (no
@@ -755,10 +868,6 @@ function dispatchOf(fnNode: SyntaxNode): Dispatch | null {
     const container = child(u, 'argument') ?? u;
     const containerField = container.type === 'field_expression' ? child(container, 'field')?.text ?? null : null;
     return member ? { kind: 'member', member, container: containerField } : null;
-  }
-  if (u.type === 'pointer_expression' && operatorOf(u) === '*') {
-    const inner = child(u, 'argument');
-    return inner ? dispatchOf(inner) : null;
   }
   if (u.type === 'call_expression') {
     const macro = calleeName(u);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AnalyzeResult } from '../run/types.js';
 import { MAX_CALL_DEPTH, type Finding, type TraceEntry } from '../analysis/interpreter.js';
+import { MAX_NESTING, NESTING_CUT_TEXT } from '../cfg/build.js';
 import { RULES } from '../rules/index.js';
 import type { RuleMeta } from '../rules/types.js';
 import { FINGERPRINT_KEY, SourceLines, defaultReadText, fingerprintFindings, normaliseLine, relativeUri } from './fingerprint.js';
@@ -94,6 +95,11 @@ const NOTIFICATIONS = [
     id: 'function-not-fully-parsed', text: 'A function had syntax the parser could not read; it was analysed as far as possible.',
     full: 'The parser recovered from a syntax error inside the function (usually a macro that does not look like C). Paths through the unparsed part are not analysed, so findings there may be missed.',
     help: 'Check the function for unusual macros; -D NAME can select a readable #ifdef arm.',
+  },
+  {
+    id: 'nesting-too-deep', text: 'Some functions nest statements or expressions deeper than the analysis looks; they were analysed without what is nested below.',
+    full: `Statements and expressions nested more than ${MAX_NESTING.toLocaleString('en-US')} levels inside one another are not looked into, so that no input can exhaust the stack: such a construct is taken to do nothing, and paths through it may be missed.`,
+    help: 'Report the function if it is real code: no kernel function nests that deep.',
   },
   {
     id: 'unnamed-function', text: 'Function definitions whose name could not be parsed were not analysed.',
@@ -319,6 +325,10 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
   for (const p of s.functionsWithParseErrors) {
     notifications.push(notification('function-not-fully-parsed', 'warning',
       `${p.function}() in ${p.file} was not fully parsed; it was analysed as far as possible`,
+      [{ physicalLocation: physical(p.file, p.line, 1) }]));
+  }
+  for (const p of s.functionsNestingCut) {
+    notifications.push(notification('nesting-too-deep', 'warning', `${p.function}() in ${p.file}: ${NESTING_CUT_TEXT}`,
       [{ physicalLocation: physical(p.file, p.line, 1) }]));
   }
   if (s.unnamedFunctions) {

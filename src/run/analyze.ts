@@ -140,6 +140,8 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
       opaqueFunctions: table.defs.length - builtFns.length,
       functionsWithParseErrors: builtFns.filter((f) => f.def.parseErrors)
         .map((f) => ({ file: f.def.file, function: f.def.name, line: f.def.line })),
+      functionsNestingCut: builtFns.filter((f) => f.cfg.nestingCut !== undefined)
+        .map((f) => ({ file: f.def.file, function: f.def.name, line: f.def.line })),
       unnamedFunctions: builder.unnamedFunctions,
       skipped, latin1Files: indexed.latin1Files, userSpace, entryFactsNotApplied: notApplied,
       analysis: analysis.stats,

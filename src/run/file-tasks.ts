@@ -106,7 +106,7 @@ export function buildFile(task: BuildTask, model: Model): BuildResult {
     ...def, body: RELEASED_BODY, variants: undefined, cfg: buildCfg(def, cfgOptions(source.text)),
   }));
   // Isolated, the file holds only what is wanted: every macro there is; else the macros its code calls.
-  result.functions.push(...expandMacros(result, model, cfgOptions, !!task.wanted && !task.unreliable));
+  for (const def of expandMacros(result, model, cfgOptions, !!task.wanted && !task.unreliable)) result.functions.push(def);
   result.constants = new Map();
   return { kind: 'built', parsed: result };
 }

@@ -49,6 +49,9 @@ export interface RunSummary {
   functions: number;
   opaqueFunctions: number;
   functionsWithParseErrors: { file: string; function: string; line: number }[];
+  /** Functions with statements or expressions nested deeper than the CFG builder
+   *  looks (cfg/build MAX_NESTING): analysed without them. */
+  functionsNestingCut: { file: string; function: string; line: number }[];
   unnamedFunctions: number;
   skipped: SkippedFile[];
   latin1Files: string[];

@@ -104,10 +104,14 @@ export function parseSource(source: SourceText, options: ParseOptions = {}): Par
 const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef',
   'linkage_specification', 'declaration_list']);
 
+/** The file's top level, and inside #if blocks, `extern "C"` and ERROR regions,
+ *  walked with the cursor (no recursion: #if blocks nest as deep as a file likes). */
 function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (name: string, line: number) => boolean, mayMiss: boolean, raw: string): void {
   if (!cursor.gotoFirstChild()) return;
-  do {
+  let depth = 0;
+  for (;;) {
     const type = cursor.nodeType;
+    let descended = false;
     if (type === 'function_definition') {
       const start = cursor.startIndex;
       const fn = readFunction(cursor, text, out, build, mayMiss);
@@ -118,11 +122,10 @@ function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (na
       if (fn?.parseErrors && /^[ \t]*#[ \t]*(if|else|elif|endif)/m.test(text.slice(cursor.startIndex, cursor.endIndex))) {
         parseConfigVariants(fn, text, cursor.startIndex, cursor.endIndex);
       }
-    } else if (type === 'ERROR') {
-      out.topLevelErrors++;
-      visitTopLevel(cursor, text, out, build, mayMiss, raw);
-    } else if (CONTAINERS.has(type)) {
-      visitTopLevel(cursor, text, out, build, mayMiss, raw);
+    } else if (type === 'ERROR' || CONTAINERS.has(type)) {
+      if (type === 'ERROR') out.topLevelErrors++;
+      descended = cursor.gotoFirstChild();
+      if (descended) depth++;
     } else if (type === 'preproc_def') {
       addConstant(text.slice(cursor.startIndex, cursor.endIndex), out);
     } else if (type === 'preproc_function_def') {
@@ -139,8 +142,12 @@ function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (na
         out.memberAssignments.push({ type: tableType, member: m[1]!, fn: m[2]! });
       }
     }
-  } while (cursor.gotoNextSibling());
-  cursor.gotoParent();
+    if (descended) continue;
+    while (!cursor.gotoNextSibling()) {
+      cursor.gotoParent();
+      if (depth-- === 0) return;
+    }
+  }
 }
 
 function addMacro(def: SyntaxNode, text: string, out: ParsedFile): void {

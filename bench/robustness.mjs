@@ -11,7 +11,7 @@ import { HOSTILE_INPUTS } from './hostile-inputs.mjs';
 
 const only = process.argv.slice(2);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'eqscheck-robustness-'));
-const TIMEOUT_MS = 600_000;
+const TIMEOUT_MS = 1000 * Number(process.env.EQSCHECK_BENCH_TIMEOUT_S ?? 600);
 
 /** The CLI in a child process that reports, last on stderr, its own peak RSS
  *  (process.resourceUsage, in KB) and wall time. */

@@ -86,6 +86,10 @@ export interface ParseOptions {
   /** Which functions to build (syntax tree, then CFG); the others are kept as
    *  opaque definitions: name, line, linkage. Default: all. */
   build?: (name: string, line: number) => boolean;
+  /** What becomes of a built definition as soon as it is parsed (its CFG built
+   *  and its syntax tree let go, say): a file's trees are then never all held
+   *  at once. Default: kept as it is. */
+  finish?: (def: FunctionDef, file: ParsedFile) => FunctionDef;
 }
 
 export function parseSource(source: SourceText, options: ParseOptions = {}): ParsedFile {
@@ -97,7 +101,7 @@ export function parseSource(source: SourceText, options: ParseOptions = {}): Par
     fileScopeNames: new Set(), memberAssignments: [], macros: [], iteratorLoops, unnamedFunctions: 0, topLevelErrors: 0,
   };
   const cursor = tree.walk() as unknown as Cursor;
-  visitTopLevel(cursor, text, result, options.build ?? (() => true), mayMiss, source.text);
+  visitTopLevel(cursor, text, result, options, mayMiss, source.text);
   return result;
 }
 
@@ -106,7 +110,8 @@ const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'prep
 
 /** The file's top level, and inside #if blocks, `extern "C"` and ERROR regions,
  *  walked with the cursor (no recursion: #if blocks nest as deep as a file likes). */
-function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (name: string, line: number) => boolean, mayMiss: boolean, raw: string): void {
+function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, options: ParseOptions, mayMiss: boolean, raw: string): void {
+  const build = options.build ?? (() => true);
   if (!cursor.gotoFirstChild()) return;
   let depth = 0;
   for (;;) {
@@ -122,6 +127,7 @@ function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (na
       if (fn?.parseErrors && /^[ \t]*#[ \t]*(if|else|elif|endif)/m.test(text.slice(cursor.startIndex, cursor.endIndex))) {
         parseConfigVariants(fn, text, cursor.startIndex, cursor.endIndex);
       }
+      if (fn && !fn.opaque && options.finish) out.functions[out.functions.lastIndexOf(fn)] = options.finish(fn, out);
     } else if (type === 'ERROR' || CONTAINERS.has(type)) {
       if (type === 'ERROR') out.topLevelErrors++;
       descended = cursor.gotoFirstChild();

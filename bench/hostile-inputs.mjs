@@ -38,8 +38,11 @@ export const HOSTILE_INPUTS = [
   { name: 'long-function', full: 200000, finding: true, make: (n) => eqsFunction('long_body', `${repeat('\tx++;\n', n)}\tlocal_irq_enable();`) },
   { name: 'long-line', full: 10 * 1024 * 1024, finding: true, make: (n) => eqsFunction('long_line', `\tx = ${Array(Math.ceil(n / 4)).fill('x').join(' + ')} + local_irq_enable();`) },
   { name: 'big-file', full: 50 * 1024 * 1024, prefilter: false, make: (n) => {
-    const one = (i) => `static int helper_${i}(int a)\n{\n\tif (a > ${i})\n\t\treturn a - 1;\n\treturn a + ${i};\n}\n\n`;
-    const parts = [eqsFunction('big_file_root', '\tx = helper_0(x);')];
+    // Functions of ~1 KB, as the kernel's are: 50 MB is ~50,000 of them (within
+    // what a run builds, see run/analyze MAX_BUILT).
+    const body = Array.from({ length: 24 }, (_, k) => `\tif (a > ${k})\n\t\ta = a * ${k + 2} - b;\n`).join('');
+    const one = (i) => `static int helper_${i}(int a, int b)\n{\n${body}\treturn a + ${i};\n}\n\n`;
+    const parts = [eqsFunction('big_file_root', '\tx = helper_0(x, x);')];
     let size = parts[0].length;
     for (let i = 0; size < n; i++) { const p = one(i); parts.push(p); size += p.length; }
     return parts.join('');

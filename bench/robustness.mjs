@@ -45,7 +45,7 @@ try {
     const { status, signal, stdout, stderr, seconds, peakKb } = measure(file, args);
     const crashed = status === 3 || status === null || /internal error|\n\s+at /.test(stderr);
     if (crashed) failed++;
-    const notes = stdout.split('\n').filter((l) => /nesting beyond|calls deeper|too large to analyse|not fully parsed|skipped/.test(l));
+    const notes = [...stderr.split('\n').filter((l) => l.startsWith('eqscheck: ')), ...stdout.split('\n')].filter((l) => /nesting beyond|calls deeper|too large to analyse|not analysed|not fully parsed|skipped|more than eqscheck can hold/.test(l));
     rows.push({ input: `${input.name} (${input.full.toLocaleString('en-US')}${args.length ? ', --no-prefilter' : ''})`,
       size: `${(text.length / 1048576).toFixed(1)} MB`, exit: status ?? `killed (${signal ?? 'timeout'})`,
       wall: `${seconds.toFixed(1)} s`, peak: peakKb ? `${Math.round(peakKb / 1024)} MB` : '?', notes: notes.map((n) => n.replace(/^eqscheck: /, '').replace(dir + path.sep, '')).join('; ') });

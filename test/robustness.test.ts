@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_CALL_DEPTH } from '../src/analysis/interpreter.js';
 import { MAX_NESTING, NESTING_CUT_TEXT } from '../src/cfg/build.js';
+import { MAX_FUNCTION_CHARS, tooLargeText } from '../src/parser/parse.js';
 // @ts-expect-error a plain module shared with the benchmark
 import { HOSTILE_INPUTS } from '../bench/hostile-inputs.mjs';
 import { run } from './helpers/kernel-tree.js';
@@ -58,9 +59,21 @@ describe('hostile inputs end in a report, never a stack trace', () => {
     const r = await run(['scan', '--no-cache', '-f', 'sarif', file]);
     const notifications = JSON.parse(r.stdout).runs[0].invocations[0].toolExecutionNotifications as
       { descriptor: { id: string }; message: { text: string }; locations: { physicalLocation: { region: { startLine: number } } }[] }[];
-    const cut = notifications.filter((n) => n.descriptor.id === 'nesting-too-deep');
+    const cut = notifications.filter((n) => n.descriptor.id === 'function-cut');
     expect(cut.map((n) => n.message.text)).toEqual([`deep_braces() in ${file}: ${NESTING_CUT_TEXT}`]);
     expect(cut[0]!.locations[0]!.physicalLocation.region.startLine).toBe(1);
+  });
+
+  it('a function larger than MAX_FUNCTION_CHARS is not analysed, and the summary says so', async () => {
+    const file = path.join(dir, 'too-large.c');
+    // A comment makes it large at little cost to parse.
+    const big = `void too_large(void)\n{\n\tlocal_irq_disable();\n\tguest_state_enter_irqoff();\n\tlocal_irq_enable();\n/* ${'x'.repeat(MAX_FUNCTION_CHARS)} */\n}\n`;
+    writeFileSync(file, `${big}\nvoid small(void)\n{\n\tlocal_irq_disable();\n\tguest_state_enter_irqoff();\n\tlocal_irq_enable();\n}\n`);
+    const r = await run(['scan', '--no-cache', file]);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n').filter((l) => l.includes('[irq-enabled-in-eqs]')).map((l) => l.split(':')[1])).toEqual(['13']);
+    expect(r.stdout).toContain(`eqscheck: ${file}:1: too_large(): ${tooLargeText(big.length - 1)}`);
   });
 
   it('nesting just within the bound is analysed whole: its innermost call is seen', async () => {

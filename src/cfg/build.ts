@@ -189,83 +189,84 @@ class CfgBuilder {
 
   private statement(node: SyntaxNode): void {
     if (!this.enter()) return;
-    try {
-      switch (node.type) {
-        case 'compound_statement':
-          for (const s of namedChildren(node)) this.statement(s);
-          return;
-        case 'expression_statement': {
-          const expr = namedChildren(node)[0];
-          if (expr?.type === 'gnu_asm_expression') this.asm(expr);
-          else if (expr) this.expression(expr);
-          return;
-        }
-        case 'declaration':
-          return this.declaration(node);
-        case 'if_statement':
-          return this.ifStatement(node);
-        case 'while_statement':
-          return this.whileStatement(node);
-        case 'do_statement':
-          return this.doStatement(node);
-        case 'for_statement':
-          return this.forStatement(node);
-        case 'switch_statement':
-          return this.switchStatement(node);
-        case 'break_statement': {
-          const target = this.findContext(() => true);
-          if (target) this.jump(target.breakTo, 'break');
-          return;
-        }
-        case 'continue_statement': {
-          const target = this.findContext((c) => c.kind === 'loop');
-          if (target?.continueTo != null) this.jump(target.continueTo, 'continue');
-          return;
-        }
-        case 'return_statement': {
-          const expr = namedChildren(node)[0];
-          const value = expr ? this.expression(expr) : null;
-          const loc = this.loc(node);
-          this.emit({ kind: 'return', value, implicit: false, loc });
-          this.edge(this.exit.id, 'return', null, null, loc);
-          this.current = null;
-          return;
-        }
-        case 'goto_statement': {
-          const label = child(node, 'label')?.text;
-          if (label) this.jump(this.labelBlock(label).id, 'goto');
-          return;
-        }
-        case 'labeled_statement': {
-          const label = child(node, 'label')?.text;
-          if (label) this.continueIn(this.labelBlock(label));
-          for (const s of namedChildren(node)) if (s.field !== 'label') this.statement(s);
-          return;
-        }
-        case 'case_statement':
-          // A case label outside a switch body's top level (rare): treat as statements.
-          for (const s of namedChildren(node)) if (s.field !== 'value') this.statement(s);
-          return;
-        case 'preproc_if':
-        case 'preproc_ifdef':
-        case 'preproc_elif':
-        case 'preproc_elifdef':
-          return this.preprocConditional(node);
-        case 'preproc_else':
-          for (const s of namedChildren(node)) this.statement(s);
-          return;
-        case 'attributed_statement':
-          for (const s of namedChildren(node)) if (s.type !== 'attribute_declaration') this.statement(s);
-          return;
-        case 'ERROR':
-          return this.errorRegion(node);
-        default:
-          if (node.type.endsWith('_expression')) this.expression(node);
-          // Other nodes (type definitions, #define, empty statements, comments) have no effect.
-          return;
+    this.statementOfKind(node);
+    this.nesting--;
+  }
+
+  private statementOfKind(node: SyntaxNode): void {
+    switch (node.type) {
+      case 'compound_statement':
+        for (const s of namedChildren(node)) this.statement(s);
+        return;
+      case 'expression_statement': {
+        const expr = namedChildren(node)[0];
+        if (expr?.type === 'gnu_asm_expression') this.asm(expr);
+        else if (expr) this.expression(expr);
+        return;
       }
-    } finally {
-      this.nesting--;
+      case 'declaration':
+        return this.declaration(node);
+      case 'if_statement':
+        return this.ifStatement(node);
+      case 'while_statement':
+        return this.whileStatement(node);
+      case 'do_statement':
+        return this.doStatement(node);
+      case 'for_statement':
+        return this.forStatement(node);
+      case 'switch_statement':
+        return this.switchStatement(node);
+      case 'break_statement': {
+        const target = this.findContext(() => true);
+        if (target) this.jump(target.breakTo, 'break');
+        return;
+      }
+      case 'continue_statement': {
+        const target = this.findContext((c) => c.kind === 'loop');
+        if (target?.continueTo != null) this.jump(target.continueTo, 'continue');
+        return;
+      }
+      case 'return_statement': {
+        const expr = namedChildren(node)[0];
+        const value = expr ? this.expression(expr) : null;
+        const loc = this.loc(node);
+        this.emit({ kind: 'return', value, implicit: false, loc });
+        this.edge(this.exit.id, 'return', null, null, loc);
+        this.current = null;
+        return;
+      }
+      case 'goto_statement': {
+        const label = child(node, 'label')?.text;
+        if (label) this.jump(this.labelBlock(label).id, 'goto');
+        return;
+      }
+      case 'labeled_statement': {
+        const label = child(node, 'label')?.text;
+        if (label) this.continueIn(this.labelBlock(label));
+        for (const s of namedChildren(node)) if (s.field !== 'label') this.statement(s);
+        return;
+      }
+      case 'case_statement':
+        // A case label outside a switch body's top level (rare): treat as statements.
+        for (const s of namedChildren(node)) if (s.field !== 'value') this.statement(s);
+        return;
+      case 'preproc_if':
+      case 'preproc_ifdef':
+      case 'preproc_elif':
+      case 'preproc_elifdef':
+        return this.preprocConditional(node);
+      case 'preproc_else':
+        for (const s of namedChildren(node)) this.statement(s);
+        return;
+      case 'attributed_statement':
+        for (const s of namedChildren(node)) if (s.type !== 'attribute_declaration') this.statement(s);
+        return;
+      case 'ERROR':
+        return this.errorRegion(node);
+      default:
+        if (node.type.endsWith('_expression')) this.expression(node);
+        // Other nodes (type definitions, #define, empty statements, comments) have no effect.
+        return;
     }
   }
 
@@ -491,41 +492,42 @@ class CfgBuilder {
       this.current = null;
       return;
     }
-    try {
-      const node = unparen(raw);
-      if (node.type === 'unary_expression' && operatorOf(node) === '!') {
-        return this.condition(child(node, 'argument')!, onFalse, onTrue);
-      }
-      if (isLogical(node)) return this.logicalCondition(node, onTrue, onFalse);
-      if (node.type === 'call_expression' && TRANSPARENT_CALLS.has(calleeName(node) ?? '')) {
-        const arg = namedChildren(child(node, 'arguments')!)[0];
-        if (arg) return this.condition(arg, onTrue, onFalse);
-      }
-      const loc = this.loc(node);
-      const text = this.text(node);
-      const constant = this.constantValue(node);
-      if (constant !== null) {
-        const target = constant !== 0 ? onTrue : onFalse;
-        this.jump(target.to, target.kind);
-        return;
-      }
-      let subject: Value;
-      let signs: [SignSet, SignSet] = [NONZERO, ZERO];
-      const comparison = node.type === 'binary_expression' ? this.comparison(node) : null;
-      if (comparison) {
-        subject = this.expression(comparison.operand);
-        signs = comparison.signs;
-      } else {
-        subject = this.expression(node);
-      }
-      const subjectName = subject.kind === 'var' ? subject.name : null;
-      const cond = (s: SignSet): Condition | null => (subjectName && s !== ANY_SIGN ? { subject: subjectName, signs: s } : null);
-      this.edge(onTrue.to, onTrue.kind, cond(signs[0]), `${text} is true`, loc);
-      this.edge(onFalse.to, onFalse.kind, cond(signs[1]), `${text} is false`, loc);
-      this.current = null;
-    } finally {
-      this.nesting--;
+    this.conditionOf(raw, onTrue, onFalse);
+    this.nesting--;
+  }
+
+  private conditionOf(raw: SyntaxNode, onTrue: BranchTarget, onFalse: BranchTarget): void {
+    const node = unparen(raw);
+    if (node.type === 'unary_expression' && operatorOf(node) === '!') {
+      return this.condition(child(node, 'argument')!, onFalse, onTrue);
     }
+    if (isLogical(node)) return this.logicalCondition(node, onTrue, onFalse);
+    if (node.type === 'call_expression' && TRANSPARENT_CALLS.has(calleeName(node) ?? '')) {
+      const arg = namedChildren(child(node, 'arguments')!)[0];
+      if (arg) return this.condition(arg, onTrue, onFalse);
+    }
+    const loc = this.loc(node);
+    const text = this.text(node);
+    const constant = this.constantValue(node);
+    if (constant !== null) {
+      const target = constant !== 0 ? onTrue : onFalse;
+      this.jump(target.to, target.kind);
+      return;
+    }
+    let subject: Value;
+    let signs: [SignSet, SignSet] = [NONZERO, ZERO];
+    const comparison = node.type === 'binary_expression' ? this.comparison(node) : null;
+    if (comparison) {
+      subject = this.expression(comparison.operand);
+      signs = comparison.signs;
+    } else {
+      subject = this.expression(node);
+    }
+    const subjectName = subject.kind === 'var' ? subject.name : null;
+    const cond = (s: SignSet): Condition | null => (subjectName && s !== ANY_SIGN ? { subject: subjectName, signs: s } : null);
+    this.edge(onTrue.to, onTrue.kind, cond(signs[0]), `${text} is true`, loc);
+    this.edge(onFalse.to, onFalse.kind, cond(signs[1]), `${text} is false`, loc);
+    this.current = null;
   }
 
   /** `a && b` / `a || b`, the left operands of a chain (`a && b && c` nests
@@ -571,41 +573,42 @@ class CfgBuilder {
 
   /** The integer value of a constant expression, when it is one we can read. */
   private constantValue(raw: SyntaxNode): number | null {
-    const node = unparen(raw);
     if (!this.enter()) return null;
-    try {
-      switch (node.type) {
-        case 'number_literal': {
-          const n = Number(String(node.text).replace(/[uUlL]+$/, ''));
-          return Number.isFinite(n) ? n : null;
-        }
-        case 'true': return 1;
-        case 'false': case 'null': return 0;
-        case 'char_literal': return String(node.text) === "'\\0'" ? 0 : 1;
-        case 'identifier': {
-          const name = String(node.text);
-          if (name === 'NULL') return 0;
-          return this.options.constants.get(name) ?? null;
-        }
-        case 'unary_expression': {
-          const arg = child(node, 'argument');
-          const op = operatorOf(node);
-          if (op === '-' && arg) {
-            const v = this.constantValue(arg);
-            if (v !== null) return -v;
-            if (arg.type === 'identifier' && isErrnoName(String(arg.text))) return -1;
-          }
-          return null;
-        }
-        case 'cast_expression': {
-          const value = child(node, 'value');
-          return value ? this.constantValue(value) : null;
-        }
-        default:
-          return null;
+    const value = this.constantValueOf(unparen(raw));
+    this.nesting--;
+    return value;
+  }
+
+  private constantValueOf(node: SyntaxNode): number | null {
+    switch (node.type) {
+      case 'number_literal': {
+        const n = Number(String(node.text).replace(/[uUlL]+$/, ''));
+        return Number.isFinite(n) ? n : null;
       }
-    } finally {
-      this.nesting--;
+      case 'true': return 1;
+      case 'false': case 'null': return 0;
+      case 'char_literal': return String(node.text) === "'\\0'" ? 0 : 1;
+      case 'identifier': {
+        const name = String(node.text);
+        if (name === 'NULL') return 0;
+        return this.options.constants.get(name) ?? null;
+      }
+      case 'unary_expression': {
+        const arg = child(node, 'argument');
+        const op = operatorOf(node);
+        if (op === '-' && arg) {
+          const v = this.constantValue(arg);
+          if (v !== null) return -v;
+          if (arg.type === 'identifier' && isErrnoName(String(arg.text))) return -1;
+        }
+        return null;
+      }
+      case 'cast_expression': {
+        const value = child(node, 'value');
+        return value ? this.constantValue(value) : null;
+      }
+      default:
+        return null;
     }
   }
 
@@ -614,100 +617,102 @@ class CfgBuilder {
   /** Emits the events of `node` in evaluation order and returns what its value is known to be. */
   private expression(node: SyntaxNode): Value {
     if (!this.enter()) return { kind: 'unknown' };
-    try {
-      switch (node.type) {
-        case 'identifier': {
-          const k = this.constantValue(node);
-          if (k !== null) return { kind: 'const', signs: signOf(k) };
-          this.valueNames.add(String(node.text));
-          return { kind: 'var', name: String(node.text) };
-        }
-        case 'number_literal': case 'true': case 'false': case 'null': case 'char_literal': {
-          const k = this.constantValue(node);
-          return k === null ? { kind: 'unknown' } : { kind: 'const', signs: signOf(k) };
-        }
-        case 'parenthesized_expression': {
-          const inner = namedChildren(node)[0];
-          if (!inner) return { kind: 'unknown' };
-          if (inner.type === 'compound_statement') return this.statementExpression(inner);
-          return this.expression(inner);
-        }
-        case 'call_expression':
-          return this.call(node);
-        case 'assignment_expression':
-          return this.assignment(node);
-        case 'update_expression': {
-          const arg = child(node, 'argument');
-          if (arg?.type === 'identifier') this.emit({ kind: 'assign', target: String(arg.text), value: { kind: 'unknown' }, loc: this.loc(node) });
-          else if (arg) this.expression(arg);
-          return { kind: 'unknown' };
-        }
-        case 'unary_expression': {
-          const k = this.constantValue(node);
-          if (k !== null) return { kind: 'const', signs: signOf(k) };
-          const arg = child(node, 'argument');
-          const value = arg ? this.expression(arg) : { kind: 'unknown' as const };
-          if (operatorOf(node) === '-' && value.kind === 'const') return { kind: 'const', signs: negateSigns(value.signs) };
-          return { kind: 'unknown' };
-        }
-        case 'binary_expression': {
-          const op = operatorOf(node);
-          if (op === '&&' || op === '||') return this.valueOfCondition(node);
-          // `a + b + c` nests to the left: down the left operands in a loop, then
-          // the right ones from the innermost out (evaluation order).
-          const rights: SyntaxNode[] = [];
-          let left = node;
-          while (left.type === 'binary_expression' && !isLogical(left)) {
-            rights.push(child(left, 'right')!);
-            left = child(left, 'left')!;
-          }
-          this.expression(left);
-          for (let i = rights.length - 1; i >= 0; i--) this.expression(rights[i]!);
-          return { kind: 'unknown' };
-        }
-        case 'conditional_expression': {
-          const result = this.newTemp();
-          const yes = this.newBlock();
-          const no = this.newBlock();
-          const after = this.newBlock();
-          this.condition(child(node, 'condition')!, { to: yes.id, kind: 'true' }, { to: no.id, kind: 'false' });
-          for (const [block, field] of [[yes, 'consequence'], [no, 'alternative']] as const) {
-            this.current = block;
-            const branch = child(node, field);
-            const value = branch ? this.expression(branch) : { kind: 'unknown' as const };
-            this.emit({ kind: 'assign', target: result, value, loc: this.loc(node) });
-            this.jump(after.id, 'fall');
-          }
-          this.current = after;
-          return { kind: 'var', name: result };
-        }
-        case 'comma_expression': {
-          // `a, b, c` nests to the right.
-          let rest = node;
-          while (rest.type === 'comma_expression') {
-            this.expression(child(rest, 'left')!);
-            rest = child(rest, 'right')!;
-          }
-          return this.expression(rest);
-        }
-        case 'cast_expression': {
-          const value = child(node, 'value');
-          return value ? this.expression(value) : { kind: 'unknown' };
-        }
-        case 'sizeof_expression': case 'alignof_expression': case 'offsetof_expression':
-        case 'string_literal': case 'concatenated_string': case 'gnu_asm_expression': case 'generic_expression':
-          return { kind: 'unknown' };
-        default:
-          // field, subscript, pointer, compound literal, initializer lists, ERROR …:
-          // evaluate the calls they contain, in order.
-          for (const c of namedChildren(node)) {
-            if (c.type === 'compound_statement') this.statementExpression(c);
-            else if (c.type !== 'field_identifier' && c.type !== 'type_descriptor') this.expression(c);
-          }
-          return { kind: 'unknown' };
+    const result = this.expressionOfKind(node);
+    this.nesting--;
+    return result;
+  }
+
+  private expressionOfKind(node: SyntaxNode): Value {
+    switch (node.type) {
+      case 'identifier': {
+        const k = this.constantValue(node);
+        if (k !== null) return { kind: 'const', signs: signOf(k) };
+        this.valueNames.add(String(node.text));
+        return { kind: 'var', name: String(node.text) };
       }
-    } finally {
-      this.nesting--;
+      case 'number_literal': case 'true': case 'false': case 'null': case 'char_literal': {
+        const k = this.constantValue(node);
+        return k === null ? { kind: 'unknown' } : { kind: 'const', signs: signOf(k) };
+      }
+      case 'parenthesized_expression': {
+        const inner = namedChildren(node)[0];
+        if (!inner) return { kind: 'unknown' };
+        if (inner.type === 'compound_statement') return this.statementExpression(inner);
+        return this.expression(inner);
+      }
+      case 'call_expression':
+        return this.call(node);
+      case 'assignment_expression':
+        return this.assignment(node);
+      case 'update_expression': {
+        const arg = child(node, 'argument');
+        if (arg?.type === 'identifier') this.emit({ kind: 'assign', target: String(arg.text), value: { kind: 'unknown' }, loc: this.loc(node) });
+        else if (arg) this.expression(arg);
+        return { kind: 'unknown' };
+      }
+      case 'unary_expression': {
+        const k = this.constantValue(node);
+        if (k !== null) return { kind: 'const', signs: signOf(k) };
+        const arg = child(node, 'argument');
+        const value = arg ? this.expression(arg) : { kind: 'unknown' as const };
+        if (operatorOf(node) === '-' && value.kind === 'const') return { kind: 'const', signs: negateSigns(value.signs) };
+        return { kind: 'unknown' };
+      }
+      case 'binary_expression': {
+        const op = operatorOf(node);
+        if (op === '&&' || op === '||') return this.valueOfCondition(node);
+        // `a + b + c` nests to the left: down the left operands in a loop, then
+        // the right ones from the innermost out (evaluation order).
+        const rights: SyntaxNode[] = [];
+        let left = node;
+        while (left.type === 'binary_expression' && !isLogical(left)) {
+          rights.push(child(left, 'right')!);
+          left = child(left, 'left')!;
+        }
+        this.expression(left);
+        for (let i = rights.length - 1; i >= 0; i--) this.expression(rights[i]!);
+        return { kind: 'unknown' };
+      }
+      case 'conditional_expression': {
+        const result = this.newTemp();
+        const yes = this.newBlock();
+        const no = this.newBlock();
+        const after = this.newBlock();
+        this.condition(child(node, 'condition')!, { to: yes.id, kind: 'true' }, { to: no.id, kind: 'false' });
+        for (const [block, field] of [[yes, 'consequence'], [no, 'alternative']] as const) {
+          this.current = block;
+          const branch = child(node, field);
+          const value = branch ? this.expression(branch) : { kind: 'unknown' as const };
+          this.emit({ kind: 'assign', target: result, value, loc: this.loc(node) });
+          this.jump(after.id, 'fall');
+        }
+        this.current = after;
+        return { kind: 'var', name: result };
+      }
+      case 'comma_expression': {
+        // `a, b, c` nests to the right.
+        let rest = node;
+        while (rest.type === 'comma_expression') {
+          this.expression(child(rest, 'left')!);
+          rest = child(rest, 'right')!;
+        }
+        return this.expression(rest);
+      }
+      case 'cast_expression': {
+        const value = child(node, 'value');
+        return value ? this.expression(value) : { kind: 'unknown' };
+      }
+      case 'sizeof_expression': case 'alignof_expression': case 'offsetof_expression':
+      case 'string_literal': case 'concatenated_string': case 'gnu_asm_expression': case 'generic_expression':
+        return { kind: 'unknown' };
+      default:
+        // field, subscript, pointer, compound literal, initializer lists, ERROR …:
+        // evaluate the calls they contain, in order.
+        for (const c of namedChildren(node)) {
+          if (c.type === 'compound_statement') this.statementExpression(c);
+          else if (c.type !== 'field_identifier' && c.type !== 'type_descriptor') this.expression(c);
+        }
+        return { kind: 'unknown' };
     }
   }
 

@@ -37,6 +37,19 @@ export interface FunctionDef {
   origin?: string;
   /** Declared inline (`inline`, `__always_inline`): part of its callers' bodies. */
   inline?: boolean;
+  /** Its body's size (characters) when beyond MAX_FUNCTION_CHARS: not built (an
+   *  empty body stands for it), and nothing is reported from it. */
+  tooLarge?: number;
+}
+
+/** Definitions larger than this are not built: their syntax tree costs some 200
+ *  bytes per character of dense code (a 10 MB expression took 2.7 GB; 2 MB,
+ *  0.6 GB), and no kernel function comes near (a 200,000-line one is 1.2 MB). */
+export const MAX_FUNCTION_CHARS = 2 * 1024 * 1024;
+
+export function tooLargeText(chars: number): string {
+  const mb = (n: number): string => `${(n / 1048576).toFixed(1)} MB`;
+  return `body of ${mb(chars)}, more than the ${mb(MAX_FUNCTION_CHARS)} analysed: not analysed, nothing reported from it`;
 }
 
 export interface MacroDef {
@@ -209,13 +222,24 @@ function readFunction(cursor: Cursor, text: string, out: ParsedFile, build: (nam
   }
   if (!bodyAt) return undefined;
   const { name: named, fn } = declaratorName(header.find((c) => c.field === 'declarator'));
+  const size = cursor.endIndex - cursor.startIndex;
+  if (named && fn && size > MAX_FUNCTION_CHARS) {
+    const def: FunctionDef = {
+      ...opaqueDefinition(named, out.path, fn.startRow + 1, header.some(isStaticSpecifier)), opaque: false, tooLarge: size,
+    };
+    out.functions.push(def);
+    return def;
+  }
   if (named && fn && !build(named, fn.startRow + 1)) {
-    const def = opaqueDefinition(named, out.path, fn.startRow + 1,
-      header.some((c) => c.type === 'storage_class_specifier' && /static/.test(String(c.text ?? ''))));
+    const def = opaqueDefinition(named, out.path, fn.startRow + 1, header.some(isStaticSpecifier));
     out.functions.push(def);
     return def;
   }
   return addFunction(buildSubtree(cursor, text, mayMiss), out, mayMiss);
+}
+
+function isStaticSpecifier(c: SyntaxNode): boolean {
+  return c.type === 'storage_class_specifier' && /static/.test(String(c.text ?? ''));
 }
 
 /** A definition known by its name, line and linkage only, not built (see FunctionDef.opaque). */
@@ -237,7 +261,7 @@ function addFunction(def: SyntaxNode, out: ParsedFile, mayHaveErrors = true): Fu
     const pn = declaratorName(child(p, 'declarator')).name;
     if (pn) params.push(pn);
   }
-  const isStatic = def.children.some((c) => c.type === 'storage_class_specifier' && /static/.test(String(c.text ?? '')));
+  const isStatic = def.children.some(isStaticSpecifier);
   const result: FunctionDef = { name, file: out.path, params, body, line: fn.startRow + 1, parseErrors: mayHaveErrors && hasError(body), isStatic };
   out.functions.push(result);
   return result;

@@ -2,7 +2,6 @@
 // indented witness path, then what the run could not analyse.
 import type { AnalyzeResult, RunSummary } from '../run/types.js';
 import { MAX_CALL_DEPTH, type Finding } from '../analysis/interpreter.js';
-import { NESTING_CUT_TEXT } from '../cfg/build.js';
 
 export interface TextOptions {
   /** ANSI colours (the CLI turns them on for a terminal without NO_COLOR). */
@@ -69,7 +68,7 @@ export function runNotices(s: RunSummary): string[] {
     for (const p of s.functionsWithParseErrors.slice(0, 20)) lines.push(`  ${p.file}:${p.line}: ${p.function}()`);
     if (s.functionsWithParseErrors.length > 20) lines.push(`  … and ${s.functionsWithParseErrors.length - 20} more (see --format json)`);
   }
-  for (const p of s.functionsNestingCut) lines.push(`eqscheck: ${p.file}:${p.line}: ${p.function}(): ${NESTING_CUT_TEXT}`);
+  for (const p of s.functionsCut) lines.push(`eqscheck: ${p.file}:${p.line}: ${p.function}(): ${p.reason}`);
   if (s.unnamedFunctions) lines.push(`eqscheck: ${s.unnamedFunctions} function definition${s.unnamedFunctions === 1 ? '' : 's'} whose name could not be parsed were not analysed`);
   for (const k of s.skipped) lines.push(`eqscheck: skipped ${k.file}: ${k.reason}`);
   if (s.userSpace.length) {

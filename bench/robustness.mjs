@@ -25,10 +25,12 @@ const MEASURED = `
 `;
 
 function measure(file, args) {
+  const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', MEASURED, 'scan', '--no-cache', ...args, file],
     { encoding: 'utf8', maxBuffer: 1 << 30, timeout: TIMEOUT_MS });
   const at = r.stderr.lastIndexOf('\n@@');
-  if (at < 0) return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, seconds: TIMEOUT_MS / 1000, peakKb: null };
+  // Killed (timeout, out of memory): its wall time as seen from here, no RSS.
+  if (at < 0) return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, seconds: Number(process.hrtime.bigint() - started) / 1e9, peakKb: null };
   const m = JSON.parse(r.stderr.slice(at + 3));
   return { status: m.code, stdout: r.stdout, stderr: r.stderr.slice(0, at), seconds: m.seconds, peakKb: m.peakKb };
 }

@@ -30,6 +30,21 @@ interface BreakContext { kind: 'loop' | 'switch'; breakTo: number; continueTo: n
 /** Calls that are transparent for control flow: `if (unlikely(x))` tests x. */
 const TRANSPARENT_CALLS = new Set(['likely', 'unlikely', 'READ_ONCE', '__builtin_expect']);
 
+/** Statements and expressions nested deeper than this inside one another are not
+ *  looked into (the construct is taken to do nothing, and the CFG says so): the
+ *  builder recurses on nesting, and a bound far below any thread's stack makes
+ *  the result the same in the main thread and in a worker. Chains that are long
+ *  rather than deep (`else if` arms, `a + b + …`, `a && b && …`, `a, b, …`) are
+ *  walked in loops and never meet it. */
+export const MAX_NESTING = 500;
+
+/** What the summary says of a function built without its deepest constructs. */
+export const NESTING_CUT_TEXT = `nesting beyond ${MAX_NESTING.toLocaleString('en-US')} levels, analysed without it`;
+
+/** Source text kept per call argument, callee or branch label: an lvalue, a flag
+ *  or a condition worth showing is far shorter; a longer one is cut (with `…`). */
+const MAX_TEXT = 500;
+
 const STATEMENT_TYPES = new Set([
   'compound_statement', 'expression_statement', 'if_statement', 'while_statement', 'do_statement',
   'for_statement', 'switch_statement', 'case_statement', 'break_statement', 'continue_statement',
@@ -58,6 +73,10 @@ class CfgBuilder {
   private temps = 0;
   private readonly valueNames = new Set<string>();
   private readonly memberAssignments: [string, string][] = [];
+  /** Statements, expressions and conditions being built, one inside the other. */
+  private nesting = 0;
+  /** A construct went deeper than MAX_NESTING and was left out. */
+  private cut = false;
 
   constructor(private readonly fn: FunctionDef, private readonly options: CfgOptions) {
     this.current = this.newBlock();
@@ -82,7 +101,7 @@ class CfgBuilder {
     return {
       name: this.fn.name, file: this.fn.file, params: this.fn.params, entry: 0, exit: this.exit.id,
       blocks: this.blocks, parseErrors: this.fn.parseErrors, valueNames: this.valueNames,
-      memberAssignments: this.memberAssignments,
+      memberAssignments: this.memberAssignments, ...(this.cut ? { nestingCut: MAX_NESTING } : {}),
     };
   }
 
@@ -139,7 +158,16 @@ class CfgBuilder {
   }
 
   private text(node: SyntaxNode): string {
-    return this.options.source.slice(node.startIndex, node.endIndex).replace(/\s+/g, ' ');
+    const end = Math.min(node.endIndex, node.startIndex + MAX_TEXT);
+    const text = this.options.source.slice(node.startIndex, end).replace(/\s+/g, ' ');
+    return end < node.endIndex ? `${text}…` : text;
+  }
+
+  /** Enters one more level of nesting: false (and the function marked) beyond MAX_NESTING. */
+  private enter(): boolean {
+    if (this.nesting >= MAX_NESTING) { this.cut = true; return false; }
+    this.nesting++;
+    return true;
   }
 
   private newTemp(): string {
@@ -160,6 +188,12 @@ class CfgBuilder {
   // ---- statements ---------------------------------------------------------
 
   private statement(node: SyntaxNode): void {
+    if (!this.enter()) return;
+    this.statementOfKind(node);
+    this.nesting--;
+  }
+
+  private statementOfKind(node: SyntaxNode): void {
     switch (node.type) {
       case 'compound_statement':
         for (const s of namedChildren(node)) this.statement(s);
@@ -242,7 +276,7 @@ class CfgBuilder {
     for (const c of namedChildren(node)) {
       if (STATEMENT_TYPES.has(c.type)) this.statement(c);
       else if (c.type.endsWith('_expression') || c.type === 'identifier') this.expression(c);
-      else this.errorRegion(c);
+      else if (this.enter()) { this.errorRegion(c); this.nesting--; }
     }
   }
 
@@ -257,20 +291,35 @@ class CfgBuilder {
     }
   }
 
-  private ifStatement(node: SyntaxNode): void {
-    const thenBlock = this.newBlock();
-    const elseBlock = this.newBlock();
-    const after = this.newBlock();
-    this.condition(child(node, 'condition')!, { to: thenBlock.id, kind: 'true' }, { to: elseBlock.id, kind: 'false' });
-    this.current = thenBlock;
-    const consequence = child(node, 'consequence');
-    if (consequence) this.statement(consequence);
-    this.jump(after.id, 'fall');
-    this.current = elseBlock;
-    const alternative = child(node, 'alternative');
-    if (alternative) for (const s of namedChildren(alternative)) this.statement(s);
-    this.jump(after.id, 'fall');
-    this.current = after;
+  /** An `else if` chain is walked arm after arm (it is long, not deep): each arm's
+   *  blocks are made as a recursion would make them, and the arms' ends joined
+   *  innermost first. */
+  private ifStatement(first: SyntaxNode): void {
+    const afters: Block[] = [];
+    for (let node: SyntaxNode | undefined = first; node;) {
+      const thenBlock = this.newBlock();
+      const elseBlock = this.newBlock();
+      const after = this.newBlock();
+      afters.push(after);
+      this.condition(child(node, 'condition')!, { to: thenBlock.id, kind: 'true' }, { to: elseBlock.id, kind: 'false' });
+      this.current = thenBlock;
+      const consequence = child(node, 'consequence');
+      if (consequence) this.statement(consequence);
+      this.jump(after.id, 'fall');
+      this.current = elseBlock;
+      const alternative = child(node, 'alternative');
+      const arm = alternative ? namedChildren(alternative) : [];
+      node = undefined;
+      if (arm.length && arm[arm.length - 1]!.type === 'if_statement' && arm.every((s, i) => i === arm.length - 1 || s.type === 'comment')) {
+        node = arm[arm.length - 1];
+      } else {
+        for (const s of arm) this.statement(s);
+      }
+    }
+    for (let i = afters.length - 1; i >= 0; i--) {
+      this.jump(afters[i]!.id, 'fall');
+      this.current = afters[i]!;
+    }
   }
 
   private whileStatement(node: SyntaxNode): void {
@@ -436,23 +485,29 @@ class CfgBuilder {
   /** Emits the evaluation of `node` as a branch to `onTrue` / `onFalse`. A target
    *  keeps its edge kind through `!`, `&&` and `||` (a loop's back edge stays `back`). */
   private condition(raw: SyntaxNode, onTrue: BranchTarget, onFalse: BranchTarget): void {
+    if (!this.enter()) {
+      // Too deep to look into: either way, nothing known.
+      this.edge(onTrue.to, onTrue.kind);
+      this.edge(onFalse.to, onFalse.kind);
+      this.current = null;
+      return;
+    }
+    this.conditionOf(raw, onTrue, onFalse);
+    this.nesting--;
+  }
+
+  private conditionOf(raw: SyntaxNode, onTrue: BranchTarget, onFalse: BranchTarget): void {
     const node = unparen(raw);
-    const loc = this.loc(node);
-    const text = this.text(node);
     if (node.type === 'unary_expression' && operatorOf(node) === '!') {
       return this.condition(child(node, 'argument')!, onFalse, onTrue);
     }
-    if (node.type === 'binary_expression' && (operatorOf(node) === '&&' || operatorOf(node) === '||')) {
-      const mid = { to: this.newBlock().id, kind: 'true' as const };
-      if (operatorOf(node) === '&&') this.condition(child(node, 'left')!, mid, onFalse);
-      else this.condition(child(node, 'left')!, onTrue, { ...mid, kind: 'false' });
-      this.current = this.blocks[mid.to]!;
-      return this.condition(child(node, 'right')!, onTrue, onFalse);
-    }
+    if (isLogical(node)) return this.logicalCondition(node, onTrue, onFalse);
     if (node.type === 'call_expression' && TRANSPARENT_CALLS.has(calleeName(node) ?? '')) {
       const arg = namedChildren(child(node, 'arguments')!)[0];
       if (arg) return this.condition(arg, onTrue, onFalse);
     }
+    const loc = this.loc(node);
+    const text = this.text(node);
     const constant = this.constantValue(node);
     if (constant !== null) {
       const target = constant !== 0 ? onTrue : onFalse;
@@ -475,6 +530,31 @@ class CfgBuilder {
     this.current = null;
   }
 
+  /** `a && b` / `a || b`, the left operands of a chain (`a && b && c` nests
+   *  to the left) followed down in a loop: for each operator, its middle block
+   *  (made outermost first), where the left operand goes on, and the targets its
+   *  left operand gets; then the leftmost operand, then the right ones, innermost first. */
+  private logicalCondition(outer: SyntaxNode, onTrue: BranchTarget, onFalse: BranchTarget): void {
+    const spine: { node: SyntaxNode; mid: number; onTrue: BranchTarget; onFalse: BranchTarget }[] = [];
+    let node = outer;
+    let targets = { onTrue, onFalse };
+    for (;;) {
+      const mid = this.newBlock().id;
+      spine.push({ node, mid, ...targets });
+      targets = operatorOf(node) === '&&'
+        ? { onTrue: { to: mid, kind: 'true' }, onFalse: targets.onFalse }
+        : { onTrue: targets.onTrue, onFalse: { to: mid, kind: 'false' } };
+      const left = unparen(child(node, 'left')!);
+      if (!isLogical(left)) { this.condition(left, targets.onTrue, targets.onFalse); break; }
+      node = left;
+    }
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const s = spine[i]!;
+      this.current = this.blocks[s.mid]!;
+      this.condition(child(s.node, 'right')!, s.onTrue, s.onFalse);
+    }
+  }
+
   /** `x OP k` or `k OP x` with k constant: the signs of x on the true and the false edge. */
   private comparison(node: SyntaxNode): { operand: SyntaxNode; signs: [SignSet, SignSet] } | null {
     let op = operatorOf(node);
@@ -493,7 +573,13 @@ class CfgBuilder {
 
   /** The integer value of a constant expression, when it is one we can read. */
   private constantValue(raw: SyntaxNode): number | null {
-    const node = unparen(raw);
+    if (!this.enter()) return null;
+    const value = this.constantValueOf(unparen(raw));
+    this.nesting--;
+    return value;
+  }
+
+  private constantValueOf(node: SyntaxNode): number | null {
     switch (node.type) {
       case 'number_literal': {
         const n = Number(String(node.text).replace(/[uUlL]+$/, ''));
@@ -530,6 +616,13 @@ class CfgBuilder {
 
   /** Emits the events of `node` in evaluation order and returns what its value is known to be. */
   private expression(node: SyntaxNode): Value {
+    if (!this.enter()) return { kind: 'unknown' };
+    const result = this.expressionOfKind(node);
+    this.nesting--;
+    return result;
+  }
+
+  private expressionOfKind(node: SyntaxNode): Value {
     switch (node.type) {
       case 'identifier': {
         const k = this.constantValue(node);
@@ -568,8 +661,16 @@ class CfgBuilder {
       case 'binary_expression': {
         const op = operatorOf(node);
         if (op === '&&' || op === '||') return this.valueOfCondition(node);
-        this.expression(child(node, 'left')!);
-        this.expression(child(node, 'right')!);
+        // `a + b + c` nests to the left: down the left operands in a loop, then
+        // the right ones from the innermost out (evaluation order).
+        const rights: SyntaxNode[] = [];
+        let left = node;
+        while (left.type === 'binary_expression' && !isLogical(left)) {
+          rights.push(child(left, 'right')!);
+          left = child(left, 'left')!;
+        }
+        this.expression(left);
+        for (let i = rights.length - 1; i >= 0; i--) this.expression(rights[i]!);
         return { kind: 'unknown' };
       }
       case 'conditional_expression': {
@@ -589,8 +690,13 @@ class CfgBuilder {
         return { kind: 'var', name: result };
       }
       case 'comma_expression': {
-        this.expression(child(node, 'left')!);
-        return this.expression(child(node, 'right')!);
+        // `a, b, c` nests to the right.
+        let rest = node;
+        while (rest.type === 'comma_expression') {
+          this.expression(child(rest, 'left')!);
+          rest = child(rest, 'right')!;
+        }
+        return this.expression(rest);
       }
       case 'cast_expression': {
         const value = child(node, 'value');
@@ -720,6 +826,12 @@ function markReachable(blocks: Block[], entry: number): void {
   }
 }
 
+function isLogical(node: SyntaxNode): boolean {
+  if (node.type !== 'binary_expression') return false;
+  const op = operatorOf(node);
+  return op === '&&' || op === '||';
+}
+
 export function unparen(node: SyntaxNode): SyntaxNode {
   let n = node;
   while (n.type === 'parenthesized_expression') {
@@ -747,7 +859,13 @@ function addressedName(node: SyntaxNode): string | null {
 /** What an indirect call dispatches through: `a->ops->run(…)` -> member run of
  *  the field ops; `static_call(key)(…)` or any `M(key)(…)` -> key. */
 function dispatchOf(fnNode: SyntaxNode): Dispatch | null {
-  const u = unparen(fnNode);
+  let u = unparen(fnNode);
+  // `(*p)(…)`, `(**p)(…)`: through the pointer.
+  while (u.type === 'pointer_expression' && operatorOf(u) === '*') {
+    const inner = child(u, 'argument');
+    if (!inner) return null;
+    u = unparen(inner);
+  }
   if (u.type === 'field_expression') {
     const member = child(u, 'field')?.text;
     // The field the member is reached through, as the name index reads it (no
@@ -755,10 +873,6 @@ function dispatchOf(fnNode: SyntaxNode): Dispatch | null {
     const container = child(u, 'argument') ?? u;
     const containerField = container.type === 'field_expression' ? child(container, 'field')?.text ?? null : null;
     return member ? { kind: 'member', member, container: containerField } : null;
-  }
-  if (u.type === 'pointer_expression' && operatorOf(u) === '*') {
-    const inner = child(u, 'argument');
-    return inner ? dispatchOf(inner) : null;
   }
   if (u.type === 'call_expression') {
     const macro = calleeName(u);

@@ -116,6 +116,9 @@ export interface Cfg {
   blocks: Block[];
   /** The function's body held ERROR nodes; the CFG is a best effort. */
   parseErrors: boolean;
+  /** Statements or expressions nested deeper than this many levels were left out
+   *  (see cfg/build MAX_NESTING): the CFG is the function without them. */
+  nestingCut?: number;
   /** Identifiers used as values, not called (`v->handle_exit = on_exit`): a
    *  function named here has its address taken. */
   valueNames: Set<string>;

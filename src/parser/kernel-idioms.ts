@@ -77,16 +77,22 @@ function skipSpace(text: string, i: number): number {
   return i;
 }
 
-/** The last character before `i` that is neither white space nor in a comment. */
+/** The last character before `i` that is neither white space nor in a comment
+ *  (`i` is in code, not in a comment). A `//` comment can only hide what is on an
+ *  earlier line: the line is searched for one only once a line break is crossed
+ *  (searching every time costs the line's length per name: quadratic in a long line). */
 function prevNonSpace(text: string, i: number): number {
+  let crossedLine = false;
   for (;;) {
-    while (i >= 0 && /\s/.test(text[i]!)) i--;
+    while (i >= 0 && /\s/.test(text[i]!)) { if (text.charCodeAt(i) === NEWLINE) crossedLine = true; i--; }
     if (i > 0 && text[i] === '/' && text[i - 1] === '*') {
       const open = text.lastIndexOf('/*', i - 2);
       if (open < 0) return i;
+      for (let k = open; k < i && !crossedLine; k++) if (text.charCodeAt(k) === NEWLINE) crossedLine = true;
       i = open - 1;
       continue;
     }
+    if (!crossedLine) return i;
     const lineStart = text.lastIndexOf('\n', i) + 1;
     const lineComment = text.slice(lineStart, i + 1).indexOf('//');
     if (lineComment >= 0 && !text.slice(lineStart, lineStart + lineComment).includes('"')) {

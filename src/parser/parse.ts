@@ -37,6 +37,19 @@ export interface FunctionDef {
   origin?: string;
   /** Declared inline (`inline`, `__always_inline`): part of its callers' bodies. */
   inline?: boolean;
+  /** Its body's size (characters) when beyond MAX_FUNCTION_CHARS: not built (an
+   *  empty body stands for it), and nothing is reported from it. */
+  tooLarge?: number;
+}
+
+/** Definitions larger than this are not built: their syntax tree costs some 200
+ *  bytes per character of dense code (a 10 MB expression took 2.7 GB; 2 MB,
+ *  0.6 GB), and no kernel function comes near (a 200,000-line one is 1.2 MB). */
+export const MAX_FUNCTION_CHARS = 2 * 1024 * 1024;
+
+export function tooLargeText(chars: number): string {
+  const mb = (n: number): string => `${(n / 1048576).toFixed(1)} MB`;
+  return `body of ${mb(chars)}, more than the ${mb(MAX_FUNCTION_CHARS)} analysed: not analysed, nothing reported from it`;
 }
 
 export interface MacroDef {
@@ -86,6 +99,10 @@ export interface ParseOptions {
   /** Which functions to build (syntax tree, then CFG); the others are kept as
    *  opaque definitions: name, line, linkage. Default: all. */
   build?: (name: string, line: number) => boolean;
+  /** What becomes of a built definition as soon as it is parsed (its CFG built
+   *  and its syntax tree let go, say): a file's trees are then never all held
+   *  at once. Default: kept as it is. */
+  finish?: (def: FunctionDef, file: ParsedFile) => FunctionDef;
 }
 
 export function parseSource(source: SourceText, options: ParseOptions = {}): ParsedFile {
@@ -97,17 +114,22 @@ export function parseSource(source: SourceText, options: ParseOptions = {}): Par
     fileScopeNames: new Set(), memberAssignments: [], macros: [], iteratorLoops, unnamedFunctions: 0, topLevelErrors: 0,
   };
   const cursor = tree.walk() as unknown as Cursor;
-  visitTopLevel(cursor, text, result, options.build ?? (() => true), mayMiss, source.text);
+  visitTopLevel(cursor, text, result, options, mayMiss, source.text);
   return result;
 }
 
 const CONTAINERS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef',
   'linkage_specification', 'declaration_list']);
 
-function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (name: string, line: number) => boolean, mayMiss: boolean, raw: string): void {
+/** The file's top level, and inside #if blocks, `extern "C"` and ERROR regions,
+ *  walked with the cursor (no recursion: #if blocks nest as deep as a file likes). */
+function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, options: ParseOptions, mayMiss: boolean, raw: string): void {
+  const build = options.build ?? (() => true);
   if (!cursor.gotoFirstChild()) return;
-  do {
+  let depth = 0;
+  for (;;) {
     const type = cursor.nodeType;
+    let descended = false;
     if (type === 'function_definition') {
       const start = cursor.startIndex;
       const fn = readFunction(cursor, text, out, build, mayMiss);
@@ -118,11 +140,11 @@ function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (na
       if (fn?.parseErrors && /^[ \t]*#[ \t]*(if|else|elif|endif)/m.test(text.slice(cursor.startIndex, cursor.endIndex))) {
         parseConfigVariants(fn, text, cursor.startIndex, cursor.endIndex);
       }
-    } else if (type === 'ERROR') {
-      out.topLevelErrors++;
-      visitTopLevel(cursor, text, out, build, mayMiss, raw);
-    } else if (CONTAINERS.has(type)) {
-      visitTopLevel(cursor, text, out, build, mayMiss, raw);
+      if (fn && !fn.opaque && options.finish) out.functions[out.functions.lastIndexOf(fn)] = options.finish(fn, out);
+    } else if (type === 'ERROR' || CONTAINERS.has(type)) {
+      if (type === 'ERROR') out.topLevelErrors++;
+      descended = cursor.gotoFirstChild();
+      if (descended) depth++;
     } else if (type === 'preproc_def') {
       addConstant(text.slice(cursor.startIndex, cursor.endIndex), out);
     } else if (type === 'preproc_function_def') {
@@ -139,8 +161,12 @@ function visitTopLevel(cursor: Cursor, text: string, out: ParsedFile, build: (na
         out.memberAssignments.push({ type: tableType, member: m[1]!, fn: m[2]! });
       }
     }
-  } while (cursor.gotoNextSibling());
-  cursor.gotoParent();
+    if (descended) continue;
+    while (!cursor.gotoNextSibling()) {
+      cursor.gotoParent();
+      if (depth-- === 0) return;
+    }
+  }
 }
 
 function addMacro(def: SyntaxNode, text: string, out: ParsedFile): void {
@@ -196,13 +222,24 @@ function readFunction(cursor: Cursor, text: string, out: ParsedFile, build: (nam
   }
   if (!bodyAt) return undefined;
   const { name: named, fn } = declaratorName(header.find((c) => c.field === 'declarator'));
+  const size = cursor.endIndex - cursor.startIndex;
+  if (named && fn && size > MAX_FUNCTION_CHARS) {
+    const def: FunctionDef = {
+      ...opaqueDefinition(named, out.path, fn.startRow + 1, header.some(isStaticSpecifier)), opaque: false, tooLarge: size,
+    };
+    out.functions.push(def);
+    return def;
+  }
   if (named && fn && !build(named, fn.startRow + 1)) {
-    const def = opaqueDefinition(named, out.path, fn.startRow + 1,
-      header.some((c) => c.type === 'storage_class_specifier' && /static/.test(String(c.text ?? ''))));
+    const def = opaqueDefinition(named, out.path, fn.startRow + 1, header.some(isStaticSpecifier));
     out.functions.push(def);
     return def;
   }
   return addFunction(buildSubtree(cursor, text, mayMiss), out, mayMiss);
+}
+
+function isStaticSpecifier(c: SyntaxNode): boolean {
+  return c.type === 'storage_class_specifier' && /static/.test(String(c.text ?? ''));
 }
 
 /** A definition known by its name, line and linkage only, not built (see FunctionDef.opaque). */
@@ -224,7 +261,7 @@ function addFunction(def: SyntaxNode, out: ParsedFile, mayHaveErrors = true): Fu
     const pn = declaratorName(child(p, 'declarator')).name;
     if (pn) params.push(pn);
   }
-  const isStatic = def.children.some((c) => c.type === 'storage_class_specifier' && /static/.test(String(c.text ?? '')));
+  const isStatic = def.children.some(isStaticSpecifier);
   const result: FunctionDef = { name, file: out.path, params, body, line: fn.startRow + 1, parseErrors: mayHaveErrors && hasError(body), isStatic };
   out.functions.push(result);
   return result;

@@ -34,7 +34,7 @@ export interface Compared {
 }
 
 const EMPTY_SUMMARY: RunSummary = {
-  files: 0, filesParsed: 0, functions: 0, opaqueFunctions: 0, functionsWithParseErrors: [], unnamedFunctions: 0, skipped: [], latin1Files: [], userSpace: [], entryFactsNotApplied: [],
+  files: 0, filesParsed: 0, functions: 0, opaqueFunctions: 0, functionsWithParseErrors: [], functionsCut: [], unnamedFunctions: 0, skipped: [], latin1Files: [], userSpace: [], entryFactsNotApplied: [],
   analysis: { functionsAnalysed: 0, summaries: 0, precisionLost: [], overBudget: [], callsTooDeep: [], unknownCallees: 0, indirectCalls: 0 },
 };
 
@@ -94,6 +94,7 @@ export function showSummary(s: RunSummary, sideRoot: string, userRoot: string): 
   return {
     ...s,
     functionsWithParseErrors: s.functionsWithParseErrors.map((p) => ({ ...p, file: show(p.file) })),
+    functionsCut: s.functionsCut.map((p) => ({ ...p, file: show(p.file) })),
     skipped: s.skipped.map((k) => ({ ...k, file: show(k.file) })),
     latin1Files: s.latin1Files.map(show),
     analysis: {

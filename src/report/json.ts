@@ -31,6 +31,7 @@ export function summaryJson(s: RunSummary) {
     functions: s.functions,
     functionsSkipped: s.opaqueFunctions,
     functionsNotFullyParsed: s.functionsWithParseErrors,
+    functionsCut: s.functionsCut,
     unnamedFunctions: s.unnamedFunctions,
     skippedFiles: s.skipped,
     latin1Files: s.latin1Files,

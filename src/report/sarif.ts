@@ -6,6 +6,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AnalyzeResult } from '../run/types.js';
 import { MAX_CALL_DEPTH, type Finding, type TraceEntry } from '../analysis/interpreter.js';
+import { MAX_NESTING } from '../cfg/build.js';
+import { MAX_FUNCTION_CHARS } from '../parser/parse.js';
 import { RULES } from '../rules/index.js';
 import type { RuleMeta } from '../rules/types.js';
 import { FINGERPRINT_KEY, SourceLines, defaultReadText, fingerprintFindings, normaliseLine, relativeUri } from './fingerprint.js';
@@ -95,6 +97,11 @@ const NOTIFICATIONS = [
     id: 'function-not-fully-parsed', text: 'A function had syntax the parser could not read; it was analysed as far as possible.',
     full: 'The parser recovered from a syntax error inside the function (usually a macro that does not look like C). Paths through the unparsed part are not analysed, so findings there may be missed.',
     help: 'Check the function for unusual macros; -D NAME can select a readable #ifdef arm.',
+  },
+  {
+    id: 'function-cut', text: 'Some functions were analysed only in part, or not at all: too deep or too large.',
+    full: `So that no input can exhaust the stack or the memory, statements and expressions nested more than ${MAX_NESTING.toLocaleString('en-US')} levels inside one another are not looked into (such a construct is taken to do nothing, and paths through it may be missed), and a function whose body is larger than ${MAX_FUNCTION_CHARS / 1048576} MB is not analysed (it is taken to do nothing, and nothing is reported from it).`,
+    help: 'Report the function if it is real code: no kernel function comes near either bound.',
   },
   {
     id: 'unnamed-function', text: 'Function definitions whose name could not be parsed were not analysed.',
@@ -320,6 +327,10 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
   for (const p of s.functionsWithParseErrors) {
     notifications.push(notification('function-not-fully-parsed', 'warning',
       `${p.function}() in ${p.file} was not fully parsed; it was analysed as far as possible`,
+      [{ physicalLocation: physical(p.file, p.line, 1) }]));
+  }
+  for (const p of s.functionsCut) {
+    notifications.push(notification('function-cut', 'warning', `${p.function}() in ${p.file}: ${p.reason}`,
       [{ physicalLocation: physical(p.file, p.line, 1) }]));
   }
   if (s.unnamedFunctions) {

@@ -79,6 +79,7 @@ export function runNotices(s: RunSummary): string[] {
     for (const p of s.functionsWithParseErrors.slice(0, 20)) lines.push(`  ${p.file}:${p.line}: ${p.function}()`);
     if (s.functionsWithParseErrors.length > 20) lines.push(`  … and ${s.functionsWithParseErrors.length - 20} more (see --format json)`);
   }
+  for (const p of s.functionsCut) lines.push(`eqscheck: ${p.file}:${p.line}: ${p.function}(): ${p.reason}`);
   if (s.unnamedFunctions) lines.push(`eqscheck: ${s.unnamedFunctions} function definition${s.unnamedFunctions === 1 ? '' : 's'} whose name could not be parsed were not analysed`);
   lines.push(...skippedLines(s));
   if (s.userSpace.length) {

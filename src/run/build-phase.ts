@@ -174,7 +174,7 @@ export class Builder {
   functions(): BuiltFunction[] {
     const out: BuiltFunction[] = [];
     for (const [link, defs] of this.built) for (const def of defs) out.push({ def, link });
-    out.push(...this.extra.values());
+    for (const extra of this.extra.values()) out.push(extra);
     return out.sort((a, b) => (a.def.file < b.def.file ? -1 : a.def.file > b.def.file ? 1 : a.def.line - b.def.line));
   }
 

@@ -112,16 +112,19 @@ function buildParsed(task: BuildTask, model: Model): BuildResult {
     const known = new Set(task.known);
     build = (name, line) => wanted.has(name) || !known.has(`${name}:${line}`);
   }
-  const result = parseSource({ ...source, text }, build ? { build } : {});
   const defines = new Set(task.defines);
-  const cfgOptions = (t: string): CfgOptions => ({
-    isNoReturn: (n: string) => model.isNoReturn(n), constants, defines, iteratorLoops: result.iteratorLoops, source: t,
+  const cfgOptions = (t: string, iteratorLoops: ReadonlySet<number>): CfgOptions => ({
+    isNoReturn: (n: string) => model.isNoReturn(n), constants, defines, iteratorLoops, source: t,
   });
-  result.functions = result.functions.filter((def) => !def.opaque).map((def) => ({
-    ...def, body: RELEASED_BODY, variants: undefined, cfg: buildCfg(def, cfgOptions(source.text)),
-  }));
+  // Each definition's CFG is built as soon as it is parsed, and its tree let go.
+  const result = parseSource({ ...source, text }, {
+    ...(build ? { build } : {}),
+    finish: (def, parsed) => ({ ...def, body: RELEASED_BODY, variants: undefined, cfg: buildCfg(def, cfgOptions(source.text, parsed.iteratorLoops)) }),
+  });
+  result.functions = result.functions.filter((def) => !def.opaque);
   // Isolated, the file holds only what is wanted: every macro there is; else the macros its code calls.
-  result.functions.push(...expandMacros(result, model, cfgOptions, !!task.wanted && !task.unreliable));
+  const macroOptions = (t: string): CfgOptions => cfgOptions(t, result.iteratorLoops);
+  for (const def of expandMacros(result, model, macroOptions, !!task.wanted && !task.unreliable)) result.functions.push(def);
   result.constants = new Map();
   return { kind: 'built', parsed: result };
 }

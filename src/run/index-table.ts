@@ -16,7 +16,7 @@ export class IndexTable {
   readonly linkage: Linkage<IndexDef>;
   /** Every definition, in reading order. */
   readonly defs: IndexDef[] = [];
-  private readonly byFile = new Map<string, { index: NameIndex; defs: IndexDef[] }>();
+  private readonly byFile = new Map<string, { index: NameIndex; defs: IndexDef[]; at?: Map<string, IndexDef> }>();
 
   /** @param files indexes in reading order (the first definition of a name wins)
    *  @param facts the files' static-call facts, merged in reading order; the
@@ -29,7 +29,7 @@ export class IndexTable {
       for (const fn of index.functions) {
         defs.push({ ...linkedDef(fn.name, index.path, fn.line, fn.isStatic, fn.macro, (fn.flags & FN_INLINE) !== 0), fn, index });
       }
-      this.defs.push(...defs);
+      for (const d of defs) this.defs.push(d);
       this.byFile.set(index.path, { index, defs });
       const b = index.bindings;
       for (let i = 0; i < b.length; i += BINDING_FIELDS) bindings.push({ member: b[i]!, fn: b[i + 1]!, type: b[i + 2]!, site });
@@ -47,7 +47,15 @@ export class IndexTable {
   }
 
   definitionAt(file: string, name: string, line: number): IndexDef | undefined {
-    return this.definitionsIn(file).find((d) => d.name === name && d.line === line);
+    const entry = this.byFile.get(file);
+    if (!entry) return undefined;
+    // A map per file, made when first asked (a search per definition would be
+    // quadratic in a file's definitions); the first of a name and line wins.
+    if (!entry.at) {
+      entry.at = new Map();
+      for (const d of entry.defs) { const key = `${d.line}:${d.name}`; if (!entry.at.has(key)) entry.at.set(key, d); }
+    }
+    return entry.at.get(`${line}:${name}`);
   }
 
   /** The definition a FnInfo id (`file:line:name`) names. */

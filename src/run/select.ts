@@ -247,7 +247,7 @@ class ShallowBodies {
           if (callers) callers.push(b);
           else { inlineCallers.set(c, [b]); body.push(c); }
         } else if (levels > 1) {
-          needs.push(...this.relevantBody(c, levels - 1) ?? []);
+          for (const d of this.relevantBody(c, levels - 1) ?? []) needs.push(d);
         }
       }
       if (needs.length || callsAny(b.fn.calls, this.primitives.relevant)) below.set(b, needs);

@@ -60,6 +60,9 @@ export interface RunSummary {
   functions: number;
   opaqueFunctions: number;
   functionsWithParseErrors: { file: string; function: string; line: number }[];
+  /** Functions analysed in part (nesting deeper than cfg/build MAX_NESTING) or not
+   *  at all (a body larger than parser/parse MAX_FUNCTION_CHARS), and why. */
+  functionsCut: { file: string; function: string; line: number; reason: string }[];
   unnamedFunctions: number;
   skipped: SkippedFile[];
   latin1Files: string[];

@@ -4,7 +4,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { analyzeFiles } from '../dist/analysis/analyze.js';
+import { analyzeFiles } from '../dist/run/analyze.js';
 import { RULES } from '../dist/rules/index.js';
 import { collectFiles } from '../dist/scan/collect.js';
 

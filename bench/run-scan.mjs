@@ -3,7 +3,7 @@
 // Usage: node bench/run-scan.mjs TREE [--all] [--cache DIR] [--jobs N] [--no-prefilter]
 // Prints one JSON line.
 import { createHash } from 'node:crypto';
-import { analyzeFiles, ScopeTooLargeError } from '../dist/analysis/analyze.js';
+import { analyzeFiles, ScopeTooLargeError } from '../dist/run/analyze.js';
 import { Cache } from '../dist/cache/cache.js';
 import { RULES } from '../dist/rules/index.js';
 import { collectFiles } from '../dist/scan/collect.js';

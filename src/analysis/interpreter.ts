@@ -104,7 +104,7 @@ export interface RootTask {
 }
 
 /** What one interpreter found, as plain data naming functions by their stable ids
- *  (see analyse-program: results of earlier runs are merged with new ones). */
+ *  (see run/interpret: results of earlier runs are merged with new ones). */
 export interface InterpreterResult {
   /** In the order reported, each with the function it was reported in. */
   findings: { finding: Finding; fn: string }[];

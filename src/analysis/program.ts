@@ -338,7 +338,7 @@ export class Program {
 
   /** Neither changes the tracked state nor can end the path (nothing it may call
    *  does): the analysis does not look inside it, and its value is unknown. This is
-   *  what lets the pre-filter skip building such functions (see scan/prefilter). */
+   *  what lets the pre-filter skip building such functions (see run/select). */
   isOpaque(fn: FnInfo): boolean {
     if (fn.def.opaque) return !this.isPending(fn);
     if (this.late.has(fn) || !this.isStateIndependent(fn)) return false;

@@ -82,7 +82,7 @@ export interface ParsedFile {
   unnamedFunctions: number;
   /** Top-level ERROR regions. */
   topLevelErrors: number;
-  /** Not parsed: only the opaque definitions other code may call (see scan/prefilter). */
+  /** Not parsed: only the opaque definitions other code may call (see run/select). */
   opaqueOnly?: boolean;
 }
 

@@ -2,7 +2,7 @@
 // can reach (through calls, ops tables and the guest's exit handlers), each with
 // its definition and CFG, what the program concluded about it, and where each of
 // its calls goes. Two runs whose groups hash the same analyse them the same way,
-// so the second can take the first one's result (see analyse-program).
+// so the second can take the first one's result (see run/interpret).
 import { createHash } from 'node:crypto';
 import { SHALLOW_LEVELS, type RootTask } from '../analysis/interpreter.js';
 import type { FnInfo, Program } from '../analysis/program.js';

@@ -1,6 +1,6 @@
 // The build phase: parse what the selection planned and build its CFGs, file by
 // file (in worker threads on large scans, from the cache when it has them), each
-// definition once in a run, and one at a time on demand while interpreting (buildNow).
+// definition once in a run; on demand while interpreting, a file at a time (buildNow).
 import type { BuiltFunction } from '../analysis/program.js';
 import { sha1, type Cache } from '../cache/cache.js';
 import { linkedDef } from '../kernel/linkage.js';
@@ -124,7 +124,7 @@ export class Builder {
       (def.macro ? table.definitionsIn(file).find((x) => x.macro && x.name === def.name) : undefined);
   }
 
-  /** One definition, built now in this thread (from the cache when it has it):
+  /** A definition built now in this thread (from the cache when it has it):
    *  what a path calls inside a window, found only while interpreting. Its file
    *  is parsed once for every definition there that may matter (`mayMatter`, a
    *  set fixed for the run: the same parse whatever is asked for first). */

@@ -48,7 +48,7 @@ export class Builder {
   /** Builds the planned definitions not built yet.
    *  @param whole files to parse whole, building every definition there (select's wholeFiles) */
   async build(plan: ReadonlySet<IndexDef>, whole: ReadonlySet<NameIndex>): Promise<void> {
-    const { runner, cache, optionsKey, defines, model, table, included } = this.context;
+    const { runner, model, table } = this.context;
     const byFile = new Map<NameIndex, IndexDef[]>();
     for (const file of whole) if (!this.parsedWhole.has(file)) byFile.set(file, []);
     for (const d of plan) {
@@ -62,25 +62,10 @@ export class Builder {
     for (const [index, wanted] of [...byFile].sort(([a], [b]) => (a.path < b.path ? -1 : 1))) {
       const parseWhole = whole.has(index);
       if (parseWhole) this.parsedWhole.add(index);
-      tasks.push({
-        file: index.path, unreliable: !index.reliable,
-        wanted: parseWhole ? null : wanted.sort((a, b) => a.fn.declStart - b.fn.declStart).map((d): WantedDefinition => ({
-          name: d.name, line: d.line, declStart: d.fn.declStart, end: d.fn.end,
-        })),
-        known: index.reliable ? [] : index.functions.filter((f) => !f.macro).map((f) => `${f.name}:${f.line}`),
-        headerConstants: [], defines: [...defines],
-      });
+      tasks.push(this.taskFor(index, parseWhole ? null : wanted));
     }
-    const headersOf = (t: BuildTask): readonly string[] => this.context.headersOf(t.file);
-    // A task's key names its headers and their content hashes; their constants
-    // (thousands per file) go only into tasks the cache does not have.
-    const keys = tasks.map((t) => {
-      const hash = cache?.fileHash(t.file);
-      if (!cache || !hash) return null;
-      const headers = headersOf(t).flatMap((h) => [h, cache.fileHash(h) ?? '']);
-      return sha1('build', optionsKey, t.file, hash, JSON.stringify([t.wanted, t.unreliable, t.defines, headers]));
-    });
-    const withConstants = (t: BuildTask): BuildTask => ({ ...t, headerConstants: [...included.constantsOf(headersOf(t))] });
+    const keys = tasks.map((t) => this.keyOf(t));
+    const withConstants = (t: BuildTask): BuildTask => this.withConstants(t);
     const results = await runner.run('build', tasks, (_, i) => keys[i] ?? null, (t) => buildFile(t, model), withConstants);
     results.forEach((r, i) => {
       const task = tasks[i]!;
@@ -150,24 +135,41 @@ export class Builder {
   }
 
   private parseForDemand(d: IndexDef, mayMatter: readonly IndexDef[]): { result: BuildResult; key: string | null; reported: boolean } {
-    const { cache, optionsKey, defines, model, included } = this.context;
-    const wanted = [...new Set([d, ...mayMatter])].sort((a, b) => a.fn.declStart - b.fn.declStart || a.line - b.line);
-    const task: BuildTask = {
-      file: d.file, unreliable: !d.index.reliable,
-      wanted: wanted.map((w) => ({ name: w.name, line: w.line, declStart: w.fn.declStart, end: w.fn.end })),
-      known: d.index.reliable ? [] : d.index.functions.filter((f) => !f.macro).map((f) => `${f.name}:${f.line}`),
-      headerConstants: [], defines: [...defines],
-    };
-    const headers = this.context.headersOf(d.file);
-    const hash = cache?.fileHash(d.file);
-    const key = cache && hash ? sha1('build', optionsKey, d.file, hash,
-      JSON.stringify([task.wanted, task.unreliable, task.defines, headers.flatMap((h) => [h, cache.fileHash(h) ?? ''])])) : null;
+    const { cache, model } = this.context;
+    const task = this.taskFor(d.index, [...new Set([d, ...mayMatter])]);
+    const key = this.keyOf(task);
     let result = key ? cache!.get<BuildResult>('build', key) : undefined;
     if (!result) {
-      result = buildFile({ ...task, headerConstants: [...included.constantsOf(headers)] }, model);
+      result = buildFile(this.withConstants(task), model);
       if (key) cache!.put('build', key, result);
     }
     return { result, key, reported: false };
+  }
+
+  /** The task that parses `wanted` of a file (null: the whole file). */
+  private taskFor(index: NameIndex, wanted: readonly IndexDef[] | null): BuildTask {
+    return {
+      file: index.path, unreliable: !index.reliable,
+      wanted: wanted && [...wanted].sort((a, b) => a.fn.declStart - b.fn.declStart || a.line - b.line).map((d): WantedDefinition => ({
+        name: d.name, line: d.line, declStart: d.fn.declStart, end: d.fn.end,
+      })),
+      known: index.reliable ? [] : index.functions.filter((f) => !f.macro).map((f) => `${f.name}:${f.line}`),
+      headerConstants: [], defines: [...this.context.defines],
+    };
+  }
+
+  /** A task's cache key: it names the file's headers and their content hashes;
+   *  their constants (thousands per file) go only into tasks the cache does not have. */
+  private keyOf(task: BuildTask): string | null {
+    const { cache, optionsKey } = this.context;
+    const hash = cache?.fileHash(task.file);
+    if (!cache || !hash) return null;
+    const headers = this.context.headersOf(task.file).flatMap((h) => [h, cache.fileHash(h) ?? '']);
+    return sha1('build', optionsKey, task.file, hash, JSON.stringify([task.wanted, task.unreliable, task.defines, headers]));
+  }
+
+  private withConstants(task: BuildTask): BuildTask {
+    return { ...task, headerConstants: [...this.context.included.constantsOf(this.context.headersOf(task.file))] };
   }
 
   /** The built definitions, in a stable order (by file and position). */

@@ -28,6 +28,7 @@ import { qualifyByArch } from './qualify.js';
 import { cachedRun, storeRun } from './run-cache.js';
 import { calleesOf, primitiveHashes, select, wholeFiles, type PrimitiveHashes } from './select.js';
 import { TaskRunner } from './task-runner.js';
+import { TIMINGS, timingLine } from './timings.js';
 import type { AnalyzeOptions, AnalyzeResult, SkippedFile } from './types.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -64,18 +65,17 @@ export async function analyzeFiles(files: string[], options: AnalyzeOptions): Pr
   }
 }
 
-/** With EQSCHECK_TIMINGS set, each phase's wall time goes to stderr (for the
- *  benchmarks: nothing in a report depends on time). */
-const timings = process.env['EQSCHECK_TIMINGS'] ? { at: performance.now() } : null;
+/** Each phase's wall time and the heap after it (EQSCHECK_TIMINGS). */
+const timings = { at: 0 };
 function phaseDone(name: string): void {
-  if (!timings) return;
+  if (!TIMINGS) return;
   const now = performance.now();
-  process.stderr.write(`eqscheck: phase ${name} ${(now - timings.at).toFixed(0)} ms, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB\n`);
+  timingLine(`phase ${name} ${(now - timings.at).toFixed(0)} ms, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`);
   timings.at = now;
 }
 
 async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: ModelConfig, runner: TaskRunner): Promise<AnalyzeResult> {
-  if (timings) timings.at = performance.now();
+  timings.at = performance.now();
   const cache = options.cache ?? null;
   const progress = options.onProgress ?? (() => {});
   const model = makeModel(modelConfig);

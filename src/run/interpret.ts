@@ -17,6 +17,7 @@ import { archDirOf, archOfImpl } from '../kernel/paths.js';
 import type { EntryFact } from '../model/user-model.js';
 import type { Rule } from '../rules/types.js';
 import { builtOnDemandKey, groupKey } from './group-key.js';
+import { TIMINGS, timingLine } from './timings.js';
 
 /** A group's result, with what it depends on beyond its key (builtOnDemandKey). */
 export interface StoredResult {
@@ -121,15 +122,15 @@ export function analyseProgram(program: Program, options: AnalyseProgramOptions)
   return merge(program, results, idOf);
 }
 
-/** With EQSCHECK_TIMINGS set, roots whose analysis takes longer than this go to
- *  stderr with their time (for the benchmarks). */
-const SLOW_ROOT_MS = process.env['EQSCHECK_TIMINGS'] ? 1000 : Infinity;
+/** Roots whose analysis takes longer than this are named (EQSCHECK_TIMINGS). */
+const SLOW_ROOT_MS = 1000;
 
 function timed(task: RootTask, analyse: () => void): void {
-  const start = SLOW_ROOT_MS < Infinity ? performance.now() : 0;
+  if (!TIMINGS) return analyse();
+  const start = performance.now();
   analyse();
-  const ms = SLOW_ROOT_MS < Infinity ? performance.now() - start : 0;
-  if (ms > SLOW_ROOT_MS) process.stderr.write(`eqscheck: root ${task.fn.id} (${task.impl ?? 'generic'}) ${ms.toFixed(0)} ms\n`);
+  const ms = performance.now() - start;
+  if (ms > SLOW_ROOT_MS) timingLine(`root ${task.fn.id} (${task.impl ?? 'generic'}) ${ms.toFixed(0)} ms`);
 }
 
 /** What an internal error names: the root being analysed. */

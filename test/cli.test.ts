@@ -11,6 +11,7 @@ import { SRCROOT } from '../src/report/sarif.js';
 import { RULES } from '../src/rules/index.js';
 import { SarifCollector } from './helpers/sarif-validate.js';
 import { run, type Run } from './helpers/kernel-tree.js';
+import { CLEAN_RUN_LOOP } from './helpers/run-loop.js';
 
 const repo = path.join(__dirname, '..');
 
@@ -21,17 +22,7 @@ function findingLines(stdout: string): string[] {
 
 const FINDING_LINE = /^(.+):(\d+):(\d+): (error|warning): (.+) \[([a-z0-9-]+)\]$/;
 
-const CLEAN = `struct kvm_vcpu;
-
-void vcpu_run(struct kvm_vcpu *vcpu)
-{
-	local_irq_disable();
-	guest_state_enter_irqoff();
-	__guest_run(vcpu);
-	guest_state_exit_irqoff();
-	local_irq_enable();
-}
-`;
+const CLEAN = CLEAN_RUN_LOOP;
 
 // Line 8: irq-enabled-in-eqs; line 16: eqs-unbalanced.
 const TWO_FINDINGS = `struct kvm_vcpu;

@@ -13,6 +13,7 @@ import { internalErrorMessage } from '../src/cli/main.js';
 import { during, InputError, InternalError } from '../src/errors.js';
 import { readRegularFile } from '../src/io/read-file.js';
 import { makeKernelRepo, patchOf, run, writeTree } from './helpers/kernel-tree.js';
+import { CLEAN_RUN_LOOP } from './helpers/run-loop.js';
 
 const repoDir = path.join(__dirname, '..');
 const bin = path.join(repoDir, 'bin', 'eqscheck.js');
@@ -28,17 +29,7 @@ function chmodAll(dir: string): void {
 
 const isRoot = process.getuid?.() === 0;
 
-const CLEAN = `struct kvm_vcpu;
-
-void vcpu_run(struct kvm_vcpu *vcpu)
-{
-	local_irq_disable();
-	guest_state_enter_irqoff();
-	__guest_run(vcpu);
-	guest_state_exit_irqoff();
-	local_irq_enable();
-}
-`;
+const CLEAN = CLEAN_RUN_LOOP;
 const BUGGY = CLEAN.replace('\t__guest_run(vcpu);\n', '\t__guest_run(vcpu);\n\tlocal_irq_enable();\n');
 
 let dirs = 0;

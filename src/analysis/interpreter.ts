@@ -223,7 +223,7 @@ export class Interpreter {
   private summaryFor(fn: FnInfo, entry: State, shallow = 0): Summary {
     let byKey = this.summaries.get(fn);
     if (!byKey) { byKey = new Map(); this.summaries.set(fn, byKey); }
-    const key = shallow ? `S${shallow}|${entry.key}` : entry.key;
+    const key = summaryKey(entry, shallow);
     const existing = byKey.get(key);
     if (existing) {
       if (this.inProgress.has(existing)) existing.recursive = true;
@@ -477,7 +477,7 @@ export class Interpreter {
     // own. (Read shallowly, whether it chooses is not known: it keeps the path's.)
     const implFree = !shallow && !this.program.choosesImplementation(target);
     if (implFree) entry = entry.with({ impl: null });
-    if (this.depth >= MAX_CALL_DEPTH && !this.summaries.get(target)?.has(shallow ? `S${shallow}|${entry.key}` : entry.key)) {
+    if (this.depth >= MAX_CALL_DEPTH && !this.summaries.get(target)?.has(summaryKey(entry, shallow))) {
       this.tooDeep.add(frame.fn);
       return unknownValue;
     }
@@ -760,6 +760,11 @@ function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, 
 }
 
 // ---- helpers -------------------------------------------------------------------------
+
+/** A summary's key: the entry state, and for a callee read shallowly its levels. */
+function summaryKey(entry: State, shallow: number): string {
+  return shallow ? `S${shallow}|${entry.key}` : entry.key;
+}
 
 /** How many levels of calls count, outside every EQS window, below a function
  *  that enters or leaves one: the callee's own body (with the inline functions

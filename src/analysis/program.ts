@@ -12,6 +12,7 @@ import type { AsmFile } from '../scan/asm-symbols.js';
 import { nameHash } from '../scan/name-hash.js';
 import { opaqueDefinition, type FunctionDef } from '../parser/parse.js';
 import type { Context } from './state.js';
+import { pushTo } from '../util/multimap.js';
 
 export type Tracked = 'ct' | 'vtime';
 export type FirstOp = 'enter' | 'exit' | 'none';
@@ -366,9 +367,7 @@ export class Program {
         if (targets) {
           for (const t of targets) {
             if (this.isPending(t.fn)) touches = true;
-            const list = users.get(t.fn);
-            if (list) list.push(fn);
-            else users.set(t.fn, [fn]);
+            pushTo(users, t.fn, fn);
           }
         } else if (e.callee && this.model.touchesState(e.callee)) touches = true;
       }

@@ -20,6 +20,7 @@
 // MAX_INDIRECT_TARGETS candidates in one arch's kernel is too vague to follow.
 import { nameHash } from '../scan/name-hash.js';
 import { archOf, implDirOf, linkDomainOf } from './paths.js';
+import { pushTo } from '../util/multimap.js';
 
 /** A definition the linkage resolves to. */
 export interface LinkedDef {
@@ -99,14 +100,14 @@ export class Linkage<D extends LinkedDef = LinkedDef> {
    *  @param isPrimitive a model primitive: its entry wins over any definition */
   constructor(defs: Iterable<D>, bindings: Iterable<MemberBinding>, private readonly facts: DispatchFacts,
     readonly isPrimitive: (name: string) => boolean) {
-    for (const d of defs) push(this.byHash, d.hash, d);
-    for (const b of bindings) { push(this.bindings, b.member, b); push(this.storing, b.fn, b); }
+    for (const d of defs) pushTo(this.byHash, d.hash, d);
+    for (const b of bindings) { pushTo(this.bindings, b.member, b); pushTo(this.storing, b.fn, b); }
   }
 
   /** A definition found later than the index (a parse of a file the index could
    *  not delimit): resolvable from then on. */
   add(d: D): void {
-    push(this.byHash, d.hash, d);
+    pushTo(this.byHash, d.hash, d);
     this.storedMemo.clear();
   }
 
@@ -282,12 +283,6 @@ export function underscoreSuffixes(key: string): string[] {
   const out = [key];
   for (let k = key.indexOf('_'); k >= 0; k = key.indexOf('_', k + 1)) if (k + 1 < key.length) out.push(key.slice(k + 1));
   return out;
-}
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }
 
 const NONE: never[] = [];

@@ -12,6 +12,7 @@ import type { IndexedFunction, NameIndex } from '../scan/name-index.js';
 import { buildFile, type BuildResult, type BuildTask, type WantedDefinition } from './file-tasks.js';
 import type { IndexDef, IndexTable } from './index-table.js';
 import type { TaskRunner } from './task-runner.js';
+import { pushTo } from '../util/multimap.js';
 
 export interface BuildContext {
   runner: TaskRunner;
@@ -54,9 +55,7 @@ export class Builder {
     for (const d of plan) {
       if (this.built.has(d)) continue;
       this.built.set(d, []);
-      const list = byFile.get(d.index);
-      if (list) list.push(d);
-      else byFile.set(d.index, [d]);
+      pushTo(byFile, d.index, d);
     }
     const tasks: BuildTask[] = [];
     for (const [index, wanted] of [...byFile].sort(([a], [b]) => (a.path < b.path ? -1 : 1))) {

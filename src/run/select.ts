@@ -27,6 +27,7 @@ import { nameHash } from '../scan/name-hash.js';
 import type { NameIndex } from '../scan/name-index.js';
 import { SHALLOW_LEVELS } from '../analysis/interpreter.js';
 import type { IndexDef } from './index-table.js';
+import { pushTo } from '../util/multimap.js';
 
 /** The model's primitives, as the index knows names: by hash. */
 export interface PrimitiveHashes {
@@ -133,11 +134,7 @@ class Callers {
     this.index = new CallerIndex(defs, primitives);
     for (const d of defs) {
       for (const [macro, key] of d.fn.keys) {
-        for (const t of linkage.byKey(macro, key, d) ?? []) {
-          const list = this.keyed.get(t);
-          if (list) list.push(d);
-          else this.keyed.set(t, [d]);
-        }
+        for (const t of linkage.byKey(macro, key, d) ?? []) pushTo(this.keyed, t, d);
       }
     }
   }
@@ -160,9 +157,7 @@ class Callers {
       for (const { caller, targets } of calls) {
         for (const t of targets) {
           if (marked.has(t)) mark(caller);
-          const list = waiting.get(t);
-          if (list) list.push(caller);
-          else waiting.set(t, [caller]);
+          pushTo(waiting, t, caller);
         }
       }
     };
@@ -266,11 +261,7 @@ class ShallowBodies {
  *  initializer or macro call, or in a body other than as a call. */
 function addressTaken(files: readonly NameIndex[], defs: readonly IndexDef[], wanted: readonly IndexDef[]): Set<string> {
   const byHash = new Map<number, IndexDef[]>();
-  for (const d of wanted) {
-    const list = byHash.get(d.hash);
-    if (list) list.push(d);
-    else byHash.set(d.hash, [d]);
-  }
+  for (const d of wanted) pushTo(byHash, d.hash, d);
   const out = new Set<string>();
   const take = (h: number, site: CallSite): void => {
     for (const d of byHash.get(h) ?? []) if (d.domain === site.domain) out.add(d.name);

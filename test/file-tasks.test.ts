@@ -15,7 +15,7 @@ function task(file: string, wanted: string[]): BuildTask {
   if (indexed.kind !== 'c') throw new Error(indexed.kind);
   const defs = indexed.index.functions.filter((f) => wanted.includes(f.name));
   return {
-    file, unreliable: false, known: [], headerConstants: [], defines: [],
+    file, unreliable: false, known: [], headerConstants: [], headerPredicates: [], defines: [],
     wanted: defs.map((f) => ({ name: f.name, line: f.line, declStart: f.declStart, end: f.end })),
   };
 }

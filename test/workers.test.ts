@@ -27,7 +27,7 @@ describe.runIf(built)('worker threads', () => {
       const indexTasks = files.map((file: string) => ({ file }));
       expect(await pool.map('index', indexTasks)).toEqual(indexTasks.map((t: { file: string }) => tasks.indexFile(t)));
       const buildTasks = files.filter((f: string) => f.endsWith('.c'))
-        .map((file: string) => ({ file, wanted: null, unreliable: false, known: [], headerConstants: [], defines: [] }));
+        .map((file: string) => ({ file, wanted: null, unreliable: false, known: [], headerConstants: [], headerPredicates: [], defines: [] }));
       const model = tasks.makeModel(config);
       expect(await pool.map('build', buildTasks)).toEqual(buildTasks.map((t: unknown) => tasks.buildFile(t, model)));
     } finally {

@@ -8,6 +8,7 @@
 // entered, the violation is handed to the caller (as "pending"), which
 // reports it at its call site — unless the function is an analysis root.
 import { ANY_SIGN, ONE, ZERO, isTemp, type AssignEvent, type Block, type CallEvent, type Cfg, type Edge, type Loc, type ReturnEvent, type SignSet } from '../cfg/types.js';
+import { forgetsPredicates, isPredicateSubject, predicateDependencies } from '../cfg/predicate-subjects.js';
 import type { Op, Slot } from '../model/model.js';
 import type { EntryFact } from '../model/user-model.js';
 import type { Rule, ViolationReport } from '../rules/types.js';
@@ -692,6 +693,17 @@ function applyOp(op: Op, call: CallEvent, name: string, s: State): State[] {
 }
 
 function assign(s: State, a: AssignEvent): State {
+  return forgetPredicates(assignValue(s, a), (subject) => predicateDependencies(subject).includes(a.target));
+}
+
+/** Drops what was learnt about predicate calls (cfg/predicate-subjects) that `stale` picks. */
+function forgetPredicates(s: State, stale: (subject: string) => boolean): State {
+  let out = s;
+  for (const k of s.facts.keys()) if (isPredicateSubject(k) && stale(k)) out = out.withFact(k, null);
+  return out;
+}
+
+function assignValue(s: State, a: AssignEvent): State {
   const v = a.value;
   if (v.kind === 'const') return s.withFact(a.target, v.signs).withFlag(a.target, null);
   if (v.kind === 'var') {
@@ -705,7 +717,7 @@ function assign(s: State, a: AssignEvent): State {
 
 /** The state after following an edge, or null when its condition contradicts what is known. */
 function takeEdge(s: State, edge: Edge): State | null {
-  let out = s;
+  let out = forgetsPredicates(edge) ? forgetPredicates(s, () => true) : s;
   if (edge.cond) {
     const known = s.facts.get(edge.cond.subject) ?? ANY_SIGN;
     const narrowed = known & edge.cond.signs;

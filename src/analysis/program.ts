@@ -5,6 +5,7 @@
 // it is along every path.
 import { opaqueCfg } from '../cfg/build.js';
 import { ONE, type CallEvent, type Cfg } from '../cfg/types.js';
+import { describeKnowledge, followPredicateEdge, forgetDependents, type PredicateKnowledge } from '../cfg/predicate-subjects.js';
 import { archOf } from '../kernel/paths.js';
 import type { LinkedDef, Linkage } from '../kernel/linkage.js';
 import type { Model, Op } from '../model/model.js';
@@ -480,21 +481,26 @@ export class Program {
         }
       }
     }
-    // First operation along each path: walk from the entry while nothing has happened yet.
+    // First operation along each path: walk from the entry while nothing has happened yet,
+    // with what the path has learnt of predicates (a second `if (user_mode(regs))`
+    // takes the branch the first took), so a block is visited once per such knowledge.
     const cfg = fn.cfg;
-    const visited = new Uint8Array(cfg.blocks.length);
-    const stack = [cfg.entry];
+    const visited = new Set<string>();
+    const stack: { id: number; known: PredicateKnowledge }[] = [{ id: cfg.entry, known: new Map() }];
     while (stack.length) {
-      const id = stack.pop()!;
-      if (visited[id]) continue;
-      visited[id] = 1;
+      const { id, known: knownOnEntry } = stack.pop()!;
+      const visit = `${id}${describeKnowledge(knownOnEntry)}`;
+      if (visited.has(visit)) continue;
+      visited.add(visit);
       const block = cfg.blocks[id]!;
+      let known = knownOnEntry;
       let stopped = false;
       // Results known to be true (context_tracking_enabled() under nohz_full): the
       // branch that tests them false is not a path.
       let alwaysTrue: Set<string> | null = null;
       for (const e of block.events) {
         if (e.kind === 'return') { role.first.add('none'); stopped = true; break; }
+        if (e.kind === 'assign') { known = forgetDependents(known, e.target); continue; }
         if (e.kind !== 'call') continue;
         if (e.result && e.callee && !this.targets.has(e) && this.model.ops(e.callee)?.some((o) => o.op === 'returns-true')) (alwaysTrue ??= new Set()).add(e.result);
         const { first, exitContext } = this.callEffect(e, resource);
@@ -505,7 +511,8 @@ export class Program {
       if (!stopped) {
         for (const edge of block.succs) {
           if (edge.cond && alwaysTrue?.has(edge.cond.subject) && !(edge.cond.signs & ONE)) continue;
-          stack.push(edge.to);
+          const next = followPredicateEdge(known, edge);
+          if (next) stack.push({ id: edge.to, known: next });
         }
       }
     }

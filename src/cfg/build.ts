@@ -3,6 +3,7 @@
 // Expressions are flattened into events in evaluation order; `&&`, `||` and
 // `?:` become branches, so every edge condition tests one variable.
 import { child, namedChildren, type SyntaxNode } from '../parser/syntax.js';
+import { isPredicateSubject, memoryOf, predicateDependencies, predicateSubject } from './predicate-subjects.js';
 import type { FunctionDef } from '../parser/parse.js';
 import {
   ANY_SIGN, NEG, NONZERO, ONE, POS, SIGN_CLASSES, ZERO, signOf,
@@ -16,6 +17,9 @@ export interface CfgOptions {
   constants: ReadonlyMap<string, number>;
   /** Symbols pinned as defined with -D. */
   defines: ReadonlySet<string>;
+  /** Predicates without side effects (scan/pure-predicates): a test of one asked
+   *  again of the same, unassigned arguments has the same answer. */
+  predicates?: ReadonlySet<string>;
   /** Source text of the file (the preprocessor directive keywords are not in the tree). */
   source: string;
   /** Offsets of `while` loops that stand for kernel iterator macros. */
@@ -647,7 +651,11 @@ class CfgBuilder {
       case 'update_expression': {
         const arg = child(node, 'argument');
         if (arg?.type === 'identifier') this.emit({ kind: 'assign', target: String(arg.text), value: { kind: 'unknown' }, loc: this.loc(node) });
-        else if (arg) this.expression(arg);
+        else if (arg) {
+          this.expression(arg);
+          const base = baseIdentifier(arg);
+          if (base) this.emit({ kind: 'assign', target: memoryOf(base), value: { kind: 'unknown' }, loc: this.loc(node) });
+        }
         return { kind: 'unknown' };
       }
       case 'unary_expression': {
@@ -754,6 +762,8 @@ class CfgBuilder {
       return { kind: 'var', name: String(left.text) };
     }
     this.expression(left);
+    const base = baseIdentifier(left);
+    if (base) this.emit({ kind: 'assign', target: memoryOf(base), value: { kind: 'unknown' }, loc: this.loc(node) });
     const assigned = unparen(right).type === 'cast_expression' ? child(unparen(right), 'value') : right;
     const fnName = assigned ? addressedName(assigned) : null;
     const field = left.type === 'field_expression' ? child(left, 'field')?.text : null;
@@ -782,11 +792,39 @@ class CfgBuilder {
     const result = this.newTemp();
     this.emit({ kind: 'call', callee: name, calleeText: this.text(fnNode), dispatch, args, result, loc: this.loc(node) });
     if (name && this.options.isNoReturn(name)) this.current = null;
+    if (name && this.options.predicates?.has(name) && argNodes.length && argNodes.every(isStableArgument)) {
+      return { kind: 'var', name: predicateSubject(name, argNodes.map((a) => this.text(a))) };
+    }
     return { kind: 'var', name: result };
   }
 }
 
 // ---- helpers ----------------------------------------------------------------
+
+/** An argument whose value the code between two tests changes only by assignment. */
+function isStableArgument(node: SyntaxNode): boolean {
+  const n = unparen(node);
+  switch (n.type) {
+    case 'identifier': case 'number_literal': case 'field_identifier': case 'true': case 'false': case 'null': return true;
+    case 'field_expression': return isStableArgument(child(n, 'argument')!);
+    case 'subscript_expression': return isStableArgument(child(n, 'argument')!) && isStableArgument(child(n, 'index')!);
+    case 'pointer_expression': return isStableArgument(child(n, 'argument')!);
+    case 'cast_expression': return isStableArgument(child(n, 'value')!);
+    default: return false;
+  }
+}
+
+/** The identifier a field, subscript or dereference is based on (`regs` of `regs->status`). */
+function baseIdentifier(node: SyntaxNode): string | null {
+  let n = unparen(node);
+  for (;;) {
+    if (n.type === 'identifier') return String(n.text);
+    const inner = n.type === 'field_expression' || n.type === 'subscript_expression' || n.type === 'pointer_expression'
+      ? child(n, 'argument') : n.type === 'cast_expression' ? child(n, 'value') : null;
+    if (!inner) return null;
+    n = unparen(inner);
+  }
+}
 
 /** Values matter only where a branch tests them, a return forwards them, or a
  *  call receives them (saved interrupt flags). Facts about anything else would
@@ -796,6 +834,7 @@ function pruneIrrelevantValues(blocks: Block[]): void {
   const relevant = new Set<string>();
   for (const b of blocks) {
     for (const e of b.succs) if (e.cond) relevant.add(e.cond.subject);
+    for (const e of b.succs) if (e.cond && isPredicateSubject(e.cond.subject)) for (const d of predicateDependencies(e.cond.subject)) relevant.add(d);
     for (const ev of b.events) {
       if (ev.kind === 'return' && ev.value?.kind === 'var') relevant.add(ev.value.name);
       if (ev.kind === 'call') for (const a of ev.args) relevant.add(a.ident ?? a.text.replace(/\s+/g, ''));

@@ -153,12 +153,12 @@ export class Builder {
         name: d.name, line: d.line, declStart: d.fn.declStart, end: d.fn.end,
       })),
       known: index.reliable ? [] : index.functions.filter((f) => !f.macro).map((f) => `${f.name}:${f.line}`),
-      headerConstants: [], defines: [...this.context.defines],
+      headerConstants: [], headerPredicates: [], defines: [...this.context.defines],
     };
   }
 
   /** A task's cache key: it names the file's headers and their content hashes;
-   *  their constants (thousands per file) go only into tasks the cache does not have. */
+   *  their constants and predicates (thousands per file) go only into tasks the cache does not have. */
   private keyOf(task: BuildTask): string | null {
     const { cache, optionsKey } = this.context;
     const hash = cache?.fileHash(task.file);
@@ -168,7 +168,8 @@ export class Builder {
   }
 
   private withConstants(task: BuildTask): BuildTask {
-    return { ...task, headerConstants: [...this.context.included.constantsOf(this.context.headersOf(task.file))] };
+    const { constants, predicates } = this.context.included.definitionsOf(this.context.headersOf(task.file));
+    return { ...task, headerConstants: [...constants], headerPredicates: [...predicates] };
   }
 
   /** The built definitions, in a stable order (by file and position). */

@@ -17,6 +17,7 @@ import { RELEASED_BODY } from '../parser/syntax.js';
 import { readAsm, type AsmFile } from '../scan/asm-symbols.js';
 import { readStaticCallFacts, type StaticCallFacts } from '../scan/dispatch-facts.js';
 import { readDefines } from '../scan/included-headers.js';
+import { purePredicates, readPredicateCandidates, type PredicateCandidates } from '../scan/pure-predicates.js';
 import { indexNames, type NameIndex } from '../scan/name-index.js';
 
 /** What builds a Model in another thread: the generations and the option. */
@@ -79,6 +80,8 @@ export interface BuildTask {
   /** Integer constants of the headers the file includes (added only when the
    *  task runs: the cache key names the headers instead). */
   headerConstants: [string, number][];
+  /** Predicate candidates of those headers (see scan/pure-predicates), added likewise. */
+  headerPredicates: [string, string[]][];
   defines: string[];
 }
 
@@ -100,6 +103,10 @@ function buildParsed(task: BuildTask, model: Model): BuildResult {
   // A file's own #defines win over those of the headers it includes.
   readDefines(source.text, constants);
   for (const [k, v] of task.headerConstants) if (!constants.has(k)) constants.set(k, v);
+  const candidates: PredicateCandidates = new Map();
+  readPredicateCandidates(source.text, candidates);
+  for (const [k, v] of task.headerPredicates) if (!candidates.has(k)) candidates.set(k, v);
+  const predicates = purePredicates(candidates, (n) => model.has(n));
   let text = source.text;
   let build: ((name: string, line: number) => boolean) | undefined;
   if (task.wanted && !task.unreliable) {
@@ -114,7 +121,7 @@ function buildParsed(task: BuildTask, model: Model): BuildResult {
   }
   const defines = new Set(task.defines);
   const cfgOptions = (t: string, iteratorLoops: ReadonlySet<number>): CfgOptions => ({
-    isNoReturn: (n: string) => model.isNoReturn(n), constants, defines, iteratorLoops, source: t,
+    isNoReturn: (n: string) => model.isNoReturn(n), constants, predicates, defines, iteratorLoops, source: t,
   });
   // Each definition's CFG is built as soon as it is parsed, and its tree let go.
   const result = parseSource({ ...source, text }, {

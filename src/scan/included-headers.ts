@@ -18,6 +18,7 @@ import { InputError } from '../errors.js';
 import { displayPath } from './collect.js';
 import { readStaticCallFacts, type StaticCallFacts } from './dispatch-facts.js';
 import { indexNames, type IncludeDirective, type NameIndex } from './name-index.js';
+import { readPredicateCandidates, type PredicateCandidates } from './pure-predicates.js';
 
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+\(?[ \t]*(-?[ \t]*(?:0x[0-9a-fA-F]+|\d+))[uUlL]*[ \t]*\)?[ \t]*(?:\/[*/].*)?$/gm;
 
@@ -32,6 +33,12 @@ export function readDefines(text: string, into: Map<string, number>): void {
 export function isWithin(file: string, dir: string): boolean {
   const rel = path.relative(dir, file);
   return rel === '' || (!rel.startsWith('..' + path.sep) && rel !== '..' && !path.isAbsolute(rel));
+}
+
+/** What a header defines for the files built against it. */
+export interface HeaderDefinitions {
+  constants: Map<string, number>;
+  predicates: PredicateCandidates;
 }
 
 /** An include that names a place outside the tree: not looked at. */
@@ -110,15 +117,19 @@ export class IncludedHeaders {
   }
 
   private readonly headers = new Map<string, HeaderFacts>();
-  private readonly defineMaps = new Map<string, Map<string, number>>();
+  private readonly definitionsRead = new Map<string, HeaderDefinitions>();
   /** A header's resolved includes, per arch (<asm/…> means the including file's arch). */
   private readonly includes = new Map<string, string[]>();
 
-  /** The integer constants `headers` define, the first definition winning. */
-  constantsOf(headers: readonly string[]): Map<string, number> {
-    const constants = new Map<string, number>();
-    for (const header of headers) for (const [k, v] of this.defines(header)) if (!constants.has(k)) constants.set(k, v);
-    return constants;
+  /** The integer constants and predicate candidates `headers` define, the first definition winning. */
+  definitionsOf(headers: readonly string[]): HeaderDefinitions {
+    const out: HeaderDefinitions = { constants: new Map(), predicates: new Map() };
+    for (const header of headers) {
+      const { constants, predicates } = this.definitions(header);
+      for (const [k, v] of constants) if (!out.constants.has(k)) out.constants.set(k, v);
+      for (const [k, v] of predicates) if (!out.predicates.has(k)) out.predicates.set(k, v);
+    }
+    return out;
   }
 
   /** The headers `file` includes, transitively up to a small depth, nearest first. */
@@ -196,21 +207,23 @@ export class IncludedHeaders {
     return this.scanned.get(header) ?? this.header(header).index;
   }
 
-  /** The header's integer #defines (read when first asked for). */
-  defines(header: string): Map<string, number> {
-    let defines = this.defineMaps.get(header);
-    if (!defines) {
+  /** The header's integer #defines and predicate candidates (read when first asked for). */
+  private definitions(header: string): HeaderDefinitions {
+    let definitions = this.definitionsRead.get(header);
+    if (!definitions) {
       const hash = this.cache?.fileHash(header) ?? null;
-      const key = hash ? sha1('defines', header, hash) : null;
-      defines = (key ? this.cache!.get<Map<string, number>>('defines', key) : undefined) ?? (() => {
-        const found = new Map<string, number>();
-        readDefines(this.readText(header), found);
-        if (key) this.cache!.put('defines', key, found);
+      const key = hash ? sha1('definitions', header, hash) : null;
+      definitions = (key ? this.cache!.get<HeaderDefinitions>('definitions', key) : undefined) ?? (() => {
+        const text = this.readText(header);
+        const found: HeaderDefinitions = { constants: new Map(), predicates: new Map() };
+        readDefines(text, found.constants);
+        readPredicateCandidates(text, found.predicates);
+        if (key) this.cache!.put('definitions', key, found);
         return found;
       })();
-      this.defineMaps.set(header, defines);
+      this.definitionsRead.set(header, definitions);
     }
-    return defines;
+    return definitions;
   }
 
   /** An unreadable header only costs precision: it is read as empty, and named in the summary. */

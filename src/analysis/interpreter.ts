@@ -79,6 +79,8 @@ interface Frame {
   enteredInside: Record<Tracked, boolean>;
   /** The roles the rules see at a return, made once per frame. */
   roles?: Record<Tracked, ResourceRole & { exitHandler: boolean }>;
+  /** Return reports that stand only if the function's returns disagree (ViolationReport.unlessReturnsAgree). */
+  deferred: { loc: Loc; reported: Reported }[];
   /** Called outside every EQS window and unable to reach a context or accounting
    *  operation: how many levels of calls count from here (its own body with the
    *  inline functions it calls is one; see SHALLOW_LEVELS); 0: every level. */
@@ -207,7 +209,7 @@ export class Interpreter {
   analyseRoot({ fn, impl }: RootTask): void {
     const { state: entry, enteredInside } = this.rootEntry(fn);
     const state = entry.with({ impl });
-    const frame: Frame = { fn, entry: state, isRoot: true, summary: newSummary(), enteredInside, shallow: 0 };
+    const frame: Frame = { fn, entry: state, isRoot: true, summary: newSummary(), enteredInside, shallow: 0, deferred: [] };
     const reports: Reported[] = [];
     const loc = { file: fn.def.file, line: fn.def.line, col: 1 };
     for (const rule of this.rules) {
@@ -235,7 +237,7 @@ export class Interpreter {
     this.inProgress.add(summary);
     this.depth++;
     const enteredInside = { ct: this.program.entersInside(fn, 'ct'), vtime: this.program.entersInside(fn, 'vtime') };
-    const frame: Frame = { fn, entry, isRoot: false, summary, enteredInside, shallow };
+    const frame: Frame = { fn, entry, isRoot: false, summary, enteredInside, shallow, deferred: [] };
     // Recursion: re-run with the partial summary until its exits stop growing.
     // Summaries of other functions computed meanwhile from the partial one stay
     // memoised (a known imprecision for mutual recursion through EQS code, which
@@ -308,6 +310,24 @@ export class Interpreter {
           }
         }
       }
+    }
+    this.settleDeferred(frame);
+  }
+
+  /** A function whose every return leaves a resource in the same state (the
+   *  returns' values agree) does so by design: an entry or exit helper for its
+   *  callers (powerpc's interrupt_exit_user_prepare_main() always returns in the
+   *  user context, through a retry that leaves and re-enters it). Its returns
+   *  are reported only when another return disagrees. */
+  private settleDeferred(frame: Frame): void {
+    const deferred = frame.deferred;
+    frame.deferred = [];
+    for (const { loc, reported } of deferred) {
+      const valueOf = reported.report.unlessReturnsAgree!;
+      const values = new Set<string>();
+      for (const e of frame.summary.exits.values()) if (!e.state.joined) values.add(valueOf(e.state));
+      if (values.size === 1) continue;
+      this.route(frame, loc, reported);
     }
   }
 
@@ -525,7 +545,8 @@ export class Interpreter {
     const ids = new Set(reports.map((r) => r.rule.id));
     for (const r of reports) {
       if (r.rule.yieldsTo?.some((id) => ids.has(id))) continue;
-      this.route(frame, loc, r);
+      if (r.report.unlessReturnsAgree) frame.deferred.push({ loc, reported: r });
+      else this.route(frame, loc, r);
     }
   }
 

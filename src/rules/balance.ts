@@ -1,6 +1,7 @@
 // What the two balance rules (eqs-unbalanced, vtime-unbalanced) share: the
-// return clause. Entry helpers (only enter), exit helpers (only leave) and
-// exit handlers (entered inside the resource) change it on purpose.
+// return clause. Entry helpers (only enter, or leave and enter again on every
+// path), exit helpers (only leave) and exit handlers (entered inside the
+// resource) change it on purpose.
 import type { Tracked } from '../analysis/program.js';
 import type { State } from '../analysis/state.js';
 import type { ReturnContext } from './types.js';

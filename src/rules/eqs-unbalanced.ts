@@ -48,6 +48,7 @@ export const eqsUnbalanced: Rule = {
     const { entry, exit } = ctx;
     ctx.report({
       resource: 'ct',
+      unlessReturnsAgree: (s) => s.ct,
       symptom: `${ctx.fnName}() ${returnWord(ctx)} ${describeContext(exit.ct)}`,
       message: (cause) => `${ctx.fnName}() ${returnWord(ctx)} ${describeContext(exit.ct)} but was entered ${describeContext(entry.ct)}: ` +
         `this path does not undo ${describeCause(cause)}`,

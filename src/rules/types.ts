@@ -43,6 +43,9 @@ export interface ViolationReport {
   /** For a violation inside a callee: whether it is still one at a call made in
    *  this caller state (an enable is no new window where interrupts were already on). */
   stillAtCall?: (callerState: State) => boolean;
+  /** For a violation at a return: it stands only if some return of the function
+   *  leaves a different value of this (the returns of a helper all agree). */
+  unlessReturnsAgree?: (exit: State) => string;
 }
 
 export interface OpContext {

@@ -44,6 +44,7 @@ export const vtimeUnbalanced: Rule = {
     const { entry, exit } = ctx;
     ctx.report({
       resource: 'vtime',
+      unlessReturnsAgree: (s) => s.vtime,
       symptom: `${ctx.fnName}() ${returnWord(ctx)} with guest time accounting ${exit.vtime}`,
       message: (cause) => `${ctx.fnName}() ${returnWord(ctx)} with guest time accounting ${exit.vtime} but was entered with it ${entry.vtime}: ` +
         `this path does not undo ${describeCause(cause)}`,

@@ -509,7 +509,8 @@ export class Interpreter {
     }));
     this.routeAll(frame, call.loc, reports);
     const out: State[] = [];
-    for (const exit of summary.exits.values()) out.push(bindExit(s, call, target, argOffset, exit, implFree));
+    const uneven = unevenResources(summary);
+    for (const exit of summary.exits.values()) out.push(bindExit(s, call, target, argOffset, exit, implFree, uneven));
     return out;
   }
 
@@ -768,7 +769,24 @@ function calleeEntry(s: State, call: CallEvent, target: FnInfo, argOffset: numbe
 }
 
 /** The caller's state after the call returns through `exit`. */
-function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, exit: ExitRecord, keepImpl: boolean): State {
+/** The context and accounting resources a callee leaves in different states on
+ *  different returns (VMX's run that returns early, before it enters guest time
+ *  accounting): the return that leaves one as it was is a cause in its own right. */
+function unevenResources(summary: Summary): ReadonlySet<Tracked> {
+  const uneven = new Set<Tracked>();
+  for (const r of ['ct', 'vtime'] as const) {
+    const values = new Set<string>();
+    for (const e of summary.exits.values()) if (!e.state.joined) values.add(e.state[r]);
+    if (values.size > 1) uneven.add(r);
+  }
+  return uneven;
+}
+
+/** The caller's state after one of the callee's returns. A resource the return
+ *  changed — or, where the callee's returns are uneven, left as it was — has
+ *  the call as its cause, so a violation it leads to is the caller's own. */
+function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, exit: ExitRecord, keepImpl: boolean,
+  uneven: ReadonlySet<Tracked>): State {
   const e = exit.state;
   let flags: Map<string, State['irq']> | null = null;
   for (const [k, v] of e.flags) {
@@ -778,7 +796,7 @@ function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, 
   }
   let out = s.with({ irq: e.irq, ct: e.ct, vtime: e.vtime, gif: e.gif, joined: s.joined || e.joined, impl: keepImpl ? s.impl : e.impl, ...(flags ? { flags } : {}) });
   out = out.withFact(call.result, exit.ret);
-  const changed = (['ct', 'vtime', 'irq'] as const).filter((r) => e.causes[r] !== null);
+  const changed = (['ct', 'vtime', 'irq'] as const).filter((r) => e.causes[r] !== null || (r !== 'irq' && uneven.has(r)));
   if (changed.length) {
     const node = pushStep(s.trace, { loc: call.loc, message: `call to ${target.def.name}(): returns with ${describeState(e)}`, inner: exit.steps });
     const causes = { ...s.causes };

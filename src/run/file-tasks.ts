@@ -16,7 +16,7 @@ import { decodeSource, looksBinary, readBytes, type Encoding } from '../parser/s
 import { RELEASED_BODY } from '../parser/syntax.js';
 import { readAsm, type AsmFile } from '../scan/asm-symbols.js';
 import { readStaticCallFacts, type StaticCallFacts } from '../scan/dispatch-facts.js';
-import { readDefines } from '../scan/included-headers.js';
+import { readIntegerConstants } from '../scan/included-headers.js';
 import { purePredicates, readPredicateCandidates, type PredicateCandidates } from '../scan/pure-predicates.js';
 import { indexNames, type NameIndex } from '../scan/name-index.js';
 
@@ -101,7 +101,7 @@ function buildParsed(task: BuildTask, model: Model): BuildResult {
   }
   const constants = new Map<string, number>();
   // A file's own #defines win over those of the headers it includes.
-  readDefines(source.text, constants);
+  readIntegerConstants(source.text, constants);
   for (const [k, v] of task.headerConstants) if (!constants.has(k)) constants.set(k, v);
   const candidates: PredicateCandidates = new Map();
   readPredicateCandidates(source.text, candidates);

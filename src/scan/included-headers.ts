@@ -22,9 +22,28 @@ import { readPredicateCandidates, type PredicateCandidates } from './pure-predic
 
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+\(?[ \t]*(-?[ \t]*(?:0x[0-9a-fA-F]+|\d+))[uUlL]*[ \t]*\)?[ \t]*(?:\/[*/].*)?$/gm;
 
-export function readDefines(text: string, into: Map<string, number>): void {
+const ENUM_BODY = /\benum\b[\s\w]*\{([^{}]*)\}/g;
+const ENUMERATOR = /^([A-Za-z_]\w*)(?:\s*=\s*\(?\s*(-?\s*(?:0x[0-9a-fA-F]+|\d+))[uUlL]*\s*\)?)?$/;
+
+/** The integer constants a text defines: `#define N 3`, and the enumerators of
+ *  `enum { A, B = 4, C }` (`exit_fastpath != EXIT_FASTPATH_REENTER_GUEST` is
+ *  decided by the values). An enumerator whose value is an expression, and
+ *  those after it, are not known; an enum with `#if` inside is left alone. */
+export function readIntegerConstants(text: string, into: Map<string, number>): void {
   for (const m of text.matchAll(DEFINE)) {
     if (!into.has(m[1]!)) into.set(m[1]!, Number(m[2]!.replace(/[ \t]+/g, '')));
+  }
+  for (const m of text.matchAll(ENUM_BODY)) {
+    const body = m[1]!.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, '');
+    if (/^[ \t]*#/m.test(body)) continue;
+    let next = 0;
+    for (const item of body.split(',').map((t) => t.trim()).filter(Boolean)) {
+      const e = ENUMERATOR.exec(item);
+      if (!e) break;
+      const value = e[2] !== undefined ? Number(e[2].replace(/\s+/g, '')) : next;
+      if (!into.has(e[1]!)) into.set(e[1]!, value);
+      next = value + 1;
+    }
   }
 }
 
@@ -216,7 +235,7 @@ export class IncludedHeaders {
       definitions = (key ? this.cache!.get<HeaderDefinitions>('definitions', key) : undefined) ?? (() => {
         const text = this.readText(header);
         const found: HeaderDefinitions = { constants: new Map(), predicates: new Map() };
-        readDefines(text, found.constants);
+        readIntegerConstants(text, found.constants);
         readPredicateCandidates(text, found.predicates);
         if (key) this.cache!.put('definitions', key, found);
         return found;

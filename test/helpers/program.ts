@@ -9,7 +9,7 @@ import { parseSource } from '../../src/parser/parse.js';
 import { decodeSource } from '../../src/parser/source.js';
 import { IndexTable } from '../../src/run/index-table.js';
 import { primitiveHashes, select } from '../../src/run/select.js';
-import { readDefines } from '../../src/scan/included-headers.js';
+import { readIntegerConstants } from '../../src/scan/included-headers.js';
 import { indexNames } from '../../src/scan/name-index.js';
 
 export function programOf(files: Record<string, string>, model = new Model()): Program {
@@ -24,7 +24,7 @@ export function programOf(files: Record<string, string>, model = new Model()): P
     const source = decodeSource(path, Buffer.from(text));
     const parsed = parseSource(source);
     const constants = new Map<string, number>();
-    readDefines(text, constants);
+    readIntegerConstants(text, constants);
     for (const def of parsed.functions) {
       const link = table.defs.find((d) => d.file === path && d.name === def.name && d.line === def.line);
       if (!link) throw new Error(`the index did not see ${def.name} in ${path}`);

@@ -373,7 +373,9 @@ export class Interpreter {
     if (ops) return this.applyPrimitive(frame, call, name!, ops, s);
     if (s.ct === 'guest') {
       const handlers = this.program.guestExitHandlersFor(call, frame.fn);
-      if (handlers.length) return this.runGuest(call, handlers, s);
+      if (handlers.length) return this.runGuest(frame, call, handlers, s, (h) => this.handlerEntry(h));
+      const generated = this.program.generatedCodeHandlersFor(call, frame.fn);
+      if (generated.length) return this.runGuest(frame, call, generated, s, (h) => calleeEntry(s, call, h, 0));
     }
     if (!name) this.indirectCalls.add(call);
     const label = name ?? call.calleeText;
@@ -438,14 +440,16 @@ export class Interpreter {
    *  the guest, which comes back to C through the arch's exit handlers. When a
    *  handler sometimes stays in the guest context and sometimes leaves it, staying
    *  resumes the guest (the assembly loops): the call returns on the leaving paths. */
-  private runGuest(call: CallEvent, handlers: FnInfo[], s: State): State[] {
+  private runGuest(frame: Frame, call: CallEvent, handlers: FnInfo[], s: State, entryOf: (h: FnInfo) => State): State[] {
     const exits: [FnInfo, ExitRecord][] = [];
+    const label = call.callee ?? call.calleeText;
     for (const h of handlers) {
-      for (const e of this.summaryFor(h, this.handlerEntry(h)).exits.values()) exits.push([h, e]);
+      const summary = this.summaryFor(h, entryOf(h));
+      this.routePending(frame, call, `${label}() runs the guest, which exits through ${h.def.name}()`, summary, s);
+      for (const e of summary.exits.values()) exits.push([h, e]);
     }
     const leaving = exits.filter(([, e]) => e.state.ct !== 'guest');
     const returning = leaving.length && leaving.length < exits.length ? leaving : exits;
-    const label = call.callee ?? call.calleeText;
     return returning.map(([h, e]) => {
       const node = pushStep(s.trace, {
         loc: call.loc,
@@ -503,15 +507,20 @@ export class Interpreter {
       return unknownValue;
     }
     const summary = this.summaryFor(target, entry, shallow);
-    const reports: Reported[] = summary.pending.filter((p) => p.report.stillAtCall?.(s) ?? true).map((p) => ({
-      rule: p.rule, report: p.report, before: s, notes: p.notes,
-      steps: [{ loc: call.loc, message: `call to ${target.def.name}(): ${p.report.symptom}`, inner: p.steps }],
-    }));
-    this.routeAll(frame, call.loc, reports);
+    this.routePending(frame, call, `call to ${target.def.name}()`, summary, s);
     const out: State[] = [];
     const uneven = unevenResources(summary);
     for (const exit of summary.exits.values()) out.push(bindExit(s, call, target, argOffset, exit, implFree, uneven));
     return out;
+  }
+
+  /** A callee's violations that depend on the state it was entered in: the caller's, at the call. */
+  private routePending(frame: Frame, call: CallEvent, what: string, summary: Summary, s: State): void {
+    const reports: Reported[] = summary.pending.filter((p) => p.report.stillAtCall?.(s) ?? true).map((p) => ({
+      rule: p.rule, report: p.report, before: s, notes: p.notes,
+      steps: [{ loc: call.loc, message: `${what}: ${p.report.symptom}`, inner: p.steps }],
+    }));
+    this.routeAll(frame, call.loc, reports);
   }
 
   // ---- returns -----------------------------------------------------------------

@@ -64,6 +64,9 @@ export interface ProgramInput {
   model: Model;
   /** Names of functions whose address is taken (they have callers we cannot see). */
   addressTaken: ReadonlySet<string>;
+  /** Functions whose address is handed to generated code or assembly
+   *  (converted to an integer in some body). */
+  handedToCode?: readonly LinkedDef[];
   /** Functions defined in assembly, with the file that defines them. */
   asmFunctions?: ReadonlyMap<string, AsmFile>;
   /** A definition not built that may change the state or end the path (itself,
@@ -79,6 +82,7 @@ export class Program {
   readonly callers = new Map<FnInfo, Set<FnInfo>>();
   private readonly linkage: Linkage<LinkedDef>;
   private readonly addressTaken: ReadonlySet<string>;
+  private readonly handedToCode: FnInfo[];
   private readonly byLink = new Map<LinkedDef, FnInfo>();
   /** Each call's definitions, resolved once (the interpreter asks per state). */
   private readonly targets = new Map<CallEvent, CallTarget[]>();
@@ -112,6 +116,7 @@ export class Program {
       this.byLink.set(link, fn);
     }
     this.linkCalls();
+    this.handedToCode = (input.handedToCode ?? []).map((link) => this.fnOf(link));
     // Every fact a function's analysis reads of others is settled now, before any
     // definition is built on demand: what is built later (build()) takes the
     // facts its stub had, so no result depends on the order things are built in.
@@ -215,6 +220,17 @@ export class Program {
     const asm = this.asmFunctions.get(call.callee);
     if (!asm || archOf(asm.file) !== from.arch) return [];
     return handlers.filter((h) => asm.references.has(h.def.name));
+  }
+
+  /** Where an indirect call the source does not resolve, made inside the guest
+   *  context where no exit handler of the arch is stored (guestExitHandlersFor), comes back to C: the functions of
+   *  that arch whose address is handed to generated code (mips 5.15's exit
+   *  handler, reached from the code uasm assembles at run time, which enters it
+   *  with interrupts still off and the guest context still on: the call site's
+   *  state). Built on demand when they may matter. */
+  generatedCodeHandlersFor(call: CallEvent, from: FnInfo): FnInfo[] {
+    if (call.callee || this.targets.get(call)?.length) return [];
+    return this.handedToCode.filter((f) => f.arch === from.arch && f.arch !== null && this.build(f));
   }
 
   /** Roots of an arch taken to be entered inside the guest context (exit handlers). */
@@ -360,6 +376,9 @@ export class Program {
     const dependent = new Set<FnInfo>();
     const users = new Map<FnInfo, FnInfo[]>();
     const queue: FnInfo[] = [];
+    // An unresolved indirect call may run the guest and come back through the
+    // functions the arch hands to generated code (generatedCodeHandlersFor).
+    const generatedCodeArches = new Set<string | null>(this.handedToCode.map((f) => f.arch).filter((a) => a !== null));
     for (const fn of this.functions) {
       let touches = false;
       for (const block of fn.cfg.blocks) for (const e of block.events) {
@@ -370,7 +389,7 @@ export class Program {
             if (this.isPending(t.fn)) touches = true;
             pushTo(users, t.fn, fn);
           }
-        } else if (e.callee && this.model.touchesState(e.callee)) touches = true;
+        } else if (e.callee ? this.model.touchesState(e.callee) : generatedCodeArches.has(fn.arch)) touches = true;
       }
       if (touches) { dependent.add(fn); queue.push(fn); }
     }

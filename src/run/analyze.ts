@@ -131,7 +131,7 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
   // built when the interpreter reaches it (the pre-filter cannot see windows).
   const mayMatter = usePrefilter ? selection.relevant : () => new Set<IndexDef>();
   const program = new Program({
-    built: builder.functions(), linkage: table.linkage, model, addressTaken: selection.addressTaken, asmFunctions: indexed.asmFunctions,
+    built: builder.functions(), linkage: table.linkage, model, addressTaken: selection.addressTaken, handedToCode: selection.handedToCode, asmFunctions: indexed.asmFunctions,
     mayMatter: (link) => mayMatter().has(link as IndexDef),
     build: (link) => builder.buildNow(link as IndexDef, (file) => table.definitionsIn(file).filter((x) => mayMatter().has(x))),
   });

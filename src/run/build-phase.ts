@@ -206,7 +206,7 @@ function lateDefinition(def: FunctionDef, index: NameIndex): IndexDef | null {
   for (const v of def.cfg.valueNames) values.add(nameHash(v));
   const fn: IndexedFunction = {
     name: def.name, line: def.line, declStart: 0, start: 0, bodyStart: 0, end: 0, isStatic: def.isStatic, macro: !!def.macro,
-    flags: 0, calls: Uint32Array.from(calls), values: Uint32Array.from(values), memberCalls: Uint32Array.from(memberCalls), keys,
+    flags: 0, calls: Uint32Array.from(calls), values: Uint32Array.from(values), integerValues: new Uint32Array(0), memberCalls: Uint32Array.from(memberCalls), keys,
   };
   return { ...linkedDef(def.name, def.file, def.line, def.isStatic, !!def.macro, false), fn, index };
 }

@@ -73,6 +73,9 @@ export interface Selection {
   /** Touching and entry-fact functions whose address is taken (a value somewhere,
    *  not a call): entered from where the scan cannot see. */
   addressTaken: Set<string>;
+  /** Definitions whose address is converted to an integer in some body: handed
+   *  to generated code or assembly (see NameIndex integerValues). */
+  handedToCode: IndexDef[];
   /** Every definition that may change the state or end the path (itself, or
    *  through what it may call): what inside a window must be built when reached.
    *  Worked out when first asked for. */
@@ -111,10 +114,12 @@ export function select(input: SelectInput): Selection {
       if (body) for (const b of body) build.add(b);
     }
   }
+  const handed = handedToCode(input.defs, linkage);
   return {
     touching, build, whole: wholeFiles(input.files, build, primitives),
     addressTaken: addressTaken(input.files, input.defs, [...touching, ...entries]),
-    relevant: once(() => callers.closure(primitives.relevant, () => true)),
+    handedToCode: handed,
+    relevant: once(() => callers.closure(primitives.relevant, () => true, mayRunGeneratedCode(input.defs, linkage, handed))),
   };
 }
 
@@ -141,7 +146,7 @@ class Callers {
 
   /** The definitions that call one of `seeds` (primitives, by hash), and their
    *  callers, transitively — those `admit` lets in. */
-  closure(seeds: Iterable<number>, admit: (d: IndexDef) => boolean): Set<IndexDef> {
+  closure(seeds: Iterable<number>, admit: (d: IndexDef) => boolean, seedDefs: Iterable<IndexDef> = []): Set<IndexDef> {
     const { linkage, index } = this;
     const marked = new Set<IndexDef>();
     const queue: IndexDef[] = [];
@@ -164,6 +169,7 @@ class Callers {
     const seenNames = new Set<number>();
     const seenMembers = new Set<number>();
     for (const h of seeds) for (const d of index.ofName(h)) mark(d);
+    for (const d of seedDefs) mark(d);
     while (queue.length) {
       const d = queue.pop()!;
       if (!seenNames.has(d.hash)) { seenNames.add(d.hash); watch(this.callsOf(d.hash)); }
@@ -272,6 +278,29 @@ function addressTaken(files: readonly NameIndex[], defs: readonly IndexDef[], wa
   }
   for (const d of defs) for (const h of d.fn.values) if (byHash.has(h)) take(h, d);
   return out;
+}
+
+/** Definitions some body converts to an integer (`(unsigned long)fn`), as that
+ *  body's linkage resolves them, in the order of the definitions. */
+function handedToCode(defs: readonly IndexDef[], linkage: Linkage<IndexDef>): IndexDef[] {
+  const out = new Set<IndexDef>();
+  for (const d of defs) for (const h of d.fn.integerValues) for (const target of linkage.byHashOf(h, d)) out.add(target);
+  return [...out];
+}
+
+/** Definitions of an arch that hands addresses to generated code which make a
+ *  call through a member nothing is bound to: inside the guest context such a
+ *  call may run the guest and come back through those functions (Program
+ *  generatedCodeHandlersFor), so they may matter as those functions do. */
+function mayRunGeneratedCode(defs: readonly IndexDef[], linkage: Linkage<IndexDef>, handed: readonly IndexDef[]): IndexDef[] {
+  const arches = new Set(handed.map((d) => d.arch).filter((a): a is string => a !== null));
+  if (!arches.size) return [];
+  return defs.filter((d) => {
+    if (d.arch === null || !arches.has(d.arch)) return false;
+    const m = d.fn.memberCalls;
+    for (let i = 0; i < m.length; i += 2) if (!linkage.byMember(m[i]!, m[i + 1]!, d)?.length) return true;
+    return false;
+  });
 }
 
 /** Who calls a name, and who calls through a member: sorted keys packed with the

@@ -44,6 +44,10 @@ export interface IndexedFunction {
    *  `p->handler = fn`, `f(cb)`): values, which take an address. Member names
    *  after `.`/`->` are not names (members are a namespace of their own). */
   values: NameSet;
+  /** Of those, the ones converted to an integer (`(unsigned long)fn`): an address
+   *  handed to code generated at run time (uasm's `UASM_i_LA(&p, T9, (unsigned
+   *  long)kvm_mips_handle_exit)`), or to assembly, not to C. */
+  integerValues: NameSet;
   /** Calls through a member, as pairs: the member's hash, and the hash of the
    *  field it is reached through (`vcpu->ops->run()`: ops), or 0. */
   memberCalls: Uint32Array;
@@ -90,7 +94,7 @@ export interface NameIndex {
   bindings: Uint32Array;
   /** `#include <x>` / `#include "x"`, in order. */
   includes: IncludeDirective[];
-  /** `struct T *field;` declarations, as pairs of hashes: field, T. */
+  /** `struct T *field;` and `struct T field;` declarations, as pairs of hashes: field, T. */
   pointerFields: Uint32Array;
   /** Braces balanced: definitions' extents are exact. */
   reliable: boolean;
@@ -170,6 +174,9 @@ const ATTRIBUTE_BITS = new Map<string, number>([
 ]);
 const ATTRIBUTES = new WordTable(ATTRIBUTE_BITS);
 
+/** The last word of a cast to an integer type wide enough for an address. */
+const INTEGER_TYPES = new WordTable(new Map(['long', 'uintptr_t', 'u64', '__u64', 'uint64_t', 'ulong', 'phys_addr_t'].map((w) => [w, 1])));
+
 /** `__printf(1, 2)`, `__attribute__((x))`, `__acquires(l)`: around a definition's
  *  name, not its name. */
 const ANNOTATIONS = new Set([...ATTRIBUTE_MACROS_WITH_ARGS, 'asm', '__asm__'].map(nameHash));
@@ -193,6 +200,7 @@ function toBytes(text: string | Uint8Array): Uint8Array {
 // One body is read at a time: its names go to these lists, taken when it ends.
 const BODY_CALLS = new HashCollector();
 const BODY_VALUES = new HashCollector();
+const BODY_INTEGER_VALUES = new HashCollector();
 const FILE_VALUES = new HashCollector();
 const DECLARED = new HashCollector();
 const FILE_CALLS = new HashCollector();
@@ -203,6 +211,7 @@ const EMPTY = new Uint32Array(0);
 function finishBody(fn: IndexedFunction, memberCalls: number[], keys: Map<string, [string, string]>): void {
   fn.calls = BODY_CALLS.take();
   fn.values = BODY_VALUES.take();
+  fn.integerValues = BODY_INTEGER_VALUES.take();
   fn.memberCalls = memberCalls.length ? Uint32Array.from(memberCalls) : EMPTY;
   fn.keys = keys.size ? [...keys.values()] : NO_KEYS;
 }
@@ -338,7 +347,10 @@ export function indexNames(path: string, input: string | Uint8Array): NameIndex 
           if (k1 === ARROW || isOperand(k2)) bindingAt(text, e0, h0, out.functions.length, 0, bindings);
         } else if (!isKeyword(text, s0, e0, h0)) {
           if (called) BODY_CALLS.add(h0);
-          else BODY_VALUES.add(h0);
+          else {
+            BODY_VALUES.add(h0);
+            if (k1 === RPAREN && k2 === IDENT && INTEGER_TYPES.get(text, s2, e2, h2) === 1) BODY_INTEGER_VALUES.add(h0);
+          }
         }
       } else if (isKeyword(text, s0, e0, h0)) {
         if (depth === 0 && isWord(text, s0, e0, 'static')) statementStatic = true;
@@ -413,10 +425,14 @@ export function indexNames(path: string, input: string | Uint8Array): NameIndex 
         candidateClose = i + 1;
       }
     } else if (kind === SEMI) {
-      // `struct T *field;` (a field or a variable): the field's type.
+      // `struct T *field;` or `struct T field;` (a field or a variable): the
+      // field's type (`vcpu->arch.vcpu_run()` reaches what a struct
+      // kvm_vcpu_arch holds, not every table's `.vcpu_run`).
       if (k0 === IDENT && k1 === STAR && k2 === IDENT && k3 === IDENT && isWord(text, s3, e3, 'struct') &&
         !isWord(text, s2, e2, 'const')) {
         pointerFields.push(h0, h2);
+      } else if (k0 === IDENT && k1 === IDENT && k2 === IDENT && isWord(text, s2, e2, 'struct') && !isKeyword(text, s1, e1, h1)) {
+        pointerFields.push(h0, h1);
       }
       if (depth === 0) { statementStart = -1; candidate = false; candidateParamsClosed = false; statementStatic = false; statementFlags = 0; statementMacroCall = false;
         statementStruct = 0; statementArray = false; statementInitializer = false; parens = 0; }
@@ -461,11 +477,12 @@ export function indexNames(path: string, input: string | Uint8Array): NameIndex 
         fn = {
           name: latin1(text, candidateStart, candidateEnd), line: candidateLine, declStart: statementStart < 0 ? candidateStart : statementStart,
           start: candidateStart, bodyStart: i, end: n, isStatic: statementStatic, macro: false, flags: statementFlags,
-          calls: EMPTY, values: EMPTY, memberCalls: EMPTY, keys: NO_KEYS,
+          calls: EMPTY, values: EMPTY, integerValues: EMPTY, memberCalls: EMPTY, keys: NO_KEYS,
         };
         out.functions.push(fn);
         BODY_CALLS.clear();
         BODY_VALUES.clear();
+        BODY_INTEGER_VALUES.clear();
         memberCalls = [];
         keys = new Map();
         candidate = false; candidateParamsClosed = false; statementStatic = false; statementFlags = 0; statementMacroCall = false; statementStart = -1;
@@ -692,7 +709,7 @@ function readDirective(text: Uint8Array, start: number, end: number, line: numbe
   const names = MACRO_NAMES.take();
   out.functions.push({
     name: intern(latin1(text, ns, ne)), line, declStart: start, start, bodyStart: start, end, isStatic: true, macro: true, flags: FN_INLINE,
-    calls: names, values: EMPTY, memberCalls: calls.memberCalls.length ? Uint32Array.from(calls.memberCalls) : EMPTY,
+    calls: names, values: EMPTY, integerValues: EMPTY, memberCalls: calls.memberCalls.length ? Uint32Array.from(calls.memberCalls) : EMPTY,
     keys: calls.keys.size ? [...calls.keys.values()] : NO_KEYS,
   });
 }

@@ -32,5 +32,5 @@ export function programOf(files: Record<string, string>, model = new Model()): P
       built.push({ def: { ...def, cfg }, link });
     }
   }
-  return new Program({ built, linkage: table.linkage, model, addressTaken: selection.addressTaken });
+  return new Program({ built, linkage: table.linkage, model, addressTaken: selection.addressTaken, handedToCode: selection.handedToCode });
 }

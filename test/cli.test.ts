@@ -148,6 +148,14 @@ describe('eqscheck scan (in process)', () => {
     expect(r.stderr).toMatch(/binary/);
   });
 
+  it('notes (latent findings of an arch that cannot enter the EQS) do not fail by default; --fail-on note makes them', async () => {
+    const untracked = 'fixtures/cases/dir--arch-kconfig-latent-and-handled/arch/untracked';
+    const quiet = await run(['scan', untracked, '--no-cache']);
+    expect(quiet.stdout).toMatch(/: note: /);
+    expect(quiet.code).toBe(0);
+    expect((await run(['scan', untracked, '--no-cache', '--fail-on', 'note'])).code).toBe(1);
+  });
+
   it('a binary file inside a scanned directory is skipped with a notice, not fatal: exit 0 unless --fail-on names skipped', async () => {
     const dir = path.join(tmp, 'mixed');
     file('mixed/clean.c', CLEAN);

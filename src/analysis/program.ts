@@ -3,6 +3,7 @@
 // linkage resolves it), who calls whom, and per resource (EQS, accounting) what
 // each function may do to it — transitively — and what its first operation on
 // it is along every path.
+import path from 'node:path';
 import { opaqueCfg } from '../cfg/build.js';
 import { ONE, type CallEvent, type Cfg } from '../cfg/types.js';
 import { describeKnowledge, followPredicateEdge, forgetDependents, type PredicateKnowledge } from '../cfg/predicate-subjects.js';
@@ -227,10 +228,14 @@ export class Program {
    *  that arch whose address is handed to generated code (mips 5.15's exit
    *  handler, reached from the code uasm assembles at run time, which enters it
    *  with interrupts still off and the guest context still on: the call site's
-   *  state). Built on demand when they may matter. */
+   *  state). Only a call through a struct member, and only functions of the
+   *  call's own directory: the KVM code that generates the guest's entry hands
+   *  it its own exit handler (x86's smpboot hands `start_secondary` to a CPU
+   *  being booted, which no guest exit reaches). Built on demand when they may matter. */
   generatedCodeHandlersFor(call: CallEvent, from: FnInfo): FnInfo[] {
-    if (call.callee || this.targets.get(call)?.length) return [];
-    return this.handedToCode.filter((f) => f.arch === from.arch && f.arch !== null && this.build(f));
+    if (call.dispatch?.kind !== 'member' || this.targets.get(call)?.length) return [];
+    const dir = path.dirname(from.def.file);
+    return this.handedToCode.filter((f) => f.arch === from.arch && f.arch !== null && path.dirname(f.link.file) === dir && this.build(f));
   }
 
   /** Roots of an arch taken to be entered inside the guest context (exit handlers). */
@@ -389,7 +394,7 @@ export class Program {
             if (this.isPending(t.fn)) touches = true;
             pushTo(users, t.fn, fn);
           }
-        } else if (e.callee ? this.model.touchesState(e.callee) : generatedCodeArches.has(fn.arch)) touches = true;
+        } else if (e.callee ? this.model.touchesState(e.callee) : e.dispatch?.kind === 'member' && generatedCodeArches.has(fn.arch)) touches = true;
       }
       if (touches) { dependent.add(fn); queue.push(fn); }
     }

@@ -231,11 +231,13 @@ export class Program {
    *  state). Only a call through a struct member, and only functions of the
    *  call's own directory: the KVM code that generates the guest's entry hands
    *  it its own exit handler (x86's smpboot hands `start_secondary` to a CPU
-   *  being booted, which no guest exit reaches). Built on demand when they may matter. */
-  generatedCodeHandlersFor(call: CallEvent, from: FnInfo): FnInfo[] {
+   *  being booted, which no guest exit reaches). Built on demand when they may
+   *  matter (`build: false`: the candidates, as they are, for the cache's group keys). */
+  generatedCodeHandlersFor(call: CallEvent, from: FnInfo, { build = true } = {}): FnInfo[] {
     if (call.dispatch?.kind !== 'member' || this.targets.get(call)?.length) return [];
     const dir = path.dirname(from.def.file);
-    return this.handedToCode.filter((f) => f.arch === from.arch && f.arch !== null && path.dirname(f.link.file) === dir && this.build(f));
+    return this.handedToCode.filter((f) => f.arch === from.arch && f.arch !== null && path.dirname(f.link.file) === dir &&
+      (!build || this.build(f)));
   }
 
   /** Roots of an arch taken to be entered inside the guest context (exit handlers). */

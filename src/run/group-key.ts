@@ -1,7 +1,7 @@
 // What a group of root analyses depends on, as one hash: every function its roots
-// can reach (through calls, ops tables and the guest's exit handlers), each with
-// its definition and CFG, what the program concluded about it, and where each of
-// its calls goes. Two runs whose groups hash the same analyse them the same way,
+// can reach (through calls, ops tables and the guest's exit handlers, stored or
+// handed to generated code), each with its definition and CFG, what the program
+// concluded about it, and where each of its calls goes. Two runs whose groups hash the same analyse them the same way,
 // so the second can take the first one's result (see run/interpret).
 import { createHash } from 'node:crypto';
 import { SHALLOW_LEVELS, type RootTask } from '../analysis/interpreter.js';
@@ -90,7 +90,7 @@ function describe(program: Program, fn: FnInfo, arch: string | null, entryFacts:
       // The other arches' targets count only by number (and through the facts of
       // this function): their ids change with every edit of their files.
       const all = program.callees(e).length;
-      const handlers = program.guestExitHandlersFor(e, fn);
+      const handlers = [...program.guestExitHandlersFor(e, fn), ...program.generatedCodeHandlersFor(e, fn, { build: false })];
       if (!all && !handlers.length) continue;
       let targets = '';
       for (const t of inArch(program.callees(e), arch, (c) => c.fn.arch)) targets += `${reach(t.fn)}+${t.argOffset},`;

@@ -4,7 +4,8 @@ import { purePredicates, readPredicateCandidates, type PredicateCandidates } fro
 function predicatesOf(text: string, excluded: (n: string) => boolean = () => false): string[] {
   const candidates: PredicateCandidates = new Map();
   readPredicateCandidates(text, candidates);
-  return [...purePredicates(candidates, excluded)].sort();
+  const pure = purePredicates(candidates, excluded);
+  return [...candidates.keys()].filter((n) => pure.has(n)).sort();
 }
 
 describe('pure predicates', () => {

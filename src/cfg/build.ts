@@ -19,7 +19,7 @@ export interface CfgOptions {
   defines: ReadonlySet<string>;
   /** Predicates without side effects (scan/pure-predicates): a test of one asked
    *  again of the same, unassigned arguments has the same answer. */
-  predicates?: ReadonlySet<string>;
+  predicates?: { has(name: string): boolean };
   /** Source text of the file (the preprocessor directive keywords are not in the tree). */
   source: string;
   /** Offsets of `while` loops that stand for kernel iterator macros. */

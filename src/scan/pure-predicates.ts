@@ -80,16 +80,25 @@ export function readPredicateCandidates(text: string, into: PredicateCandidates)
   }
 }
 
-/** The candidates whose every call is to another predicate (a greatest fixed
- *  point: mutually calling candidates stay), less the names `excluded` (the
- *  model's primitives, which have effects of their own). */
-export function purePredicates(candidates: PredicateCandidates, excluded: (name: string) => boolean): Set<string> {
-  const pure = new Set([...candidates.keys()].filter((n) => !excluded(n)));
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const name of pure) {
-      if (candidates.get(name)!.some((c) => !pure.has(c))) { pure.delete(name); changed = true; }
-    }
-  }
-  return pure;
+/** Whether a name is a predicate: a candidate whose every call is to another
+ *  predicate (a greatest fixed point: mutually calling candidates are), not
+ *  `excluded` (the model's primitives, which have effects of their own).
+ *  Worked out per name when first asked: a file asks of the few it tests, of
+ *  thousands of candidates its headers define. */
+export function purePredicates(candidates: PredicateCandidates, excluded: (name: string) => boolean): { has(name: string): boolean } {
+  const known = new Map<string, boolean>();
+  const isPure = (name: string, visiting: Set<string>): boolean => {
+    const memo = known.get(name);
+    if (memo !== undefined) return memo;
+    if (visiting.has(name)) return true;
+    const calls = candidates.get(name);
+    if (!calls || excluded(name)) { known.set(name, false); return false; }
+    visiting.add(name);
+    const pure = calls.every((c) => isPure(c, visiting));
+    visiting.delete(name);
+    // Inside a cycle the answer holds only once the cycle's first name is settled.
+    if (!pure || !visiting.size) known.set(name, pure);
+    return pure;
+  };
+  return { has: (name) => isPure(name, new Set()) };
 }

@@ -349,7 +349,7 @@ function relative(f: Finding, root: string) {
   const text = (s: string) => s.split(`${root}/`).join('');
   return {
     ruleId: f.ruleId, severity: f.severity, file: rel(f.file), line: f.line, column: f.column, function: f.function,
-    message: text(f.message), trace: f.trace.map((t) => ({ ...t, file: rel(t.file), message: text(t.message) })), notes: f.notes.map(text),
+    message: text(f.message), trace: f.trace.map((t) => ({ ...t, file: rel(t.file) })), notes: f.notes.map(text),
   };
 }
 

@@ -9,6 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeFiles, type AnalyzeResult } from '../src/run/analyze.js';
 import type { Finding } from '../src/analysis/interpreter.js';
+import { snapshot, State, stateAfter, type TraceEvent } from '../src/analysis/state.js';
+import { describeEvent, describeState } from '../src/report/describe.js';
 import {
   FINGERPRINT_KEY, GITHUB_LIMITS, INFORMATION_URI, SRCROOT, endColumnOf, formatSarif, normaliseLine, type SarifOptions,
 } from '../src/report/sarif.js';
@@ -115,34 +117,44 @@ describe('SARIF of the fixtures', () => {
       const r = log.runs[0].results[i];
       expect(r.relatedLocations).toHaveLength(1);
       sameStep(r.relatedLocations[0], f.trace[0]!);
-      expect(r.relatedLocations[0].message.text).toBe(f.trace[0]!.message);
+      expect(r.relatedLocations[0].message.text).toBe(describeEvent(f.trace[0]!.event));
       expect(r.codeFlows).toHaveLength(1);
       expect(r.codeFlows[0].threadFlows).toHaveLength(1);
       const steps = r.codeFlows[0].threadFlows[0].locations;
       // First step: the cause (trace[0]); last step: the reported location.
       sameStep(steps[0].location, f.trace[0]!);
-      expect(steps[0].location.message.text).toBe(f.trace[0]!.message);
+      expect(steps[0].location.message.text).toBe(describeEvent(f.trace[0]!.event));
       sameStep(steps[steps.length - 1].location, f);
       expect(steps[steps.length - 1].nestingLevel).toBe(0);
       // Every trace step, in order, at its depth.
       for (const [k, t] of f.trace.entries()) {
         sameStep(steps[k].location, t);
         expect(steps[k].nestingLevel).toBe(t.depth);
-        expect(steps[k].location.message.text).toBe(t.message);
+        expect(steps[k].location.message.text).toBe(describeEvent(t.event));
       }
       expect(steps.length - f.trace.length).toBeLessThanOrEqual(1);
       expect(steps.map((s: Json) => s.executionOrder)).toEqual(steps.map((_: Json, k: number) => k + 1));
     }
   });
 
-  it('gives the state where a step states it', () => {
-    const withState = log.runs[0].results.flatMap((r: Json) => r.codeFlows[0].threadFlows[0].locations)
-      .filter((s: Json) => / returns with interrupts /.test(s.location.message.text));
-    expect(withState.length).toBeGreaterThan(0);
-    for (const s of withState) {
-      expect(s.state.interrupts.text).toMatch(/^(on|off|unknown)$/);
-      expect(s.state.context.text).toMatch(/context/);
+  it('gives the state after each step, the one a step that states it states', () => {
+    let stated = 0;
+    for (const [i, f] of result.findings.entries()) {
+      const steps = log.runs[0].results[i].codeFlows[0].threadFlows[0].locations;
+      for (const [k, t] of f.trace.entries()) {
+        const after = stateAfter(t.event);
+        if (!after) { expect(steps[k].state).toBeUndefined(); continue; }
+        expect(steps[k].state.interrupts.text).toBe(after.irq === 'unk' ? 'unknown' : after.irq);
+        expect(steps[k].state.context.text).toMatch(/context/);
+        expect(steps[k].state['guest time accounting']?.text).toBe(after.vtime === 'on' ? 'on' : undefined);
+        // The steps whose words state the state say the one given.
+        if (['entered', 'call', 'guest-runs'].includes(t.event.kind)) {
+          stated++;
+          expect((steps[k].location.message.text as string).endsWith(`: ${t.event.kind === 'entered' ? '' : 'returns with '}${describeState(after)}`)).toBe(true);
+        }
+      }
     }
+    expect(stated).toBeGreaterThan(0);
   });
 
   it('names artifacts relative to %SRCROOT%, the scan root as a file URI ending in /', () => {
@@ -339,14 +351,16 @@ describe('GitHub limits', () => {
   const SOURCE = Array.from({ length: 3000 }, (_, i) => `\tstep_${i + 1}();`).join('\n');
   const readText = () => SOURCE;
 
+  const said = (symptom: string): TraceEvent => ({ kind: 'symptom', symptom, after: snapshot(State.initial()) });
+
   function finding(i: number, severity: string, traceLength = 2): Finding {
     const line = (i % 2900) + 50;
     return {
       ruleId: 'irq-enabled-in-eqs', severity, file: 'synthetic/kvm.c', line, column: 2, function: `fn_${i}`,
       message: `finding ${i}`,
       trace: Array.from({ length: traceLength }, (_, k) => k === traceLength - 1
-        ? { file: 'synthetic/kvm.c', line, column: 2, message: `finding ${i} here`, depth: 0 }
-        : { file: 'synthetic/kvm.c', line: (k % 40) + 1, column: 2, message: `step ${k}`, depth: k % 3 }),
+        ? { file: 'synthetic/kvm.c', line, column: 2, event: said(`finding ${i} here`), depth: 0 }
+        : { file: 'synthetic/kvm.c', line: (k % 40) + 1, column: 2, event: said(`step ${k}`), depth: k % 3 }),
       notes: [],
     };
   }

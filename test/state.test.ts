@@ -1,10 +1,11 @@
 // The abstract state domain: identity (key), facts, the join and deliverability.
 // Sign sets are written with the exported constants only (their values may change).
 import { describe, expect, it } from 'vitest';
-import { joinStates, pushStep, State, type StateFields } from '../src/analysis/state.js';
+import { joinStates, pushStep, snapshot, State, type StateFields, type TraceStep } from '../src/analysis/state.js';
 import { ANY_SIGN, NEG, NONZERO, POS, ZERO, type Loc } from '../src/cfg/types.js';
 
 const loc: Loc = { file: 'a.c', line: 3, col: 2 };
+const branch = (label: string, at: Loc = loc): TraceStep => ({ loc: at, event: { kind: 'branch', label, after: snapshot(State.initial()) } });
 
 function st(partial: Partial<StateFields> = {}): State {
   return State.initial(partial);
@@ -12,8 +13,8 @@ function st(partial: Partial<StateFields> = {}): State {
 
 describe('State key', () => {
   it('is equal for equal states whatever their provenance', () => {
-    const t1 = pushStep(null, { loc, message: 'one' });
-    const t2 = pushStep(pushStep(null, { loc, message: 'other' }), { loc: { ...loc, line: 9 }, message: 'two' });
+    const t1 = pushStep(null, branch('one'));
+    const t2 = pushStep(pushStep(null, branch('other')), branch('two', { ...loc, line: 9 }));
     const a = st({ irq: 'off', ct: 'guest', trace: t1, causes: { ct: t1, vtime: null, irq: null } });
     const b = st({ irq: 'off', ct: 'guest', trace: t2, causes: { ct: t2, vtime: t2, irq: t2 } });
     expect(a.key).toBe(b.key);

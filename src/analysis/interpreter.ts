@@ -15,9 +15,10 @@ import type { Rule, ViolationReport } from '../rules/types.js';
 import { archDirOf, archOfImpl, implDirOf } from '../kernel/paths.js';
 import { relatedImpl } from '../kernel/linkage.js';
 import type { CallTarget, FnInfo, Program, ResourceRole, Tracked } from './program.js';
+import { describeState } from '../report/describe.js';
 import {
-  describeState, isEqs, joinStates, pushStep, State, stepsSince,
-  type Context, type Resource, type TraceNode, type TraceStep,
+  isEqs, joinStates, pushStep, snapshot, State, stateAfter, stepsSince,
+  type Resource, type StateSnapshot, type TraceEvent, type TraceNode, type TraceStep,
 } from './state.js';
 
 /** States kept per block before they are joined (and precision is lost). */
@@ -29,11 +30,12 @@ export const MAX_CALL_DEPTH = 200;
 const MAX_BLOCK_VISITS = 200_000;
 const MAX_TRACE_STEPS = 60;
 
+/** A witness step as a finding holds it: where, how deep in calls, and what (report/describe renders it). */
 export interface TraceEntry {
   file: string;
   line: number;
   column: number;
-  message: string;
+  event: TraceEvent;
   depth: number;
 }
 
@@ -424,7 +426,7 @@ export class Interpreter {
           for (const rule of this.rules) {
             rule.onOp?.({
               fnName: frame.fn.def.name, primitive: name, op, loc: call.loc, before, after,
-              report: (v) => reports.push({ rule, report: v, before, steps: [{ loc: call.loc, message: v.symptom }] }),
+              report: (v) => reports.push({ rule, report: v, before, steps: [symptomStep(call.loc, v, after)] }),
             });
           }
           next.push(after);
@@ -445,16 +447,14 @@ export class Interpreter {
     const label = call.callee ?? call.calleeText;
     for (const h of handlers) {
       const summary = this.summaryFor(h, entryOf(h));
-      this.routePending(frame, call, `${label}() runs the guest, which exits through ${h.def.name}()`, summary, s);
+      this.routePending(frame, call, { callee: label, handler: h.def.name }, summary, s);
       for (const e of summary.exits.values()) exits.push([h, e]);
     }
     const leaving = exits.filter(([, e]) => e.state.ct !== 'guest');
     const returning = leaving.length && leaving.length < exits.length ? leaving : exits;
     return returning.map(([h, e]) => {
       const node = pushStep(s.trace, {
-        loc: call.loc,
-        message: `${label}() runs the guest, which exits through ${h.def.name}(): returns with ${describeState(e.state)}`,
-        inner: e.steps,
+        loc: call.loc, event: { kind: 'guest-runs', callee: label, handler: h.def.name, after: snapshot(e.state) }, inner: e.steps,
       });
       // What the handler does not touch keeps the caller's value.
       const touched = (r: Resource): boolean => e.state.causes[r] !== null;
@@ -507,7 +507,7 @@ export class Interpreter {
       return unknownValue;
     }
     const summary = this.summaryFor(target, entry, shallow);
-    this.routePending(frame, call, `call to ${target.def.name}()`, summary, s);
+    this.routePending(frame, call, { callee: target.def.name }, summary, s);
     const out: State[] = [];
     const uneven = unevenResources(summary);
     for (const exit of summary.exits.values()) out.push(bindExit(s, call, target, argOffset, exit, implFree, uneven));
@@ -515,10 +515,10 @@ export class Interpreter {
   }
 
   /** A callee's violations that depend on the state it was entered in: the caller's, at the call. */
-  private routePending(frame: Frame, call: CallEvent, what: string, summary: Summary, s: State): void {
+  private routePending(frame: Frame, call: CallEvent, via: { callee: string; handler?: string }, summary: Summary, s: State): void {
     const reports: Reported[] = summary.pending.filter((p) => p.report.stillAtCall?.(s) ?? true).map((p) => ({
       rule: p.rule, report: p.report, before: s, notes: p.notes,
-      steps: [{ loc: call.loc, message: `${what}: ${p.report.symptom}`, inner: p.steps }],
+      steps: [{ loc: call.loc, event: { kind: 'call-symptom', ...via, symptom: p.report.symptom, after: lastState(p.steps) }, inner: p.steps }],
     }));
     this.routeAll(frame, call.loc, reports);
   }
@@ -542,7 +542,7 @@ export class Interpreter {
     for (const rule of this.rules) {
       rule.onReturn?.({
         fnName: frame.fn.def.name, loc: ret.loc, implicit: ret.implicit, entry: frame.entry, exit: s, role,
-        report: (v) => reports.push({ rule, report: v, before: s, steps: [{ loc: ret.loc, message: v.symptom }] }),
+        report: (v) => reports.push({ rule, report: v, before: s, steps: [symptomStep(ret.loc, v, s)] }),
       });
     }
     this.routeAll(frame, ret.loc, reports);
@@ -584,7 +584,7 @@ export class Interpreter {
     } else {
       const fact = this.entryFacts.get(fnName);
       const note = fact ? `${fnName}() is entered with ${describeState(frame.entry)} (model entry fact: ${fact.why})` : entryNote(fnName, frame, r.report.resource);
-      trace = [{ loc: { file: frame.fn.def.file, line: frame.fn.def.line, col: 1 }, message: `${fnName}() entered: ${describeState(frame.entry)}` },
+      trace = [{ loc: { file: frame.fn.def.file, line: frame.fn.def.line, col: 1 }, event: { kind: 'entered', fn: fnName, after: snapshot(frame.entry) } },
         ...stepsSince(r.before.trace, null), ...r.steps];
       message = r.report.message({ kind: 'entry', note });
       notes.push(`assumed entry state of ${fnName}(): ${describeState(frame.entry)}`);
@@ -643,13 +643,25 @@ function normaliseLvalue(text: string): string {
   return t;
 }
 
-function step(s: State, call: CallEvent, message: string): TraceNode {
-  return pushStep(s.trace, { loc: call.loc, message });
+type OpEvent = Extract<TraceEvent, { kind: 'op' }>;
+type WithoutAfter<E> = E extends unknown ? Omit<E, 'after'> : never;
+
+/** The trace once a primitive's operation has made the `changes`. */
+function opStep(s: State, call: CallEvent, event: WithoutAfter<OpEvent>, changes: Partial<StateSnapshot>): TraceNode {
+  const after = snapshot({ irq: s.irq, ct: s.ct, vtime: s.vtime, gif: s.gif, ...changes });
+  return pushStep(s.trace, { loc: call.loc, event: { ...event, after } as OpEvent });
 }
 
-const CONTEXT_WORDS: Record<Context, string> = {
-  guest: 'the guest context (EQS)', user: 'the user context (EQS)', idle: 'the idle context (idle EQS)', kernel: 'kernel context', unk: 'an unknown context',
-};
+/** The state after the last of `steps` (a callee's, ending where a rule reports in it). */
+function lastState(steps: readonly TraceStep[]): StateSnapshot | undefined {
+  const last = steps[steps.length - 1];
+  return last ? stateAfter(last.event) : undefined;
+}
+
+/** The step at which a rule reports, in the state `after` it. */
+function symptomStep(loc: Loc, v: ViolationReport, after: State): TraceStep {
+  return { loc, event: { kind: 'symptom', symptom: v.symptom, after: snapshot(after) } };
+}
 
 /** One elementary operation; a few split the state (irqs_disabled() on unknown interrupts). */
 function applyOp(op: Op, call: CallEvent, name: string, s: State): State[] {
@@ -658,7 +670,7 @@ function applyOp(op: Op, call: CallEvent, name: string, s: State): State[] {
     case 'irq-on': {
       const v = op.op === 'irq-on' ? 'on' : 'off';
       if (s.irq === v) return [s];
-      const node = step(s, call, `${name}() ${v === 'on' ? 'enables' : 'disables'} interrupts`);
+      const node = opStep(s, call, { kind: 'op', primitive: name, op: op.op }, { irq: v });
       return [s.with({ irq: v, trace: node, causes: { ...s.causes, irq: node } })];
     }
     case 'save': {
@@ -671,30 +683,30 @@ function applyOp(op: Op, call: CallEvent, name: string, s: State): State[] {
       if (named === 'kept') return [s];
       const v = named ?? ((key && s.flags.get(key)) || 'unk');
       if (v === s.irq) return [s];
-      const node = step(s, call, `${name}() restores interrupts to ${v === 'unk' ? 'an unknown state' : v}`);
+      const node = opStep(s, call, { kind: 'op', primitive: name, op: 'restore' }, { irq: v });
       return [s.with({ irq: v, trace: node, causes: { ...s.causes, irq: node } })];
     }
     case 'ct-enter': {
-      const node = step(s, call, `${name}() enters ${CONTEXT_WORDS[op.context]}`);
+      const node = opStep(s, call, { kind: 'op', primitive: name, op: 'ct-enter', context: op.context }, { ct: op.context });
       return [s.with({ ct: op.context, trace: node, causes: { ...s.causes, ct: node }, unknownInEqs: [] })];
     }
     case 'ct-exit': {
       if (s.ct === 'kernel') return [s];
-      const node = step(s, call, `${name}() leaves ${CONTEXT_WORDS[op.context]}`);
+      const node = opStep(s, call, { kind: 'op', primitive: name, op: 'ct-exit', context: op.context }, { ct: 'kernel' });
       return [s.with({ ct: 'kernel', trace: node, causes: { ...s.causes, ct: node }, unknownInEqs: [] })];
     }
     case 'vtime-enter':
     case 'vtime-exit': {
       const v = op.op === 'vtime-enter' ? 'on' : 'off';
       if (s.vtime === v) return [s];
-      const node = step(s, call, `${name}() ${v === 'on' ? 'starts' : 'stops'} guest time accounting`);
+      const node = opStep(s, call, { kind: 'op', primitive: name, op: op.op }, { vtime: v });
       return [s.with({ vtime: v, trace: node, causes: { ...s.causes, vtime: node } })];
     }
     case 'gif-clear':
     case 'gif-set': {
       const v = op.op === 'gif-set' ? 'set' : 'clear';
       if (s.gif === v) return [s];
-      return [s.with({ gif: v, trace: step(s, call, `${name}() ${v === 'set' ? 'sets' : 'clears'} the global interrupt flag`) })];
+      return [s.with({ gif: v, trace: opStep(s, call, { kind: 'op', primitive: name, op: op.op }, { gif: v }) })];
     }
     case 'assume-irq-off':
       return s.irq === 'unk' ? [s.with({ irq: 'off' })] : [s];
@@ -755,7 +767,7 @@ function takeEdge(s: State, edge: Edge): State | null {
     if (narrowed === 0) return null;
     if (narrowed !== known) {
       out = out.withFact(edge.cond.subject, narrowed);
-      if (edge.label && edge.loc) out = out.with({ trace: pushStep(out.trace, { loc: edge.loc, message: edge.label }) });
+      if (edge.label && edge.loc) out = out.with({ trace: pushStep(out.trace, { loc: edge.loc, event: { kind: 'branch', label: edge.label, after: snapshot(out) } }) });
     }
   }
   // Call results live only until the branch that tests them.
@@ -807,7 +819,7 @@ function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, 
   out = out.withFact(call.result, exit.ret);
   const changed = (['ct', 'vtime', 'irq'] as const).filter((r) => e.causes[r] !== null || (r !== 'irq' && uneven.has(r)));
   if (changed.length) {
-    const node = pushStep(s.trace, { loc: call.loc, message: `call to ${target.def.name}(): returns with ${describeState(e)}`, inner: exit.steps });
+    const node = pushStep(s.trace, { loc: call.loc, event: { kind: 'call', callee: target.def.name, after: snapshot(e) }, inner: exit.steps });
     const causes = { ...s.causes };
     for (const r of changed) causes[r] = node;
     out = out.with({ trace: node, causes });
@@ -942,12 +954,12 @@ function capSteps(steps: TraceStep[]): TraceStep[] {
   if (steps.length <= MAX_TRACE_STEPS) return steps;
   const head = steps.slice(0, 5);
   const tail = steps.slice(steps.length - (MAX_TRACE_STEPS - 6));
-  return [...head, { loc: tail[0]!.loc, message: `… ${steps.length - head.length - tail.length} steps omitted` }, ...tail];
+  return [...head, { loc: tail[0]!.loc, event: { kind: 'omitted', count: steps.length - head.length - tail.length } }, ...tail];
 }
 
 function flattenTrace(steps: TraceStep[], depth = 0, out: TraceEntry[] = []): TraceEntry[] {
   for (const s of steps) {
-    out.push({ file: s.loc.file, line: s.loc.line, column: s.loc.col, message: s.message, depth });
+    out.push({ file: s.loc.file, line: s.loc.line, column: s.loc.col, event: s.event, depth });
     if (s.inner?.length) flattenTrace(s.inner, depth + 1, out);
   }
   return out;

@@ -12,11 +12,59 @@ export type Gif = 'set' | 'clear' | 'unk';
 /** Resources whose history a finding can blame. */
 export type Resource = 'ct' | 'vtime' | 'irq';
 
+/** The resources a trace step shows: what the analysis knows after the step. */
+export interface StateSnapshot {
+  readonly irq: Irq;
+  readonly ct: Context;
+  readonly vtime: OnOff;
+  readonly gif: Gif;
+}
+
+/** The operations of a primitive that a trace shows (the others change no resource). */
+export type TracedOp = 'irq-on' | 'irq-off' | 'restore' | 'vtime-enter' | 'vtime-exit' | 'gif-set' | 'gif-clear';
+
+/** What one witness step is, as data: report/describe renders it. */
+export type TraceEvent =
+  /** The function is entered (a finding whose cause is its entry state). */
+  | { kind: 'entered'; fn: string; after: StateSnapshot }
+  /** A primitive changes a resource. */
+  | { kind: 'op'; primitive: string; op: TracedOp; after: StateSnapshot }
+  /** A primitive enters or leaves `context` (the one it names, whatever the path's was). */
+  | { kind: 'op'; primitive: string; op: 'ct-enter' | 'ct-exit'; context: Context; after: StateSnapshot }
+  /** A branch the path takes; `label`: the CFG's description of it. */
+  | { kind: 'branch'; label: string; after: StateSnapshot }
+  /** A call that returns having changed a resource (its steps are `inner`). */
+  | { kind: 'call'; callee: string; after: StateSnapshot }
+  /** A call that runs the guest, which comes back through an exit handler. */
+  | { kind: 'guest-runs'; callee: string; handler: string; after: StateSnapshot }
+  /** What a rule reports here, in the rule's words. */
+  | { kind: 'symptom'; symptom: string; after: StateSnapshot }
+  /** A call in which a rule reports (its steps are `inner`); `handler`: the call
+   *  runs the guest, and the rule reports in this exit handler. */
+  | { kind: 'call-symptom'; callee: string; handler?: string; symptom: string; after?: StateSnapshot }
+  /** Steps left out of a long trace. */
+  | { kind: 'omitted'; count: number };
+
 export interface TraceStep {
   loc: Loc;
-  message: string;
+  event: TraceEvent;
   /** Steps inside a callee, when the step is a call whose effect matters. */
   inner?: TraceStep[];
+}
+
+/** The state after the step, when the step has one (an omission marker has none). */
+export function stateAfter(e: TraceEvent): StateSnapshot | undefined {
+  return 'after' in e ? e.after : undefined;
+}
+
+const snapshots = new Map<string, StateSnapshot>();
+
+/** The resources of `s`, shared among the steps that show the same ones. */
+export function snapshot(s: StateSnapshot): StateSnapshot {
+  const key = `${s.irq}/${s.ct}/${s.vtime}/${s.gif}`;
+  let snap = snapshots.get(key);
+  if (!snap) { snap = Object.freeze({ irq: s.irq, ct: s.ct, vtime: s.vtime, gif: s.gif }); snapshots.set(key, snap); }
+  return snap;
 }
 
 /** A persistent (shared-tail) list of trace steps, newest first. */
@@ -190,14 +238,4 @@ export function joinStates(a: State, b: State): State {
     facts: joinMaps(a.facts, b.facts, (x, y) => ((x | y) === ANY_SIGN ? null : x | y)),
     joined: true,
   });
-}
-
-export function describeState(s: State): string {
-  const irq = s.irq === 'on' ? 'interrupts on' : s.irq === 'off' ? 'interrupts off' : 'interrupts unknown';
-  const ct = s.ct === 'kernel' ? 'kernel context' : s.ct === 'unk' ? 'context unknown' :
-    `${s.ct} context${isEqs(s.ct) ? ' (EQS)' : ' (idle EQS)'}`;
-  const parts = [irq, ct];
-  if (s.vtime === 'on') parts.push('guest time accounting on');
-  if (s.gif === 'clear') parts.push('GIF clear');
-  return parts.join('; ');
 }

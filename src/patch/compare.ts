@@ -68,7 +68,8 @@ function shownPath(sideRoot: string, userRoot: string, file: string): string {
   return displayPath(path.join(userRoot, rel));
 }
 
-/** Messages name locations too ("… at FILE:LINE"): those in a scratch tree are renamed. */
+/** Messages name locations too ("… at FILE:LINE"): those in a scratch tree are renamed.
+ *  (Trace steps hold theirs as fields, in their events no path.) */
 function showText(text: string, sideRoot: string, userRoot: string): string {
   const prefix = path.resolve(sideRoot) + path.sep;
   if (!text.includes(prefix)) return text;
@@ -81,7 +82,7 @@ function showFinding(f: Finding, sideRoot: string, userRoot: string): Finding {
   const text = (s: string) => showText(s, sideRoot, userRoot);
   return {
     ...f, file: show(f.file), message: text(f.message),
-    trace: f.trace.map((t) => ({ ...t, file: show(t.file), message: text(t.message) })), notes: f.notes.map(text),
+    trace: f.trace.map((t) => ({ ...t, file: show(t.file) })), notes: f.notes.map(text),
   };
 }
 

@@ -4,6 +4,7 @@
 import type { AnalyzeResult, RunSummary } from '../run/types.js';
 import type { Finding } from '../analysis/interpreter.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { describeEvent } from './describe.js';
 import type { ComparisonReport } from './comparison.js';
 import { fingerprintFindings, type FingerprintOptions } from './fingerprint.js';
 
@@ -18,7 +19,7 @@ export function findingJson(f: Finding, fingerprint: string) {
   return {
     ruleId: f.ruleId, severity: f.severity, file: f.file, line: f.line, column: f.column, function: f.function,
     message: f.message,
-    trace: f.trace.map((t) => ({ file: t.file, line: t.line, column: t.column, message: t.message, depth: t.depth })),
+    trace: f.trace.map((t) => ({ file: t.file, line: t.line, column: t.column, message: describeEvent(t.event), depth: t.depth })),
     notes: f.notes,
     fingerprint,
   };

@@ -5,12 +5,14 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AnalyzeResult } from '../run/types.js';
-import { MAX_CALL_DEPTH, type Finding, type TraceEntry } from '../analysis/interpreter.js';
+import { MAX_CALL_DEPTH, type Finding } from '../analysis/interpreter.js';
+import { stateAfter, type StateSnapshot } from '../analysis/state.js';
 import { MAX_NESTING } from '../cfg/build.js';
 import { MAX_FUNCTION_CHARS } from '../parser/parse.js';
 import { RULES } from '../rules/index.js';
 import type { RuleMeta } from '../rules/types.js';
 import { FINGERPRINT_KEY, SourceLines, defaultReadText, fingerprintFindings, normaliseLine, relativeUri } from './fingerprint.js';
+import { describeEvent, stateParts } from './describe.js';
 import { helpMarkdown, helpText } from './help.js';
 import { describeSkipped } from './text.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -206,19 +208,9 @@ export function endColumnOf(lineText: string | undefined, column: number): numbe
 
 // ---- thread-flow state -------------------------------------------------------------
 
-/** A step text that states the abstract state ("… returns with interrupts off;
- *  guest context (EQS)", "f() entered: …") gives it as threadFlowLocation.state. */
-function stateOf(message: string): Record<string, { text: string }> | undefined {
-  const m = /(?:returns with|entered:) (interrupts (?:on|off|unknown); [^;]*context[^;]*(?:; [^;]+)*)$/.exec(message);
-  if (!m) return undefined;
-  const state: Record<string, { text: string }> = {};
-  for (const part of m[1]!.split('; ')) {
-    if (part.startsWith('interrupts ')) state['interrupts'] = { text: part.slice('interrupts '.length) };
-    else if (part.endsWith('context') || part.includes('context (')) state['context'] = { text: part };
-    else if (part.startsWith('guest time accounting ')) state['guest time accounting'] = { text: part.slice('guest time accounting '.length) };
-    else if (part.startsWith('GIF ')) state['GIF'] = { text: part.slice(4) };
-  }
-  return Object.keys(state).length ? state : undefined;
+/** threadFlowLocation.state: the resources after the step, named as the text names them. */
+function flowState(after: StateSnapshot): Record<string, { text: string }> {
+  return Object.fromEntries(stateParts(after).map(([name, value]) => [name, { text: value }]));
 }
 
 // ---- the log -----------------------------------------------------------------------
@@ -287,13 +279,12 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
         executionOrder: i + 1,
       };
       if (i === 0 || i === steps.length - 1) tfl.importance = 'essential';
-      const flowState = stateOf(t.message);
-      if (flowState) tfl.state = flowState;
+      if (t.after) tfl.state = flowState(t.after);
       return tfl;
     });
     const locations = truncateFlow(flow, limits.threadFlowLocationsPerResult);
     if (locations.length < flow.length) truncatedFlows++;
-    const cause = f.trace[0];
+    const cause = f.trace.length ? steps[0] : undefined;
     const out: Record<string, unknown> = {
       ruleId: f.ruleId,
       ruleIndex: ruleIndex.get(f.ruleId) ?? -1,
@@ -392,16 +383,27 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
   };
 }
 
+/** One location of a code flow: where, at which call depth, its words, and the state after it. */
+export interface FlowStep {
+  file: string;
+  line: number;
+  column: number;
+  depth: number;
+  message: string;
+  after?: StateSnapshot;
+}
+
 /** The code flow of a finding: its trace, cause first; when the trace ends inside
  *  a callee (the finding is reported at the call that put the callee in its
  *  state), a last step returns to the reported location. */
-export function threadFlowSteps(f: Finding): TraceEntry[] {
-  const steps = f.trace.length ? [...f.trace] :
+export function threadFlowSteps(f: Finding): FlowStep[] {
+  const steps: FlowStep[] = f.trace.length ?
+    f.trace.map((t) => ({ file: t.file, line: t.line, column: t.column, depth: t.depth, message: describeEvent(t.event), after: stateAfter(t.event) })) :
     [{ file: f.file, line: f.line, column: f.column, message: f.message, depth: 0 }];
   const last = steps[steps.length - 1]!;
   if (last.file !== f.file || last.line !== f.line || last.column !== f.column || last.depth !== 0) {
     const here = [...steps].reverse().find((t) => t.depth === 0 && t.file === f.file && t.line === f.line && t.column === f.column);
-    steps.push({ file: f.file, line: f.line, column: f.column, depth: 0, message: `reported here: ${here ? here.message : f.message}` });
+    steps.push({ file: f.file, line: f.line, column: f.column, depth: 0, message: `reported here: ${here ? here.message : f.message}`, after: here?.after });
   }
   return steps;
 }

@@ -2,6 +2,7 @@
 // indented witness path, then what the run could not analyse.
 import type { AnalyzeResult, RunSummary, SkippedFile } from '../run/types.js';
 import { MAX_CALL_DEPTH, type Finding } from '../analysis/interpreter.js';
+import { describeEvent } from './describe.js';
 
 export interface TextOptions {
   /** ANSI colours (the CLI turns them on for a terminal without NO_COLOR). */
@@ -34,7 +35,7 @@ export function findingLines(findings: readonly Finding[], paint: Paint = painte
     const levelColor = level === 'error' ? SGR.red : level === 'warning' ? SGR.magenta : SGR.cyan;
     lines.push(`${paint(SGR.bold, `${f.file}:${f.line}:${f.column}:`)} ${paint(SGR.bold + levelColor, `${level}:`)} ${f.message} ${paint(SGR.dim, `[${f.ruleId}]`)}`);
     lines.push(`  in ${f.function}():`);
-    for (const t of f.trace) lines.push(`    ${'  '.repeat(t.depth)}${paint(SGR.bold, `${t.file}:${t.line}:${t.column}:`)} ${t.message}`);
+    for (const t of f.trace) lines.push(`    ${'  '.repeat(t.depth)}${paint(SGR.bold, `${t.file}:${t.line}:${t.column}:`)} ${describeEvent(t.event)}`);
     for (const n of f.notes) lines.push(`  ${paint(SGR.bold + SGR.cyan, 'note:')} ${n}`);
   }
   return lines;

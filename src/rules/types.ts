@@ -6,6 +6,7 @@ import type { Loc } from '../cfg/types.js';
 import type { Op } from '../model/model.js';
 import type { Resource, State, TraceStep } from '../analysis/state.js';
 import type { ResourceRole, Tracked } from '../analysis/program.js';
+import { describeEvent } from '../report/describe.js';
 
 export type Severity = 'error' | 'warning' | 'note';
 
@@ -85,5 +86,5 @@ export interface Rule extends RuleMeta {
 
 export function describeCause(cause: Cause): string {
   if (cause.kind === 'entry') return cause.note;
-  return `${cause.step.message} at ${cause.step.loc.file}:${cause.step.loc.line}`;
+  return `${describeEvent(cause.step.event)} at ${cause.step.loc.file}:${cause.step.loc.line}`;
 }

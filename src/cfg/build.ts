@@ -805,7 +805,7 @@ class CfgBuilder {
 function isStableArgument(node: SyntaxNode): boolean {
   const n = unparen(node);
   switch (n.type) {
-    case 'identifier': case 'number_literal': case 'field_identifier': case 'true': case 'false': case 'null': return true;
+    case 'identifier': case 'number_literal': case 'true': case 'false': case 'null': return true;
     case 'field_expression': return isStableArgument(child(n, 'argument')!);
     case 'subscript_expression': return isStableArgument(child(n, 'argument')!) && isStableArgument(child(n, 'index')!);
     case 'pointer_expression': return isStableArgument(child(n, 'argument')!);

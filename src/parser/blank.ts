@@ -27,3 +27,9 @@ export function isolateRange(text: string, start: number, end: number): string {
   for (let i = text.indexOf('\n'); i >= 0 && i < start; i = text.indexOf('\n', i + 1)) { rows++; lineStart = i + 1; }
   return '\n'.repeat(rows) + ' '.repeat(start - lineStart) + text.slice(start, end);
 }
+
+/** `text` with its C comments blanked (line breaks kept), for the readers that
+ *  scan a file's text with patterns rather than parse it. */
+export function blankComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, blank);
+}

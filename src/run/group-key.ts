@@ -1,8 +1,9 @@
 // What a group of root analyses depends on, as one hash: every function its roots
 // can reach (through calls, ops tables and the guest's exit handlers, stored or
 // handed to generated code), each with its definition and CFG, what the program
-// concluded about it, and where each of its calls goes. Two runs whose groups hash the same analyse them the same way,
-// so the second can take the first one's result (see run/interpret).
+// concluded about it, and where each of its calls goes. Two runs whose groups
+// hash the same analyse them the same way, so the second can take the first
+// one's result (see run/interpret).
 import { createHash } from 'node:crypto';
 import { SHALLOW_LEVELS, type RootTask } from '../analysis/interpreter.js';
 import type { FnInfo, Program } from '../analysis/program.js';

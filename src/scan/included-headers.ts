@@ -19,6 +19,7 @@ import { displayPath } from './collect.js';
 import { readStaticCallFacts, type StaticCallFacts } from './dispatch-facts.js';
 import { indexNames, type IncludeDirective, type NameIndex } from './name-index.js';
 import { readPredicateCandidates, type PredicateCandidates } from './pure-predicates.js';
+import { blankComments } from '../parser/blank.js';
 
 const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+\(?[ \t]*(-?[ \t]*(?:0x[0-9a-fA-F]+|\d+))[uUlL]*[ \t]*\)?[ \t]*(?:\/[*/].*)?$/gm;
 
@@ -33,8 +34,8 @@ export function readIntegerConstants(text: string, into: Map<string, number>): v
   for (const m of text.matchAll(DEFINE)) {
     if (!into.has(m[1]!)) into.set(m[1]!, Number(m[2]!.replace(/[ \t]+/g, '')));
   }
-  for (const m of text.matchAll(ENUM_BODY)) {
-    const body = m[1]!.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, '');
+  for (const m of blankComments(text).matchAll(ENUM_BODY)) {
+    const body = m[1]!;
     if (/^[ \t]*#/m.test(body)) continue;
     let next = 0;
     for (const item of body.split(',').map((t) => t.trim()).filter(Boolean)) {

@@ -6,6 +6,7 @@
 // other such predicates; an assignment, `++`/`--` or any other call makes it
 // a candidate no more. The CFG builder lets a test of one of them, asked twice
 // of the same arguments, give the same answer (cfg/build's predicate subjects).
+import { blankComments } from '../parser/blank.js';
 
 /** A candidate predicate: the names its body calls (all must be predicates too). */
 export type PredicateCandidates = Map<string, string[]>;
@@ -28,10 +29,6 @@ function callsOfPureExpression(expr: string): string[] | null {
     if (!HARMLESS_CALLS.has(name) && !C_KEYWORDS.has(name)) calls.push(name);
   }
   return calls;
-}
-
-function stripComments(text: string): string {
-  return text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, '');
 }
 
 /** The position of the `}` that closes the `{` just before `from`, or -1. */
@@ -62,7 +59,7 @@ function callsOfReturningBody(body: string): string[] | null {
 /** Adds the candidates a file's text defines (with at least one parameter: a
  *  predicate of nothing reads global state, which the code between two tests may change). */
 export function readPredicateCandidates(text: string, into: PredicateCandidates): void {
-  const clean = stripComments(text);
+  const clean = blankComments(text);
   for (const m of clean.matchAll(FUNCTION_LIKE_MACRO)) {
     if (!m[2]!.trim() || into.has(m[1]!)) continue;
     const body = m[3]!.replace(/\\\n/g, ' ').trim();

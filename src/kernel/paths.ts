@@ -41,6 +41,14 @@ const rootMemo = new Map<string, string | null>();
 
 /** The root of the kernel tree a file belongs to (the directory holding
  *  `include/linux` and `arch`), or null. */
+/** Where the guest comes back to from code a file generates at run time: the
+ *  functions of its own directory whose address it hands over (mips's
+ *  arch/mips/kvm/entry.c plants kvm_mips_handle_exit() of arch/mips/kvm/mips.c;
+ *  x86's smpboot hands start_secondary() to a booting CPU, not to a guest). */
+export function generatedCodeHome(file: string): string {
+  return path.dirname(file);
+}
+
 export function kernelRootOf(file: string): string | null {
   const dir = path.dirname(path.resolve(file));
   let root = rootMemo.get(dir);

@@ -23,6 +23,7 @@
 // given counts as called. They hold the program's calls, and both resolve them
 // with the same linkage: the pre-filter keeps what the program can reach.
 import { siteOf, type CallSite, type Linkage } from '../kernel/linkage.js';
+import { generatedCodeHome } from '../kernel/paths.js';
 import { nameHash } from '../scan/name-hash.js';
 import type { NameIndex } from '../scan/name-index.js';
 import { SHALLOW_LEVELS } from '../analysis/interpreter.js';
@@ -288,15 +289,15 @@ function handedToCode(defs: readonly IndexDef[], linkage: Linkage<IndexDef>): In
   return [...out];
 }
 
-/** Definitions of an arch that hands addresses to generated code which make a
- *  call through a member nothing is bound to: inside the guest context such a
+/** Definitions of a directory that hands addresses to generated code which make
+ *  a call through a member nothing is bound to: inside the guest context such a
  *  call may run the guest and come back through those functions (Program
  *  generatedCodeHandlersFor), so they may matter as those functions do. */
 function mayRunGeneratedCode(defs: readonly IndexDef[], linkage: Linkage<IndexDef>, handed: readonly IndexDef[]): IndexDef[] {
-  const arches = new Set(handed.map((d) => d.arch).filter((a): a is string => a !== null));
-  if (!arches.size) return [];
+  const homes = new Set(handed.map((d) => generatedCodeHome(d.file)));
+  if (!homes.size) return [];
   return defs.filter((d) => {
-    if (d.arch === null || !arches.has(d.arch)) return false;
+    if (!homes.has(generatedCodeHome(d.file))) return false;
     const m = d.fn.memberCalls;
     for (let i = 0; i < m.length; i += 2) if (!linkage.byMember(m[i]!, m[i + 1]!, d)?.length) return true;
     return false;

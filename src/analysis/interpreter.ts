@@ -8,7 +8,7 @@
 // entered, the violation is handed to the caller (as "pending"), which
 // reports it at its call site — unless the function is an analysis root.
 import { ANY_SIGN, ONE, ZERO, isTemp, type AssignEvent, type Block, type CallEvent, type Cfg, type Edge, type Loc, type ReturnEvent, type SignSet } from '../cfg/types.js';
-import { forgetsPredicates, isPredicateSubject, predicateDependencies } from '../cfg/predicate-subjects.js';
+import { forgetsPredicates, isPredicateSubject, isStaleAfterAssigning } from '../cfg/predicate-subjects.js';
 import type { Op, Slot } from '../model/model.js';
 import type { EntryFact } from '../model/user-model.js';
 import type { Rule, ViolationReport } from '../rules/types.js';
@@ -736,7 +736,7 @@ function applyOp(op: Op, call: CallEvent, name: string, s: State): State[] {
 }
 
 function assign(s: State, a: AssignEvent): State {
-  return forgetPredicates(assignValue(s, a), (subject) => predicateDependencies(subject).includes(a.target));
+  return forgetPredicates(assignValue(s, a), (subject) => isStaleAfterAssigning(subject, a.target));
 }
 
 /** Drops what was learnt about predicate calls (cfg/predicate-subjects) that `stale` picks. */

@@ -37,6 +37,11 @@ export function predicateDependencies(subject: string): readonly string[] {
   return deps;
 }
 
+/** An assignment to `variable` (or a write through it) makes what was learnt of `subject` stale. */
+export function isStaleAfterAssigning(subject: string, variable: string): boolean {
+  return isPredicateSubject(subject) && predicateDependencies(subject).includes(variable);
+}
+
 /** Edges after which a predicate may answer anew: round a loop, or back to a label. */
 const REPEATING_EDGES: ReadonlySet<EdgeKind> = new Set(['back', 'continue', 'goto']);
 
@@ -53,7 +58,7 @@ export function describeKnowledge(known: PredicateKnowledge): string {
 
 export function forgetDependents(known: PredicateKnowledge, variable: string): PredicateKnowledge {
   if (!known.size) return known;
-  const out = new Map([...known].filter(([k]) => !predicateDependencies(k).includes(variable)));
+  const out = new Map([...known].filter(([k]) => !isStaleAfterAssigning(k, variable)));
   return out.size === known.size ? known : out;
 }
 

@@ -15,6 +15,7 @@ import type { Rule, ViolationReport } from '../rules/types.js';
 import { archDirOf, archOfImpl, implDirOf } from '../kernel/paths.js';
 import { relatedImpl } from '../kernel/linkage.js';
 import type { CallTarget, FnInfo, Program, ResourceRole, Tracked } from './program.js';
+import { computeLiveness, type Liveness } from './liveness.js';
 import { describeState } from '../report/describe.js';
 import {
   isEqs, joinStates, pushStep, snapshot, State, stateAfter, stepsSince,
@@ -146,6 +147,7 @@ export class Interpreter {
   private readonly tooDeep = new Set<FnInfo>();
   /** Functions whose analysis ran out of MAX_BLOCK_VISITS: nothing is reported from them. */
   private readonly overBudget = new Set<FnInfo>();
+  private readonly liveness = new WeakMap<Cfg, Liveness>();
 
   /** @param idOf a function's id, stable across runs */
   constructor(private readonly program: Program, private readonly rules: readonly Rule[],
@@ -175,6 +177,35 @@ export class Interpreter {
       callsTooDeep: [...this.tooDeep].map(this.idOf),
       summaries, unknownCallees: [...this.unknownCallees], indirectCalls, builtOnDemand: this.builtHere.map((fn) => fn.id),
     };
+  }
+
+  /** What each block of the function can still read (computed once per CFG). */
+  private livenessOf(cfg: Cfg): Liveness {
+    let live = this.liveness.get(cfg);
+    if (!live) { live = computeLiveness(cfg, (call) => this.callReads(call)); this.liveness.set(cfg, live); }
+    return live;
+  }
+
+  /** The entry state without what the function never reads: flags it ignores make no other summary. */
+  private liveEntry(fn: FnInfo, entry: State): State {
+    return entry.keeping(this.livenessOf(fn.cfg).liveAt(fn.cfg.entry));
+  }
+
+  /** The facts and flags a call can read: its arguments (a callee's flags
+   *  parameters, a restore's variable) and the private slots its primitive restores. */
+  private callReads(call: CallEvent): string[] {
+    const names: string[] = [];
+    for (const a of call.args) {
+      names.push(normaliseLvalue(a.text));
+      if (a.ident) names.push(a.ident);
+      if (a.addressOf) names.push(a.addressOf);
+    }
+    const ops = call.callee ? this.program.model.ops(call.callee) : undefined;
+    for (const op of ops ?? []) {
+      const key = op.op === 'restore' ? slotKey(op.where, call) : null;
+      if (key) names.push(key);
+    }
+    return names;
   }
 
   // ---- entry states -----------------------------------------------------------
@@ -225,7 +256,8 @@ export class Interpreter {
   }
 
   /** The callee's summary for the entry state a call gives it. */
-  private summaryFor(fn: FnInfo, entry: State, shallow = 0): Summary {
+  private summaryFor(fn: FnInfo, given: State, shallow = 0): Summary {
+    const entry = this.liveEntry(fn, given);
     let byKey = this.summaries.get(fn);
     if (!byKey) { byKey = new Map(); this.summaries.set(fn, byKey); }
     const key = summaryKey(entry, shallow);
@@ -268,7 +300,11 @@ export class Interpreter {
     // Blocks to run, first in block order: a heap of positions in that order.
     const queued = new BlockQueue(order);
     const enqueue = (id: number): void => queued.add(id);
-    const add = (id: number, s: State): void => {
+    const live = this.livenessOf(cfg);
+    const add = (id: number, arriving: State): void => {
+      // What no later read needs must not tell states apart (nor push them over the bound).
+      // Of states that become equal, the first to arrive is kept, as for any equal states.
+      const s = arriving.keeping(live.liveAt(id));
       const set = seen[id]!;
       if (joinedAt.has(id)) {
         const current = set.values().next().value as State;
@@ -502,7 +538,7 @@ export class Interpreter {
     // own. (Read shallowly, whether it chooses is not known: it keeps the path's.)
     const implFree = !shallow && !this.program.choosesImplementation(target);
     if (implFree) entry = entry.with({ impl: null });
-    if (this.depth >= MAX_CALL_DEPTH && !this.summaries.get(target)?.has(summaryKey(entry, shallow))) {
+    if (this.depth >= MAX_CALL_DEPTH && !this.summaries.get(target)?.has(summaryKey(this.liveEntry(target, entry), shallow))) {
       this.tooDeep.add(frame.fn);
       return unknownValue;
     }

@@ -206,12 +206,26 @@ export class State implements StateFields {
     return this.with({ facts });
   }
 
+  /** The state without the facts and flags `live` does not hold: nothing reads
+   *  them again, and states differing only in them are one (analysis/liveness). */
+  keeping(live: { has(name: string): boolean }): State {
+    const facts = onlyLive(this.facts, live);
+    const flags = onlyLive(this.flags, live);
+    return facts === this.facts && flags === this.flags ? this : this.with({ facts, flags });
+  }
+
   withFlag(name: string, value: Irq | null): State {
     const flags = new Map(this.flags);
     if (value === null) flags.delete(name);
     else flags.set(name, value);
     return this.with({ flags });
   }
+}
+
+/** `m` itself when every name in it is live (the common case, no copy). */
+function onlyLive<V>(m: ReadonlyMap<string, V>, live: { has(name: string): boolean }): ReadonlyMap<string, V> {
+  for (const k of m.keys()) if (!live.has(k)) return new Map([...m].filter(([name]) => live.has(name)));
+  return m;
 }
 
 function joinValue<T extends string>(a: T, b: T, unknown: T): T {

@@ -172,12 +172,13 @@ describe('SARIF of the fixtures', () => {
     }
   });
 
-  it('records a successful invocation; its one notice is the fixture tree that does not show an entry fact', () => {
+  it('records a successful invocation; its notices are the fixture tree that does not show an entry fact and the fixture that needs a join', () => {
     const [invocation, ...others] = log.runs[0].invocations;
     expect(others).toEqual([]);
     expect(invocation.executionSuccessful).toBe(true);
     expect(invocation.toolExecutionNotifications.map((n: Json) => [n.descriptor.id, n.message.text.split(': ')[1]]))
-      .toEqual([['entry-fact-not-applied', 'in fixtures/cases/dir--entry-fact-not-shown']]);
+      .toEqual([['entry-fact-not-applied', 'in fixtures/cases/dir--entry-fact-not-shown'],
+        ['precision-lost', 'fixtures/cases/join--live-facts-still-joined.c:run_twice']]);
   });
 
   it('is byte-identical across runs', async () => {

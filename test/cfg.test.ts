@@ -187,7 +187,43 @@ describe('edge conditions', () => {
     expect(notDefined.map((e) => [e.kind, e.cond!.signs])).toEqual([['true', ZERO], ['false', NONZERO]]);
   });
 
+  it('every spelling of one config test is a test of the same `#NAME` fact (directives and C conditions)', () => {
+    // The fact on each edge kind: true/false edges, whichever order the builder makes them in.
+    const signs = (text: string, subject = '#CONFIG_X') => condEdges(cfg1(text), subject).map((e) => [e.kind, e.cond!.signs]).sort();
+    const yes = [['false', ZERO], ['true', NONZERO]];
+    const no = [['false', NONZERO], ['true', ZERO]];
+    for (const test of ['defined CONFIG_X', '( defined(CONFIG_X) )', 'IS_ENABLED(CONFIG_X)', 'IS_BUILTIN(CONFIG_X)', 'CONFIG_X']) {
+      expect(signs(`void f(void) {\n#if ${test}\n a();\n#endif\n}`), test).toEqual(yes);
+      expect(signs(`void f(void) {\n#if !${test}\n a();\n#endif\n}`), `!${test}`).toEqual(no);
+    }
+    expect(signs('void f(void) {\n#if IS_MODULE(CONFIG_X)\n a();\n#endif\n}', '#CONFIG_X_MODULE')).toEqual(yes);
+    expect(signs('void f(void) {\n# ifndef CONFIG_X\n a();\n# endif\n}')).toEqual(no);
+    // The #elif arms: reached on the #if's false edge, with their own fact.
+    expect(signs('void f(void) {\n#ifdef A\n a();\n#elif defined(CONFIG_X)\n b();\n#endif\n}')).toEqual(yes);
+    expect(signs('void f(void) {\n#ifdef A\n a();\n#elif !defined(CONFIG_X)\n b();\n#endif\n}')).toEqual(no);
+    expect(signs('void f(void) {\n#ifdef A\n a();\n#elifdef CONFIG_X\n b();\n#endif\n}')).toEqual(yes);
+    expect(signs('void f(void) {\n#ifdef A\n a();\n#elifndef CONFIG_X\n b();\n#endif\n}')).toEqual(no);
+    for (const macro of ['IS_ENABLED', 'IS_BUILTIN']) {
+      expect(signs(`void f(void) { if (${macro}(CONFIG_X)) a(); }`), macro).toEqual(yes);
+      expect(signs(`void f(void) { if (!${macro}(CONFIG_X)) a(); }`), `!${macro}`).toEqual(no);
+    }
+    expect(signs('void f(void) { if (IS_MODULE(CONFIG_X)) a(); }', '#CONFIG_X_MODULE')).toEqual(yes);
+    expect(signs('void f(int y) { if (IS_ENABLED(CONFIG_X) && y) a(); }')).toEqual(yes);
+    // Not a config test: a compound directive, a macro of something else.
+    expect(signs('void f(void) {\n#if defined(CONFIG_X) && defined(B)\n a();\n#endif\n}')).toEqual([]);
+    expect(signs('void f(void) { if (IS_ENABLED(CONFIG_X + 1)) a(); }')).toEqual([]);
+  });
+
+  it('an #if right after another directive line is a conditional like any other (both arms kept)', () => {
+    const c = cfg1('void f(void) {\n a();\n#ifdef B\n b();\n#endif\n#if defined(CONFIG_X)\n x();\n#else\n y();\n#endif\n}');
+    const reach = (callee: string): boolean => c.blocks.some((b) => b.reachable && b.events.some((e) => e.kind === 'call' && e.callee === callee));
+    expect(['b', 'x', 'y'].map(reach)).toEqual([true, true, true]);
+    expect(condEdges(c, '#CONFIG_X')).toHaveLength(2);
+  });
+
   it('-D pins #if defined(X) and #if IS_ENABLED(X): the other arm is unreachable', () => {
+    const pinned = cfg1('void f(void) { if (IS_ENABLED(CONFIG_X)) a(); else b(); }', ['CONFIG_X']);
+    expect(pinned.blocks.some((b) => b.reachable && b.events.some((e) => e.kind === 'call' && e.callee === 'b'))).toBe(false);
     for (const test of ['defined(CONFIG_X)', 'IS_ENABLED(CONFIG_X)', 'CONFIG_X']) {
       const c = cfg1(`void f(void) {\n#if ${test}\n a();\n#else\n b();\n#endif\n}`, ['CONFIG_X']);
       const reach = (callee: string): boolean => c.blocks.some((b) => b.reachable && b.events.some((e) => e.kind === 'call' && e.callee === callee));

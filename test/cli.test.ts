@@ -106,7 +106,7 @@ describe('eqscheck scan (in process)', () => {
       expect(RULES.map((rule) => rule.id), l).toContain(m![6]);
     }
     const summary = r.stdout.split('\n').find((l) => l.startsWith('eqscheck: '))!;
-    expect(summary).toMatch(new RegExp(`^eqscheck: ${lines.length} findings? `));
+    expect(summary).toMatch(new RegExp(`^eqscheck: ${lines.length} findings?: `));
   });
 
   it('exits 0 on a clean file', async () => {
@@ -154,6 +154,18 @@ describe('eqscheck scan (in process)', () => {
     expect(quiet.stdout).toMatch(/: note: /);
     expect(quiet.code).toBe(0);
     expect((await run(['scan', untracked, '--no-cache', '--fail-on', 'note'])).code).toBe(1);
+  });
+
+  it('the summary counts findings by severity, notes apart (text and JSON)', async () => {
+    const unit = 'fixtures/cases/dir--arch-kconfig-latent-and-handled';
+    const text = await run(['scan', unit, '--no-cache']);
+    const levels = findingLines(text.stdout).map((l) => /: (error|warning|note): /.exec(l)?.[1]);
+    const count = (level: string) => levels.filter((l) => l === level).length;
+    expect(count('note')).toBeGreaterThan(0);
+    expect(count('error')).toBeGreaterThan(0);
+    expect(text.stdout).toMatch(new RegExp(`^eqscheck: ${levels.length} findings: ${count('error')} errors, ${count('note')} notes \\(`, 'm'));
+    const json = JSON.parse((await run(['scan', unit, '--no-cache', '-f', 'json'])).stdout);
+    expect(json.summary.findings).toEqual({ total: levels.length, error: count('error'), warning: 0, note: count('note') });
   });
 
   it('a binary file inside a scanned directory is skipped with a notice, not fatal: exit 0 unless --fail-on names skipped', async () => {
@@ -411,7 +423,7 @@ describe('text output', () => {
     expect(quiet.code).toBe(1);
     expect(quiet.stdout.split('\n').filter((l) => l.startsWith('eqscheck:'))).toEqual([]);
     expect(full.stdout.startsWith(quiet.stdout)).toBe(true);
-    expect(full.stdout.slice(quiet.stdout.length)).toMatch(/^eqscheck: 2 findings /);
+    expect(full.stdout.slice(quiet.stdout.length)).toMatch(/^eqscheck: 2 findings: 2 errors /);
     expect(findingLines(quiet.stdout)).toEqual(findingLines(full.stdout));
     const clean = await run(['scan', '-q', file('quiet/clean.c', CLEAN)]);
     expect(clean.code).toBe(0);

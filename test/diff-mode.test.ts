@@ -125,7 +125,7 @@ describe('eqscheck diff', () => {
     const r = await run(['diff', 'c1..c2', '--tree', repo]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('Introduced in c2 (since c1): 1 finding (1 irq-enabled-in-eqs)');
+    expect(r.stdout).toContain('Introduced in c2 (since c1): 1 finding: 1 error (1 irq-enabled-in-eqs)');
     expect(r.stdout).toContain(`${path.join(repo, 'arch/x/kvm/arm.c')}:${ARM_BUG_LINE}:3: error:`);
     const back = await json(['diff', 'c2..c1']);
     expect(back.code).toBe(0);

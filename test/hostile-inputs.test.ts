@@ -79,7 +79,7 @@ describe('only regular files are read', () => {
       `eqscheck: skipped ${path.join(dir, 'fifo.c')}: is a FIFO (named pipe), not a regular file`,
       `eqscheck: skipped ${path.join(dir, 'outside.h')}: a symbolic link (not followed inside a scanned directory)`,
     ]);
-    expect(r.stdout).toMatch(/^eqscheck: 1 finding \(1 irq-enabled-in-eqs\); 2 files/m);
+    expect(r.stdout).toMatch(/^eqscheck: 1 finding: 1 error \(1 irq-enabled-in-eqs\); 2 files/m);
     const quiet = await run(['scan', '-q', dir]);
     expect(skippedLines(quiet.stdout)).toEqual(skippedLines(r.stdout));
     expect((await run(['scan', '--fail-on', 'note,skipped', dir])).code).toBe(2); // skipped files win over findings

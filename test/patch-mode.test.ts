@@ -86,7 +86,7 @@ describe('eqscheck patch: what a patch introduces and fixes', () => {
     const r = await run(['patch', patches['bug']!, '--tree', repo]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('Introduced by the patch: 1 finding (1 irq-enabled-in-eqs)');
+    expect(r.stdout).toContain('Introduced by the patch: 1 finding: 1 error (1 irq-enabled-in-eqs)');
     expect(r.stdout).toContain('Fixed by the patch: none');
     const lines = findingLines(r.stdout);
     expect(lines).toHaveLength(1);
@@ -141,7 +141,7 @@ describe('eqscheck patch: what a patch introduces and fixes', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Introduced by the patch: none');
-    expect(r.stdout).toContain('Fixed by the patch: 1 finding (1 irq-enabled-in-eqs)');
+    expect(r.stdout).toContain('Fixed by the patch: 1 finding: 1 error (1 irq-enabled-in-eqs)');
     const lines = findingLines(r.stdout);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`${path.join(buggy, 'arch/x/kvm/arm.c')}:${ARM_BUG_LINE}:3: error:`);

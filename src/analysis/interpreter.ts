@@ -438,9 +438,12 @@ export class Interpreter {
     let chosen = [...targets];
     if (s.impl) {
       // The path's arch: its own definitions win; generic ones serve when it has none.
+      // Other arches' definitions are not in its kernel, so they must not change the
+      // choice: one own definition is taken as it is when it is the only target
+      // (x86's hook in mmu/ on a path committed to vmx/, with s390's empty one in scope).
       const pathArch = archOfImpl(s.impl);
       const own = chosen.filter((t) => t.fn.arch === pathArch);
-      chosen = own.length ? own.filter((t) => relatedImpl(implDir(t.fn), s.impl!)) : chosen.filter((t) => t.fn.arch === null);
+      chosen = own.length > 1 ? own.filter((t) => relatedImpl(implDir(t.fn), s.impl!)) : own.length ? own : chosen.filter((t) => t.fn.arch === null);
     }
     const dirs = new Set(chosen.map((t) => implDir(t.fn)));
     if (dirs.size <= 1) return chosen.map((t) => [t, s]);

@@ -3,6 +3,7 @@
 // Expressions are flattened into events in evaluation order; `&&`, `||` and
 // `?:` become branches, so every edge condition tests one variable.
 import { child, namedChildren, type SyntaxNode } from '../parser/syntax.js';
+import { configCondition, configMacroSymbol, configSubject, directiveOf } from './config-test.js';
 import { isPredicateSubject, memoryOf, predicateDependencies, predicateSubject } from './predicate-subjects.js';
 import type { FunctionDef } from '../parser/parse.js';
 import {
@@ -446,18 +447,19 @@ class CfgBuilder {
     this.continueIn(this.newBlock());
   }
 
-  /** `#ifdef NAME` / `#if defined(NAME)` / `#if NAME` / `#if IS_ENABLED(NAME)`: both arms are
-   *  paths, told apart by a fact on `#NAME` so that a later test of NAME is correlated. */
+  /** `#ifdef NAME`, `#ifndef NAME`, `#if [!]defined(NAME)`, `#if IS_ENABLED(NAME)`, `#elif…`
+   *  (config-test.ts): both arms are paths, told apart by a fact on `#NAME` so that a
+   *  later test of NAME, in any spelling, is correlated. */
   private preprocConditional(node: SyntaxNode): void {
-    const directive = this.options.source.slice(node.startIndex, node.startIndex + 8);
+    const directive = directiveOf(this.options.source.slice(node.startIndex, node.startIndex + 40)) ?? '';
     let symbol: string | null = null;
-    let negate = /^#\s*(ifndef|elifndef)/.test(directive);
+    let negate = directive === 'ifndef' || directive === 'elifndef';
     if (node.type === 'preproc_ifdef' || node.type === 'preproc_elifdef') {
       symbol = child(node, 'name')?.text ?? null;
     } else {
       const cond = child(node, 'condition');
-      const m = cond ? /^\s*(!)?\s*(?:defined\s*\(?\s*|IS_ENABLED\s*\(\s*|IS_BUILTIN\s*\(\s*)?([A-Za-z_]\w*)\s*\)?\s*$/.exec(this.text(cond)) : null;
-      if (m) { symbol = m[2]!; negate = Boolean(m[1]); }
+      const test = cond ? configCondition(this.text(cond)) : null;
+      if (test) { symbol = test.symbol; negate = test.negated; }
     }
     const armBody = namedChildren(node).filter((c) => c.field !== 'name' && c.field !== 'condition' && c.field !== 'alternative');
     const alternative = child(node, 'alternative');
@@ -469,7 +471,7 @@ class CfgBuilder {
     if (pinned) {
       this.edge(negate ? elseBlock.id : thenBlock.id, 'true', null, `${symbol} is defined (-D)`, loc);
     } else {
-      const subject = symbol ? `#${symbol}` : null;
+      const subject = symbol ? configSubject(symbol) : null;
       const yes = subject ? { subject, signs: negate ? ZERO : NONZERO } : null;
       const no = subject ? { subject, signs: negate ? NONZERO : ZERO } : null;
       this.edge(thenBlock.id, 'true', yes, symbol ? `assuming ${symbol} is ${negate ? 'not ' : ''}defined` : 'taking the #if arm', loc);
@@ -512,6 +514,16 @@ class CfgBuilder {
     }
     const loc = this.loc(node);
     const text = this.text(node);
+    const config = node.type === 'call_expression' ? this.configMacroCall(node) : null;
+    if (config !== null) {
+      // `if (IS_ENABLED(CONFIG_X))`: the same fact as `#ifdef CONFIG_X` (pinned by -D alike).
+      if (this.options.defines.has(config)) { this.jump(onTrue.to, onTrue.kind); return; }
+      const subject = configSubject(config);
+      this.edge(onTrue.to, onTrue.kind, { subject, signs: NONZERO }, `${text} is true`, loc);
+      this.edge(onFalse.to, onFalse.kind, { subject, signs: ZERO }, `${text} is false`, loc);
+      this.current = null;
+      return;
+    }
     const constant = this.constantValue(node);
     if (constant !== null) {
       const target = constant !== 0 ? onTrue : onFalse;
@@ -532,6 +544,13 @@ class CfgBuilder {
     this.edge(onTrue.to, onTrue.kind, cond(signs[0]), `${text} is true`, loc);
     this.edge(onFalse.to, onFalse.kind, cond(signs[1]), `${text} is false`, loc);
     this.current = null;
+  }
+
+  /** The symbol `IS_ENABLED(CONFIG_X)` / IS_BUILTIN / IS_MODULE asks about, or null. */
+  private configMacroCall(node: SyntaxNode): string | null {
+    const args = namedChildren(child(node, 'arguments')!);
+    const name = calleeName(node);
+    return name && args.length === 1 && args[0]!.type === 'identifier' ? configMacroSymbol(name, String(args[0]!.text)) : null;
   }
 
   /** `a && b` / `a || b`, the left operands of a chain (`a && b && c` nests

@@ -229,7 +229,7 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('text'))
     .option('-o, --output <file>', 'write the report to a file', nonEmpty('--output', 'a file name'))
     .option('-r, --rules <ids>', 'comma-separated rule ids to run')
-    .option('-D, --define <name>', 'treat #ifdef NAME / #if defined(NAME) as true (repeatable)',
+    .option('-D, --define <name>', 'treat #ifdef NAME / #if defined(NAME) / IS_ENABLED(NAME) as true (repeatable)',
       repeatable('--define', 'a macro name', (v) => /^[A-Za-z_]\w*$/.test(v)), [] as string[])
     .option('-q, --quiet', 'text format: print the findings (and the files skipped) only, no summary lines')
     .option('-m, --model <file>', 'model file: extra primitives and entry facts (repeatable; see models/)', repeatable('--model', 'a file name'), [] as string[])

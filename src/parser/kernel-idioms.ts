@@ -280,8 +280,20 @@ function inExpression(text: string, start: number): boolean {
  *  (`x &=`, `a |`, `f(a,`): tree-sitter cannot parse either arm as a statement. */
 function splitsExpression(text: string, hash: number): boolean {
   if (!/^#\s*(?:if|ifdef|ifndef)\b/.test(text.slice(hash, hash + 12))) return false;
-  const p = prevNonSpace(text, hash - 1);
+  const p = prevCodeChar(text, hash - 1);
   return p >= 0 && !';{}:)'.includes(text[p]!) && !(text[p] === '/' && text[p - 1] === '*');
+}
+
+/** The last non-space character before `i` outside comments and directive lines
+ *  (`#endif` then `#ifdef`: the `f` of endif leaves no expression open). */
+function prevCodeChar(text: string, i: number): number {
+  for (let p = prevNonSpace(text, i); ;) {
+    if (p < 0) return p;
+    let lineStart = text.lastIndexOf('\n', p) + 1;
+    while (lineStart >= 2 && text[lineStart - 2] === '\\') lineStart = text.lastIndexOf('\n', lineStart - 2) + 1;
+    if (!/^[ \t]*#/.test(text.slice(lineStart, p + 1))) return p;
+    p = prevNonSpace(text, lineStart - 1);
+  }
 }
 
 /** Keeps the first arm of the conditional whose `#if` is at `hash`: its directive
@@ -295,7 +307,7 @@ function keepFirstArm(text: string, chars: Chars, hash: number): number {
     const line = text.slice(at, lineEnd(at));
     const d = /^\s*#\s*(\w+)/.exec(line)?.[1];
     if (d === 'if' || d === 'ifdef' || d === 'ifndef') depth++;
-    else if ((d === 'else' || d === 'elif') && depth === 1 && otherArmStart < 0) otherArmStart = at;
+    else if ((d === 'else' || d === 'elif' || d === 'elifdef' || d === 'elifndef') && depth === 1 && otherArmStart < 0) otherArmStart = at;
     else if (d === 'endif' && --depth === 0) {
       blank(chars, hash, lineEnd(hash));
       blank(chars, otherArmStart >= 0 ? otherArmStart : at, lineEnd(at));

@@ -280,7 +280,7 @@ export function selectConfigArms(text: string, start: number, end: number, arm: 
       keep.push(arm === 'if');
       return blankLine;
     }
-    if ((directive === 'elif' || directive === 'else') && keep.length) {
+    if ((directive === 'elif' || directive === 'elifdef' || directive === 'elifndef' || directive === 'else') && keep.length) {
       keep[keep.length - 1] = arm === 'else' && directive === 'else';
       return blankLine;
     }

@@ -5,7 +5,7 @@
 import type { RunSummary } from '../run/types.js';
 import type { Finding } from '../analysis/interpreter.js';
 import { buildSarif, type BaselineState, type SarifOptions } from './sarif.js';
-import { countByRule, findingLines, painter, runNotices, skippedLines } from './text.js';
+import { countFindings, findingLines, painter, plural, runNotices, skippedLines } from './text.js';
 
 export interface ComparedFinding {
   finding: Finding;
@@ -29,10 +29,6 @@ export interface ComparisonReport {
   after: RunSummary;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
 function headings(c: ComparisonReport): { introduced: string; fixed: string } {
   if (c.mode === 'patch') return { introduced: 'Introduced by the patch', fixed: 'Fixed by the patch' };
   return { introduced: `Introduced in ${c.to} (since ${c.from})`, fixed: `Fixed in ${c.to} (since ${c.from})` };
@@ -45,7 +41,7 @@ export function formatComparisonText(c: ComparisonReport, options: { color?: boo
   for (const [title, list] of [[h.introduced, c.introduced], [h.fixed, c.fixed]] as const) {
     if (options.quiet && !list.length) continue;
     if (lines.length) lines.push('');
-    lines.push(list.length ? `${title}: ${countByRule(list.map((x) => x.finding))}` : `${title}: none`);
+    lines.push(list.length ? `${title}: ${countFindings(list.map((x) => x.finding))}` : `${title}: none`);
     lines.push(...findingLines(list.map((x) => x.finding), paint));
   }
   if (options.quiet) { lines.push(...skippedLines(c.after)); return lines.length ? lines.join('\n') + '\n' : ''; }

@@ -5,6 +5,7 @@ import type { AnalyzeResult, RunSummary } from '../run/types.js';
 import type { Finding } from '../analysis/interpreter.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { describeEvent } from './describe.js';
+import { countBySeverity } from './severity.js';
 import type { ComparisonReport } from './comparison.js';
 import { fingerprintFindings, type FingerprintOptions } from './fingerprint.js';
 
@@ -47,7 +48,8 @@ export function summaryJson(s: RunSummary) {
 
 export function formatJson(result: AnalyzeResult, options: JsonOptions = {}): string {
   const fingerprints = options.fingerprints ?? fingerprintFindings(result.findings, options);
-  const summary: Record<string, unknown> = summaryJson(result.summary);
+  // Counted by severity: notes (latent, handled) do not fail a scan by default.
+  const summary: Record<string, unknown> = { findings: { total: result.findings.length, ...countBySeverity(result.findings) }, ...summaryJson(result.summary) };
   if (options.baseline) summary['baseline'] = options.baseline;
   const report = {
     version: 1,

@@ -15,6 +15,7 @@ import { FINGERPRINT_KEY, SourceLines, defaultReadText, fingerprintFindings, nor
 import { describeEvent, stateParts } from './describe.js';
 import { helpMarkdown, helpText } from './help.js';
 import { describeSkipped } from './text.js';
+import { levelOf } from './severity.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 export const SARIF_VERSION = '2.1.0';
@@ -214,10 +215,6 @@ function flowState(after: StateSnapshot): Record<string, { text: string }> {
 }
 
 // ---- the log -----------------------------------------------------------------------
-
-function levelOf(severity: string): 'error' | 'warning' | 'note' {
-  return severity === 'error' ? 'error' : severity === 'note' ? 'note' : 'warning';
-}
 
 const LEVEL_RANK = { error: 0, warning: 1, note: 2 } as const;
 

@@ -3,6 +3,7 @@
 import type { AnalyzeResult, RunSummary, SkippedFile } from '../run/types.js';
 import { MAX_CALL_DEPTH, type Finding } from '../analysis/interpreter.js';
 import { describeEvent } from './describe.js';
+import { SEVERITIES, countBySeverity, levelOf } from './severity.js';
 
 export interface TextOptions {
   /** ANSI colours (the CLI turns them on for a terminal without NO_COLOR). */
@@ -31,7 +32,7 @@ export function painter(color: boolean | undefined): Paint {
 export function findingLines(findings: readonly Finding[], paint: Paint = painter(false)): string[] {
   const lines: string[] = [];
   for (const f of findings) {
-    const level = f.severity === 'error' ? 'error' : f.severity === 'note' ? 'note' : 'warning';
+    const level = levelOf(f.severity);
     const levelColor = level === 'error' ? SGR.red : level === 'warning' ? SGR.magenta : SGR.cyan;
     lines.push(`${paint(SGR.bold, `${f.file}:${f.line}:${f.column}:`)} ${paint(SGR.bold + levelColor, `${level}:`)} ${f.message} ${paint(SGR.dim, `[${f.ruleId}]`)}`);
     lines.push(`  in ${f.function}():`);
@@ -41,12 +42,20 @@ export function findingLines(findings: readonly Finding[], paint: Paint = painte
   return lines;
 }
 
-/** "N finding(s) (n rule, …)". */
-export function countByRule(findings: readonly Finding[]): string {
-  const counts = new Map<string, number>();
-  for (const f of findings) counts.set(f.ruleId, (counts.get(f.ruleId) ?? 0) + 1);
-  const byRule = [...counts].map(([r, n]) => `${n} ${r}`).join(', ');
-  return `${findings.length} finding${findings.length === 1 ? '' : 's'}${byRule ? ` (${byRule})` : ''}`;
+/** "1 file", "2 files". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** "N finding(s): e errors, w warnings, n notes (n rule, …)", severities with none left out:
+ *  notes (latent, handled) do not fail a scan by default, so they are counted apart. */
+export function countFindings(findings: readonly Finding[]): string {
+  if (!findings.length) return '0 findings';
+  const bySeverity = countBySeverity(findings);
+  const severities = SEVERITIES.filter((s) => bySeverity[s]).map((s) => plural(bySeverity[s], s)).join(', ');
+  const byRule = new Map<string, number>();
+  for (const f of findings) byRule.set(f.ruleId, (byRule.get(f.ruleId) ?? 0) + 1);
+  return `${plural(findings.length, 'finding')}: ${severities} (${[...byRule].map(([r, n]) => `${n} ${r}`).join(', ')})`;
 }
 
 export function formatText(result: AnalyzeResult, options: TextOptions = {}): string {
@@ -54,7 +63,7 @@ export function formatText(result: AnalyzeResult, options: TextOptions = {}): st
   // What was not read is shown whatever -q says: a quiet report must not look complete when it is not.
   if (options.quiet) { lines.push(...skippedLines(result.summary)); return lines.length ? lines.join('\n') + '\n' : ''; }
   const s = result.summary;
-  lines.push(`eqscheck: ${countByRule(result.findings)}; ` +
+  lines.push(`eqscheck: ${countFindings(result.findings)}; ` +
     (options.baselineMatched ? `${options.baselineMatched} more in the baseline not shown; ` : '') +
     `${s.files} files, ${s.functions} functions analysed` +
     (s.filesParsed < s.files || s.opaqueFunctions ? ` (${s.filesParsed} files parsed; ${s.opaqueFunctions} functions that cannot matter skipped)` : ''));

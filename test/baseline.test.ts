@@ -35,7 +35,7 @@ describe('scan --baseline / --write-baseline', () => {
   it('JSON findings carry the fingerprint SARIF gives them', async () => {
     const j = JSON.parse((await run(['scan', tree, '-f', 'json'])).stdout) as Json;
     const s = JSON.parse((await run(['scan', tree, '-f', 'sarif'])).stdout) as Json;
-    expect(j.findings.length).toBe(2);
+    expect(j.findings.length).toBe(3);
     expect(j.findings.map((f: Json) => f.fingerprint)).toEqual(s.runs[0].results.map((r: Json) => r.partialFingerprints[FINGERPRINT_KEY]));
     for (const f of j.findings) expect(f.fingerprint).toMatch(/^[0-9a-f]{32}:\d+$/);
   });
@@ -44,18 +44,18 @@ describe('scan --baseline / --write-baseline', () => {
     const baseline = path.join(sandbox, 'baseline.json');
     const first = await run(['scan', tree, '--write-baseline', baseline]);
     expect(first.code).toBe(1);
-    expect(first.stdout).toMatch(/^eqscheck: 2 findings/m);
+    expect(first.stdout).toMatch(/^eqscheck: 3 findings/m);
     const written = JSON.parse(readFileSync(baseline, 'utf8')) as Json;
-    expect(written.findings.length).toBe(2);
+    expect(written.findings.length).toBe(3);
 
     // Nothing new: exit 0, and the text says how many the baseline hid.
     const again = await run(['scan', tree, '--baseline', baseline]);
     expect(again.stderr).toBe('');
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/^eqscheck: 0 findings; 2 more in the baseline not shown; /m);
+    expect(again.stdout).toMatch(/^eqscheck: 0 findings; 3 more in the baseline not shown; /m);
     const j = JSON.parse((await run(['scan', tree, '--baseline', baseline, '-f', 'json'])).stdout) as Json;
     expect(j.findings).toEqual([]);
-    expect(j.summary.baseline).toEqual({ file: baseline, matched: 2 });
+    expect(j.summary.baseline).toEqual({ file: baseline, matched: 3 });
 
     // Lines added above the existing findings do not make them new; a new bug is.
     writeTree(tree, {
@@ -67,7 +67,7 @@ describe('scan --baseline / --write-baseline', () => {
       expect(r.code).toBe(1);
       const report = JSON.parse(r.stdout) as Json;
       expect(report.findings.map((f: Json) => [path.relative(tree, f.file), f.function])).toEqual([['arch/x/kvm/new.c', 'new_bug_run']]);
-      expect(report.summary.baseline.matched).toBe(2);
+      expect(report.summary.baseline.matched).toBe(3);
       // SARIF: the remaining result is new.
       const s = await run(['scan', tree, '--baseline', baseline, '-f', 'sarif']);
       expect(s.code).toBe(1);
@@ -77,7 +77,7 @@ describe('scan --baseline / --write-baseline', () => {
       // --baseline and --write-baseline together: the new baseline holds every finding.
       const next = path.join(sandbox, 'next.json');
       await run(['scan', tree, '--baseline', baseline, '--write-baseline', next]);
-      expect((JSON.parse(readFileSync(next, 'utf8')) as Json).findings.length).toBe(3);
+      expect((JSON.parse(readFileSync(next, 'utf8')) as Json).findings.length).toBe(4);
       expect((await run(['scan', tree, '--baseline', next])).code).toBe(0);
     } finally {
       writeTree(tree, { 'arch/x/kvm/old.c': OLD_BUG });

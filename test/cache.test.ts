@@ -14,7 +14,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const HELPER_QUIET = `struct kvm_vcpu;
 
-void flush_guest_state(struct kvm_vcpu *vcpu)
+void noinstr flush_guest_state(struct kvm_vcpu *vcpu)
 {
 	sync_regs(vcpu);
 }

@@ -9,7 +9,7 @@ import { programOf as program } from './helpers/program.js';
 
 const GENERIC = `struct kvm_vcpu;
 
-void vcpu_sync(struct kvm_vcpu *vcpu)
+void noinstr vcpu_sync(struct kvm_vcpu *vcpu)
 {
 	sync_regs(vcpu);
 }
@@ -113,7 +113,10 @@ describe('analysis by arch, with earlier results', () => {
     const edited = analyse(withHook, store);
     expect(store).toMatchObject({ hits: 0, misses: 2 });
     expect(edited).toBe(analyse(withHook, null));
-    const findings = JSON.parse(edited).findings as { function: string; line: number }[];
-    expect(findings.map((f) => `${f.function}:${f.line}`).sort()).toEqual(['alpha_run:8', 'beta_run:7']);
+    const findings = JSON.parse(edited).findings as { ruleId: string; function: string; line: number }[];
+    const of = (rule: string) => findings.filter((f) => f.ruleId === rule).map((f) => `${f.function}:${f.line}`).sort();
+    expect(of('irq-enabled-in-eqs')).toEqual(['alpha_run:8', 'beta_run:7']);
+    // beta's sync_regs() is instrumentable (a plain function): in beta's window only.
+    expect(of('instrumentation-in-eqs')).toEqual(['beta_run:7']);
   });
 });

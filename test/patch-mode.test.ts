@@ -349,7 +349,8 @@ function relative(f: Finding, root: string) {
   const text = (s: string) => s.split(`${root}/`).join('');
   return {
     ruleId: f.ruleId, severity: f.severity, file: rel(f.file), line: f.line, column: f.column, function: f.function,
-    message: text(f.message), trace: f.trace.map((t) => ({ ...t, file: rel(t.file) })), notes: f.notes.map(text),
+    message: text(f.message), trace: f.trace.map((t) => ({ ...t, file: rel(t.file), event: JSON.parse(text(JSON.stringify(t.event))) })),
+    notes: f.notes.map(text), related: (f.related ?? []).map((r) => ({ ...r, file: rel(r.file), message: text(r.message) })),
   };
 }
 
@@ -395,7 +396,7 @@ describe('equivalence: patch mode reports what full scans of the tree and the pa
     // callee (the default scope takes calls out of the arch's kvm directory to be
     // unknown callees, see the README), and then it reports what full scans do.
     ['--whole-scope: a new call into generic code that unmasks', (t) => patchOf(t, {
-      'arch/x/kvm/arm.c': ARM_FIXED.replace('\t\tkvm_arm_sync_after_run(vcpu);\n', '\t\tkvm_arm_sync_after_run(vcpu);\n\t\tkvm_generic_sync(vcpu);\n'),
+      'arch/x/kvm/arm.c': ARM_FIXED.replace(/(\t\tkvm_arm_sync_after_run\(vcpu\);.*\n)/, '$1\t\tkvm_generic_sync(vcpu);\n'),
     }), { wholeScope: true }],
   ];
 

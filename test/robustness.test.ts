@@ -47,7 +47,7 @@ describe('hostile inputs end in a report, never a stack trace', () => {
       } else {
         expect(cutLines).toEqual([]);
       }
-      if (input.finding) expect(r.stdout).toMatch(/\[irq-enabled-in-eqs\]/);
+      if (input.finding) expect(r.stdout).toContain(`[${input.finding}]`);
       if (input.tooDeepCalls) expect(r.stdout).toContain(`calls deeper than ${MAX_CALL_DEPTH} levels not followed (taken to do nothing) from 1 function(s)`);
     });
   }

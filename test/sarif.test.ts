@@ -112,12 +112,17 @@ describe('SARIF of the fixtures', () => {
     }
   });
 
-  it('points relatedLocations at the cause and carries the whole trace as a code flow', () => {
+  it('points relatedLocations at the cause, then the defect\'s other places, and carries the whole trace as a code flow', () => {
+    expect(result.findings.some((f) => f.related?.length)).toBe(true);
     for (const [i, f] of result.findings.entries()) {
       const r = log.runs[0].results[i];
-      expect(r.relatedLocations).toHaveLength(1);
+      expect(r.relatedLocations).toHaveLength(1 + (f.related?.length ?? 0));
       sameStep(r.relatedLocations[0], f.trace[0]!);
       expect(r.relatedLocations[0].message.text).toBe(describeEvent(f.trace[0]!.event));
+      (f.related ?? []).forEach((other, k) => {
+        sameStep(r.relatedLocations[k + 1], other);
+        expect(r.relatedLocations[k + 1]).toMatchObject({ id: k + 2, message: { text: other.message } });
+      });
       expect(r.codeFlows).toHaveLength(1);
       expect(r.codeFlows[0].threadFlows).toHaveLength(1);
       const steps = r.codeFlows[0].threadFlows[0].locations;

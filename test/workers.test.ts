@@ -38,7 +38,7 @@ describe.runIf(built)('worker threads', () => {
   it('the report is byte-identical with 1, 2 and 3 workers', () => {
     const scan = (jobs: string): string => spawnSync(process.execPath,
       [path.join(repo, 'bin', 'eqscheck.js'), 'scan', fixtures, '--format', 'sarif', '--no-cache', '--jobs', jobs],
-      { encoding: 'utf8', cwd: repo }).stdout;
+      { encoding: 'utf8', cwd: repo, maxBuffer: 64 * 2 ** 20 }).stdout;
     const one = scan('1');
     expect(JSON.parse(one).runs[0].results.length).toBeGreaterThan(50);
     expect(scan('2')).toBe(one);

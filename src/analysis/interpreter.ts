@@ -11,14 +11,14 @@ import { ANY_SIGN, ONE, ZERO, isTemp, type AssignEvent, type Block, type CallEve
 import { forgetsPredicates, isPredicateSubject, isStaleAfterAssigning } from '../cfg/predicate-subjects.js';
 import type { Op, Slot } from '../model/model.js';
 import type { EntryFact } from '../model/user-model.js';
-import type { Rule, ViolationReport } from '../rules/types.js';
+import type { CallRuns, Rule, ViolationReport } from '../rules/types.js';
 import { archDirOf, archOfImpl, implDirOf } from '../kernel/paths.js';
 import { relatedImpl } from '../kernel/linkage.js';
 import type { CallTarget, FnInfo, Program, ResourceRole, Tracked } from './program.js';
 import { computeLiveness, type Liveness } from './liveness.js';
-import { describeState } from '../report/describe.js';
+import { describeEvent, describeState } from '../report/describe.js';
 import {
-  isEqs, joinStates, pushStep, snapshot, State, stateAfter, stepsSince,
+  instrumentationForbidden, isEqs, joinStates, pushStep, snapshot, State, stateAfter, stepsSince,
   type Resource, type StateSnapshot, type TraceEvent, type TraceNode, type TraceStep,
 } from './state.js';
 
@@ -30,6 +30,8 @@ export const MAX_CALL_DEPTH = 200;
 /** Work budget per function analysis, in block visits. */
 const MAX_BLOCK_VISITS = 200_000;
 const MAX_TRACE_STEPS = 60;
+/** instrumentation_begin() sections counted, at most (the kernel nests one or two). */
+const MAX_INSTR_DEPTH = 3;
 
 /** A witness step as a finding holds it: where, how deep in calls, and what (report/describe renders it). */
 export interface TraceEntry {
@@ -38,6 +40,14 @@ export interface TraceEntry {
   column: number;
   event: TraceEvent;
   depth: number;
+}
+
+/** Another place of the same defect (a window's other offending calls). */
+export interface RelatedLocation {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
 }
 
 export interface Finding {
@@ -50,6 +60,9 @@ export interface Finding {
   message: string;
   trace: TraceEntry[];
   notes: string[];
+  related?: RelatedLocation[];
+  /** The EQS it happens in, when the arch's facts qualify it by that (ViolationReport.eqs). */
+  eqs?: 'guest' | 'user' | 'idle';
 }
 
 interface PendingViolation {
@@ -84,6 +97,9 @@ interface Frame {
   roles?: Record<Tracked, ResourceRole & { exitHandler: boolean }>;
   /** Return reports that stand only if the function's returns disagree (ViolationReport.unlessReturnsAgree). */
   deferred: { loc: Loc; reported: Reported }[];
+  /** The C file whose object the code runs from (a header's static function is
+   *  compiled into its includer's): kbuild decides its instrumentation by it. */
+  unit: string;
   /** Called outside every EQS window and unable to reach a context or accounting
    *  operation: how many levels of calls count from here (its own body with the
    *  inline functions it calls is one; see SHALLOW_LEVELS); 0: every level. */
@@ -148,10 +164,16 @@ export class Interpreter {
   /** Functions whose analysis ran out of MAX_BLOCK_VISITS: nothing is reported from them. */
   private readonly overBudget = new Set<FnInfo>();
   private readonly liveness = new WeakMap<Cfg, Liveness>();
+  /** Rules that look at what calls run (instrumentable code inside an EQS). */
+  private readonly callRules: readonly Rule[];
+  /** Findings of onePerWindow rules, by rule, function and the window's start. */
+  private readonly windowFindings = new Map<string, Finding>();
 
   /** @param idOf a function's id, stable across runs */
   constructor(private readonly program: Program, private readonly rules: readonly Rule[],
-    private readonly entryFacts: ReadonlyMap<string, EntryFact>, private readonly idOf: (fn: FnInfo) => string) {}
+    private readonly entryFacts: ReadonlyMap<string, EntryFact>, private readonly idOf: (fn: FnInfo) => string) {
+    this.callRules = rules.filter((r) => r.onCall);
+  }
 
   /** The function was entered by an analysis so far (as a root or a callee). */
   hasAnalysed(fn: FnInfo): boolean {
@@ -242,7 +264,7 @@ export class Interpreter {
   analyseRoot({ fn, impl }: RootTask): void {
     const { state: entry, enteredInside } = this.rootEntry(fn);
     const state = entry.with({ impl });
-    const frame: Frame = { fn, entry: state, isRoot: true, summary: newSummary(), enteredInside, shallow: 0, deferred: [] };
+    const frame: Frame = { fn, entry: state, isRoot: true, summary: newSummary(), enteredInside, shallow: 0, deferred: [], unit: fn.def.file };
     const reports: Reported[] = [];
     const loc = { file: fn.def.file, line: fn.def.line, col: 1 };
     for (const rule of this.rules) {
@@ -255,12 +277,14 @@ export class Interpreter {
     this.runFunction(frame);
   }
 
-  /** The callee's summary for the entry state a call gives it. */
-  private summaryFor(fn: FnInfo, given: State, shallow = 0): Summary {
+  /** The callee's summary for the entry state a call gives it.
+   *  @param callerUnit the caller's unit (Frame.unit), which a header's function runs from */
+  private summaryFor(fn: FnInfo, given: State, callerUnit: string, shallow = 0): Summary {
     const entry = this.liveEntry(fn, given);
     let byKey = this.summaries.get(fn);
     if (!byKey) { byKey = new Map(); this.summaries.set(fn, byKey); }
-    const key = summaryKey(entry, shallow);
+    const unit = unitOf(fn, callerUnit);
+    const key = summaryKey(fn, entry, unit, shallow);
     const existing = byKey.get(key);
     if (existing) {
       if (this.inProgress.has(existing)) existing.recursive = true;
@@ -271,7 +295,7 @@ export class Interpreter {
     this.inProgress.add(summary);
     this.depth++;
     const enteredInside = { ct: this.program.entersInside(fn, 'ct'), vtime: this.program.entersInside(fn, 'vtime') };
-    const frame: Frame = { fn, entry, isRoot: false, summary, enteredInside, shallow, deferred: [] };
+    const frame: Frame = { fn, entry, isRoot: false, summary, enteredInside, shallow, deferred: [], unit };
     // Recursion: re-run with the partial summary until its exits stop growing.
     // Summaries of other functions computed meanwhile from the partial one stay
     // memoised (a known imprecision for mutual recursion through EQS code, which
@@ -392,21 +416,21 @@ export class Interpreter {
 
   private call(frame: Frame, call: CallEvent, s: State): State[] {
     const name = call.callee;
+    const targets = this.program.callees(call);
+    const dispatched = targets.length ? this.dispatch(targets, s) : [];
+    const lookInto = this.checkInstrumentation(frame, call, dispatched, s);
     if (frame.shallow) {
       // Inline functions (and expanded macros) are part of the body they are
       // called from; the other calls count while levels remain.
-      const targets = this.program.callees(call);
-      const followed = targets.length ? this.dispatch(targets, s).filter(([t]) => t.fn.link.inline || frame.shallow > 1) : [];
-      if (followed.length) return followed.flatMap(([t, st]) => this.applyCallee(frame, call, t, st));
+      const followed = dispatched.filter(([t, st]) => t.fn.link.inline || frame.shallow > 1 || lookInto(t, st));
+      if (followed.length) return followed.flatMap(([t, st]) => this.applyCallee(frame, call, t, st, lookInto(t, st)));
       const ops = name && !targets.length ? this.program.model.ops(name) : undefined;
       return ops ? this.applyPrimitive(frame, call, name!, ops, s) : [s.withFact(call.result, null)];
     }
-    const targets = this.program.callees(call);
-    const dispatched = targets.length ? this.dispatch(targets, s) : [];
     // Whichever opaque target runs, nothing changes: the path need not choose one
     // (choosing would commit it to an implementation, and split it, for nothing).
-    if (dispatched.length > 1 && dispatched.every(([t]) => this.program.isOpaque(t.fn))) return [s.withFact(call.result, null)];
-    if (dispatched.length) return dispatched.flatMap(([t, st]) => this.applyCallee(frame, call, t, st));
+    if (dispatched.length > 1 && dispatched.every(([t, st]) => this.program.isOpaque(t.fn) && !lookInto(t, st))) return [s.withFact(call.result, null)];
+    if (dispatched.length) return dispatched.flatMap(([t, st]) => this.applyCallee(frame, call, t, st, lookInto(t, st)));
     const ops = name ? this.program.model.ops(name) : undefined;
     if (ops) return this.applyPrimitive(frame, call, name!, ops, s);
     if (s.ct === 'guest') {
@@ -485,7 +509,7 @@ export class Interpreter {
     const exits: [FnInfo, ExitRecord][] = [];
     const label = call.callee ?? call.calleeText;
     for (const h of handlers) {
-      const summary = this.summaryFor(h, entryOf(h));
+      const summary = this.summaryFor(h, entryOf(h), h.def.file);
       this.routePending(frame, call, { callee: label, handler: h.def.name }, summary, s);
       for (const e of summary.exits.values()) exits.push([h, e]);
     }
@@ -507,25 +531,37 @@ export class Interpreter {
     });
   }
 
-  private applyCallee(frame: Frame, call: CallEvent, { fn: target, argOffset }: CallTarget, s: State): State[] {
+  /** @param lookInto instrumentable code may not run here and the callee is not
+   *  instrumentable itself (inlined, noinstr): its body is read for its calls */
+  private applyCallee(frame: Frame, call: CallEvent, { fn: target, argOffset }: CallTarget, s: State, lookInto = false): State[] {
     const unknownValue = [s.withFact(call.result, null)];
-    if (target.def.opaque) {
+    if (target.def.opaque || this.program.isBuiltForCallsOnly(target)) {
       // Known by name only. Inside a window whatever runs counts: what may matter is built now.
-      if (!inWindow(s)) return unknownValue;
-      if (!this.program.build(target)) return unknownValue;
-      this.builtHere.push(target);
+      const wasOpaque = target.def.opaque;
+      const built = (inWindow(s) || lookInto) && this.program.build(target);
+      // What cannot matter to the state is built, if at all, for its calls only: the
+      // path goes on as if it was not (as it does for a definition built before).
+      const forCalls = !built && lookInto && this.program.build(target, { forCallsOnly: true });
+      if (wasOpaque && (built || forCalls)) this.builtHere.push(target);
+      if (forCalls) this.routePending(frame, call, { callee: target.def.name }, this.summaryFor(target, calleeEntry(s, call, target, argOffset), frame.unit), s);
+      if (!built) return unknownValue;
     }
-    // Cannot change the tracked state nor end the path: a no-op whose value is unknown.
-    if (this.program.isOpaque(target)) return unknownValue;
+    // Cannot change the tracked state nor end the path: a no-op whose value is
+    // unknown (looked into for its calls only).
+    if (this.program.isOpaque(target)) {
+      if (lookInto) this.routePending(frame, call, { callee: target.def.name }, this.summaryFor(target, calleeEntry(s, call, target, argOffset), frame.unit), s);
+      return unknownValue;
+    }
     // Outside every window, a callee that cannot reach a context or accounting
     // operation is read for what its own body does, a few levels deep: below,
     // calls return as they were entered.
-    const shallow = inWindow(s) || this.program.touchesEqs(target) ? 0 :
+    const shallow = inWindow(s) || lookInto || this.program.touchesEqs(target) ? 0 :
       !frame.shallow ? SHALLOW_LEVELS : target.link.inline ? frame.shallow : frame.shallow - 1;
     if (shallow && !this.program.shallowRelevant(target, shallow)) return unknownValue;
     if (!shallow && this.program.isStateIndependent(target)) {
+      if (lookInto) this.routePending(frame, call, { callee: target.def.name }, this.summaryFor(target, calleeEntry(s, call, target, argOffset), frame.unit), s);
       // One summary for every caller state: only what it returns carries over.
-      const summary = this.summaryFor(target, INDEPENDENT_ENTRY);
+      const summary = this.summaryFor(target, INDEPENDENT_ENTRY, frame.unit);
       const returns = new Set([...summary.exits.values()].map((e) => e.ret));
       return [...returns].map((ret) => s.withFact(call.result, ret));
     }
@@ -541,16 +577,51 @@ export class Interpreter {
     // own. (Read shallowly, whether it chooses is not known: it keeps the path's.)
     const implFree = !shallow && !this.program.choosesImplementation(target);
     if (implFree) entry = entry.with({ impl: null });
-    if (this.depth >= MAX_CALL_DEPTH && !this.summaries.get(target)?.has(summaryKey(this.liveEntry(target, entry), shallow))) {
+    if (this.depth >= MAX_CALL_DEPTH && !this.summaries.get(target)?.has(summaryKey(target, this.liveEntry(target, entry), unitOf(target, frame.unit), shallow))) {
       this.tooDeep.add(frame.fn);
       return unknownValue;
     }
-    const summary = this.summaryFor(target, entry, shallow);
+    const summary = this.summaryFor(target, entry, frame.unit, shallow);
     this.routePending(frame, call, { callee: target.def.name }, summary, s);
     const out: State[] = [];
     const uneven = unevenResources(summary);
     for (const exit of summary.exits.values()) out.push(bindExit(s, call, target, argOffset, exit, implFree, uneven));
     return out;
+  }
+
+  /** Rules watch what calls run on this path (instrumentable code may not run here). */
+  private watchesCalls(s: State): boolean {
+    return this.callRules.length > 0 && instrumentationForbidden(s);
+  }
+
+  /** Where instrumentable code may not run: reports the call when it runs a kernel
+   *  API function of the model, or an instrumentable definition (each target, before
+   *  anything below them is looked into: what a call runs itself comes first). The
+   *  targets that are not instrumentable (inlined, noinstr) are to be looked into. */
+  private checkInstrumentation(frame: Frame, call: CallEvent, dispatched: readonly [CallTarget, State][], s: State):
+    (t: CallTarget, st: State) => boolean {
+    if (!this.watchesCalls(s)) return NEVER;
+    const api = call.callee ? this.program.kernelApiCall(call.callee, frame.fn, s.impl) : undefined;
+    if (api) { this.reportCall(frame, call, call.callee!, api, s); return NEVER; }
+    const unit = frame.unit;
+    for (const [t, st] of dispatched) {
+      const how = this.program.instrumentability(t.fn, st.impl, unit);
+      if (how.kind !== 'instrumentable') continue;
+      const definedAt = { file: t.fn.def.file, line: t.fn.def.line, col: 1 };
+      this.reportCall(frame, call, t.fn.def.name, { kind: 'instrumentable', kinds: how.kinds, why: how.why, definedAt }, st);
+    }
+    return (t, st) => this.program.instrumentability(t.fn, st.impl, unit).kind !== 'instrumentable';
+  }
+
+  private reportCall(frame: Frame, call: CallEvent, callee: string, runs: CallRuns, s: State): void {
+    const reports: Reported[] = [];
+    for (const rule of this.callRules) {
+      rule.onCall!({
+        fnName: frame.fn.def.name, callee, loc: call.loc, runs, before: s,
+        report: (v) => reports.push({ rule, report: v, before: s, steps: [symptomStep(call.loc, v, s)] }),
+      });
+    }
+    this.routeAll(frame, call.loc, reports);
   }
 
   /** A callee's violations that depend on the state it was entered in: the caller's, at the call. */
@@ -628,12 +699,16 @@ export class Interpreter {
       message = r.report.message({ kind: 'entry', note });
       notes.push(`assumed entry state of ${fnName}(): ${describeState(frame.entry)}`);
     }
+    const windowKey = r.rule.onePerWindow ? `${r.rule.id}|${this.idOf(frame.fn)}|${causeNode ? locText(causeNode.step.loc) : 'entry'}` : null;
+    const sameWindow = windowKey === null ? undefined : this.windowFindings.get(windowKey);
+    if (sameWindow) { addRelated(sameWindow, loc, r.steps[0] ? describeEvent(r.steps[0].event) : r.report.symptom); return; }
     const finding: Finding = {
       ruleId: r.rule.id, severity: r.rule.defaultSeverity, file: loc.file, line: loc.line, column: loc.col,
-      function: fnName, message, trace: flattenTrace(capSteps(trace)), notes,
+      function: fnName, message, trace: flattenTrace(capSteps(trace)), notes, ...(r.report.eqs ? { eqs: r.report.eqs } : {}),
     };
     const key = findingKey(finding);
     if (this.findings.has(key)) return;
+    if (windowKey !== null) this.windowFindings.set(windowKey, finding);
     this.findings.set(key, finding);
     this.findingFunctions.set(finding, frame.fn);
   }
@@ -645,6 +720,22 @@ interface Reported {
   before: State;
   steps: TraceStep[];
   notes?: string[];
+}
+
+function isHeader(file: string): boolean {
+  return file.endsWith('.h');
+}
+
+function locText(loc: Loc): string {
+  return `${loc.file}:${loc.line}:${loc.col}`;
+}
+
+/** Another place of a window's defect, once per place (not the finding's own). */
+function addRelated(finding: Finding, loc: Loc, message: string): void {
+  if (loc.file === finding.file && loc.line === finding.line && loc.col === finding.column) return;
+  const related = (finding.related ??= []);
+  if (related.some((r) => r.file === loc.file && r.line === loc.line && r.column === loc.col)) return;
+  related.push({ file: loc.file, line: loc.line, column: loc.col, message });
 }
 
 function newSummary(): Summary {
@@ -768,6 +859,10 @@ function applyOp(op: Op, call: CallEvent, name: string, s: State): State[] {
       // The kernel forbids sleeping with interrupts off (might_sleep()): no such path.
       if (op.when && !argumentNames(call, op.when.arg, op.when.flags)) return [s];
       return s.irq === 'off' ? [] : [s];
+    case 'instr-begin':
+      return [s.with({ instr: Math.min(s.instr + 1, MAX_INSTR_DEPTH) })];
+    case 'instr-end':
+      return s.instr ? [s.with({ instr: s.instr - 1 })] : [s];
     case 'known':
     case 'forward':
       return [s];
@@ -825,7 +920,7 @@ function calleeEntry(s: State, call: CallEvent, target: FnInfo, argOffset: numbe
     if (arg.ident && s.flags.has(arg.ident)) flags.set(p, s.flags.get(arg.ident)!);
     if (arg.addressOf && s.flags.has(arg.addressOf)) flags.set(`*${p}`, s.flags.get(arg.addressOf)!);
   });
-  return State.initial({ irq: s.irq, ct: s.ct, vtime: s.vtime, gif: s.gif, flags, joined: s.joined, impl: s.impl ?? archDir(target) });
+  return State.initial({ irq: s.irq, ct: s.ct, vtime: s.vtime, gif: s.gif, instr: s.instr, flags, joined: s.joined, impl: s.impl ?? archDir(target) });
 }
 
 /** The caller's state after the call returns through `exit`. */
@@ -854,7 +949,7 @@ function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, 
     const arg = index < 0 ? undefined : call.args[index + argOffset];
     if (arg?.addressOf) { flags ??= new Map(s.flags); flags.set(arg.addressOf, v); }
   }
-  let out = s.with({ irq: e.irq, ct: e.ct, vtime: e.vtime, gif: e.gif, joined: s.joined || e.joined, impl: keepImpl ? s.impl : e.impl, ...(flags ? { flags } : {}) });
+  let out = s.with({ irq: e.irq, ct: e.ct, vtime: e.vtime, gif: e.gif, instr: e.instr, joined: s.joined || e.joined, impl: keepImpl ? s.impl : e.impl, ...(flags ? { flags } : {}) });
   out = out.withFact(call.result, exit.ret);
   const changed = (['ct', 'vtime', 'irq'] as const).filter((r) => e.causes[r] !== null || (r !== 'irq' && uneven.has(r)));
   if (changed.length) {
@@ -872,9 +967,17 @@ function bindExit(s: State, call: CallEvent, target: FnInfo, argOffset: number, 
 
 // ---- helpers -------------------------------------------------------------------------
 
-/** A summary's key: the entry state, and for a callee read shallowly its levels. */
-function summaryKey(entry: State, shallow: number): string {
-  return shallow ? `S${shallow}|${entry.key}` : entry.key;
+/** A summary's key: the entry state, for a callee read shallowly its levels, and
+ *  for a header's function the object it runs from where instrumentable code may
+ *  not run (elsewhere that does not matter). */
+function summaryKey(fn: FnInfo, entry: State, unit: string, shallow: number): string {
+  const key = shallow ? `S${shallow}|${entry.key}` : entry.key;
+  return unit !== fn.def.file && instrumentationForbidden(entry) ? `${key}|U${unit}` : key;
+}
+
+/** The C file whose object a function's code is in, called from code of `callerUnit`. */
+function unitOf(fn: FnInfo, callerUnit: string): string {
+  return isHeader(fn.def.file) ? callerUnit : fn.def.file;
 }
 
 /** How many levels of calls count, outside every EQS window, below a function
@@ -894,6 +997,8 @@ export const SHALLOW_LEVELS = 2;
 function inWindow(s: State): boolean {
   return isEqs(s.ct) && s.deliverable !== 'yes';
 }
+
+const NEVER = (): boolean => false;
 
 /** The one entry state of a state-independent function's summary. */
 const INDEPENDENT_ENTRY = State.initial();

@@ -6,7 +6,9 @@
 import { opaqueCfg } from '../cfg/build.js';
 import { ONE, type CallEvent, type Cfg } from '../cfg/types.js';
 import { describeKnowledge, followPredicateEdge, forgetDependents, type PredicateKnowledge } from '../cfg/predicate-subjects.js';
-import { archOf, generatedCodeHome } from '../kernel/paths.js';
+import { archOf, archOfImpl, generatedCodeHome } from '../kernel/paths.js';
+import { InstrumentationFacts, type Instrumentability } from '../kernel/instrumentability.js';
+import type { CallRuns } from '../rules/types.js';
 import type { LinkedDef, Linkage } from '../kernel/linkage.js';
 import type { Model, Op } from '../model/model.js';
 import type { AsmFile } from '../scan/asm-symbols.js';
@@ -101,6 +103,9 @@ export class Program {
   readonly builtLate: FnInfo[] = [];
   private readonly late = new Set<FnInfo>();
   private readonly notBuildable = new Set<FnInfo>();
+  private readonly callsOnly = new Set<FnInfo>();
+  /** What the compiler may instrument, from declarations and kbuild files. */
+  readonly instrumentation = new InstrumentationFacts();
 
   constructor(input: ProgramInput) {
     this.model = input.model;
@@ -131,15 +136,39 @@ export class Program {
     return !!fn.def.opaque && !this.notBuildable.has(fn) && this.mayMatter(fn.link);
   }
 
+  /** Built with build({ forCallsOnly }): read for the calls it makes where
+   *  instrumentable code may not run, never for what it does to the state (it
+   *  cannot matter there: the pre-filter left it out). */
+  isBuiltForCallsOnly(fn: FnInfo): boolean {
+    return this.callsOnly.has(fn);
+  }
+
+  /** Whether a definition may be instrumented, in the kernel of the path's
+   *  implementation, called from code of `unit`'s object (a header's function is
+   *  compiled into its includer's). */
+  instrumentability(fn: FnInfo, impl: string | null, unit: string): Instrumentability {
+    return this.instrumentation.of(fn.link, fn.arch ?? (impl ? archOfImpl(impl) : null), fn.def.file.endsWith('.h') ? unit : fn.def.file);
+  }
+
+  /** What a call by name to a kernel API function of the model runs, made from `from`. */
+  kernelApiCall(name: string, from: FnInfo, impl: string | null): CallRuns | undefined {
+    const facts = this.instrumentation.kernelApiCall(name, from.def.file, from.arch ?? (impl ? archOfImpl(impl) : null));
+    return facts ? { kind: 'kernel-api', api: facts.class, why: facts.why } : undefined;
+  }
+
   /** Builds a definition known by name only, in place (every call already resolved
-   *  to it sees it built); false when it cannot matter or cannot be built. It keeps
+   *  to it sees it built); false when it cannot matter or cannot be built. With
+   *  `forCallsOnly`, one that cannot matter is built too, to be read for its calls
+   *  only (isBuiltForCallsOnly). It keeps
    *  the facts it had as a stub that may matter: it may change the state (not
    *  state-independent, not opaque) and may choose an implementation. */
-  build(fn: FnInfo): boolean {
-    if (!fn.def.opaque) return true;
-    if (!this.isPending(fn)) return false;
+  build(fn: FnInfo, { forCallsOnly = false } = {}): boolean {
+    if (!fn.def.opaque) return forCallsOnly || !this.callsOnly.has(fn);
+    const pending = this.isPending(fn);
+    if (!pending && !(forCallsOnly && !this.notBuildable.has(fn))) return false;
     const def = this.buildLate(fn.link);
     if (!def?.cfg) { this.notBuildable.add(fn); return false; }
+    if (!pending) this.callsOnly.add(fn);
     fn.def = def;
     fn.cfg = def.cfg;
     this.functions.push(fn);

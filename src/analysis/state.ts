@@ -89,6 +89,18 @@ export function isEqs(ct: Context): boolean {
   return ct === 'guest' || ct === 'user';
 }
 
+/** Any extended quiescent state, idle included (interruptible by design, but RCU
+ *  does not watch it: nothing instrumentable may run there). */
+export function isAnyEqs(ct: Context): ct is 'guest' | 'user' | 'idle' {
+  return ct === 'guest' || ct === 'user' || ct === 'idle';
+}
+
+/** Instrumentable code may not run here: RCU does not watch the CPU (an EQS,
+ *  idle included) and no instrumentation_begin() section is open. */
+export function instrumentationForbidden(s: State): boolean {
+  return isAnyEqs(s.ct) && s.instr === 0 && !s.joined;
+}
+
 export interface StateFields {
   irq: Irq;
   ct: Context;
@@ -98,6 +110,9 @@ export interface StateFields {
   flags: ReadonlyMap<string, Irq>;
   /** Signs known for locals, parameters and temporaries, from branches and assignments. */
   facts: ReadonlyMap<string, SignSet>;
+  /** instrumentation_begin() sections open on the path (objtool's count): inside
+   *  one, instrumentable code may run, whatever the context. */
+  instr: number;
   /** Made by joining states when the bound was hit: nothing is reported from it. */
   joined: boolean;
   /** Trace node where each resource got its current value; null: it had it on entry. */
@@ -142,6 +157,7 @@ export class State implements StateFields {
   readonly gif: Gif;
   readonly flags: ReadonlyMap<string, Irq>;
   readonly facts: ReadonlyMap<string, SignSet>;
+  readonly instr: number;
   readonly joined: boolean;
   readonly causes: Readonly<Record<Resource, TraceNode | null>>;
   readonly trace: TraceNode | null;
@@ -156,6 +172,7 @@ export class State implements StateFields {
     this.gif = fields.gif;
     this.flags = fields.flags;
     this.facts = fields.facts;
+    this.instr = fields.instr;
     this.joined = fields.joined;
     this.causes = fields.causes;
     this.trace = fields.trace;
@@ -165,7 +182,7 @@ export class State implements StateFields {
 
   static initial(partial: Partial<StateFields> = {}): State {
     return new State({
-      irq: 'unk', ct: 'kernel', vtime: 'off', gif: 'set', flags: new Map(), facts: new Map(), joined: false,
+      irq: 'unk', ct: 'kernel', vtime: 'off', gif: 'set', flags: new Map(), facts: new Map(), instr: 0, joined: false,
       causes: { ct: null, vtime: null, irq: null }, trace: null, unknownInEqs: [], impl: null, ...partial,
     });
   }
@@ -176,14 +193,14 @@ export class State implements StateFields {
 
   fields(): StateFields {
     return {
-      irq: this.irq, ct: this.ct, vtime: this.vtime, gif: this.gif, flags: this.flags, facts: this.facts,
+      irq: this.irq, ct: this.ct, vtime: this.vtime, gif: this.gif, flags: this.flags, facts: this.facts, instr: this.instr,
       joined: this.joined, causes: this.causes, trace: this.trace, unknownInEqs: this.unknownInEqs, impl: this.impl,
     };
   }
 
   /** The resource part of the key: what a callee's behaviour can depend on. */
   get resourceKey(): string {
-    return `${this.irq}/${this.ct}/${this.vtime}/${this.gif}${this.joined ? '/J' : ''}${this.impl ? `/${this.impl}` : ''}`;
+    return `${this.irq}/${this.ct}/${this.vtime}/${this.gif}${this.instr ? `/I${this.instr}` : ''}${this.joined ? '/J' : ''}${this.impl ? `/${this.impl}` : ''}`;
   }
 
   get key(): string {
@@ -247,7 +264,7 @@ function joinMaps<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>, joinV
 export function joinStates(a: State, b: State): State {
   return a.with({
     irq: joinValue(a.irq, b.irq, 'unk'), ct: joinValue(a.ct, b.ct, 'unk'), vtime: joinValue(a.vtime, b.vtime, 'unk'),
-    gif: joinValue(a.gif, b.gif, 'unk'), impl: a.impl === b.impl ? a.impl : null,
+    gif: joinValue(a.gif, b.gif, 'unk'), instr: Math.max(a.instr, b.instr), impl: a.impl === b.impl ? a.impl : null,
     flags: joinMaps(a.flags, b.flags, (x, y) => (x === y ? x : 'unk')),
     facts: joinMaps(a.facts, b.facts, (x, y) => ((x | y) === ANY_SIGN ? null : x | y)),
     joined: true,

@@ -66,6 +66,12 @@ export class TreeFiles {
     return this.texts.get(rel);
   }
 
+  /** The files read() was asked for, absolute, each with whether it was there
+   *  (what a result depends on: a file appearing changes it too). */
+  filesRead(): { file: string; present: boolean }[] {
+    return [...this.texts].map(([rel, text]) => ({ file: path.join(this.root, rel), present: text !== undefined }));
+  }
+
   /** A file's text, not kept (source files read once, for a quick look). */
   readOnce(rel: string): string | undefined {
     const abs = this.absolute(rel);

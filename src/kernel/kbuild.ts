@@ -192,6 +192,19 @@ export class Kbuild {
     this.tree = new TreeFiles(root);
   }
 
+  /** An enabled trace_<event>_rcuidle() warns "Bad RCU usage for tracepoint" on the
+   *  arch (6.12's tracepoint.h, on arches that select ARCH_WANTS_NO_INSTR). */
+  rcuidleTracepointsWarn(arch: string): boolean {
+    const header = this.tree.read('include/linux/tracepoint.h') ?? '';
+    return header.includes('CONFIG_ARCH_WANTS_NO_INSTR') && header.includes('Bad RCU usage for tracepoint') &&
+      archSelects(this.tree, arch, ['ARCH_WANTS_NO_INSTR']);
+  }
+
+  /** The kbuild files (and Makefile.lib, Kconfig) read so far, with whether each was there. */
+  filesRead(): { file: string; present: boolean }[] {
+    return this.tree.filesRead();
+  }
+
   /** What the objects of a source file (absolute, or relative to the tree root) are built with.
    *  `arch` is the arch the caller builds generic code for: a kind that arch cannot enable is
    *  "without" (code under arch/<a>/ is that arch's whatever the caller says). */

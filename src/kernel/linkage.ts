@@ -19,6 +19,7 @@
 // (`static_call(kvm_x86_run)`) the member its prefix names; more than
 // MAX_INDIRECT_TARGETS candidates in one arch's kernel is too vague to follow.
 import { nameHash } from '../scan/name-hash.js';
+import { FN_INLINE } from '../scan/name-index.js';
 import { archOf, implDirOf, linkDomainOf } from './paths.js';
 import { pushTo } from '../util/multimap.js';
 
@@ -38,6 +39,8 @@ export interface LinkedDef {
   readonly macro: boolean;
   /** Declared inline, or a macro: part of the bodies it is called from. */
   readonly inline: boolean;
+  /** What its declaration says of it (scan/name-index FN_* bits: inline, noinstr …). */
+  readonly attributes: number;
 }
 
 /** Where a call is made from. */
@@ -51,10 +54,10 @@ export function siteOf(file: string): CallSite {
   return { file, arch: archOf(file), domain: linkDomainOf(file) };
 }
 
-export function linkedDef(name: string, file: string, line: number, isStatic: boolean, macro: boolean, inline: boolean): LinkedDef {
+export function linkedDef(name: string, file: string, line: number, isStatic: boolean, macro: boolean, attributes: number): LinkedDef {
   return {
     name, hash: nameHash(name), file, line, arch: archOf(file), domain: linkDomainOf(file), isStatic,
-    header: file.endsWith('.h'), macro, inline: inline || macro,
+    header: file.endsWith('.h'), macro, inline: (attributes & FN_INLINE) !== 0 || macro, attributes,
   };
 }
 
@@ -231,7 +234,14 @@ function resolve<D extends LinkedDef>(candidates: readonly D[], site: CallSite):
     for (const c of linkable) if (!perArch.has(c.arch)) perArch.set(c.arch, c);
     return [...perArch.values()];
   }
-  return linkable.length ? [linkable[0]!] : [];
+  // One arch defining the name in .c files of several directories: each is the
+  // one linked in some configuration or image (arm64's VHE and nVHE world
+  // switches are both __kvm_vcpu_run()); the path's implementation picks.
+  const first = linkable[0];
+  if (!first) return [];
+  const alternatives = linkable.filter((c) => !c.header && !c.isStatic && c.arch === first.arch);
+  if (!first.header && new Set(alternatives.map((c) => implDirOf(c.file))).size > 1) return alternatives;
+  return [first];
 }
 
 /** The cap counts what one arch's kernel could reach (the path's arch picks among

@@ -20,6 +20,7 @@ export type Op =
   | { op: 'returns-true' } | { op: 'returns-irqs-disabled' }
   | { op: 'noreturn' }
   | { op: 'might-sleep'; when: { arg: number; flags: readonly string[] } | null }
+  | { op: 'instr-begin' } | { op: 'instr-end' }
   | { op: 'known' }
   | { op: 'forward'; arg: number };
 
@@ -48,7 +49,7 @@ export function parseOps(spec: string, where: string): Op[] {
     const [, name, arg] = m as unknown as [string, string, string | undefined];
     switch (name) {
       case 'irq-off': case 'irq-on': case 'vtime-enter': case 'vtime-exit': case 'gif-clear': case 'gif-set':
-      case 'assume-irq-off': case 'expect-irq-on': case 'noreturn': case 'known':
+      case 'assume-irq-off': case 'expect-irq-on': case 'noreturn': case 'known': case 'instr-begin': case 'instr-end':
         ops.push({ op: name }); break;
       case 'save-result': ops.push({ op: 'save', where: { result: true } }); break;
       case 'save': case 'restore': {
@@ -89,7 +90,10 @@ export function parseOps(spec: string, where: string): Op[] {
   return ops;
 }
 
-const STATELESS = new Set<Op['op']>(['known', 'noreturn', 'returns-true', 'forward']);
+/** Operations that change nothing the pre-filter or the state-independence of a
+ *  function cares about (an instrumentation section matters only inside a window,
+ *  where every call is followed anyway). */
+const STATELESS = new Set<Op['op']>(['known', 'noreturn', 'returns-true', 'forward', 'instr-begin', 'instr-end']);
 const ENTER_LEAVE = new Set<Op['op']>(['ct-enter', 'ct-exit', 'vtime-enter', 'vtime-exit']);
 
 export class Model {

@@ -22,6 +22,8 @@
 //   might-sleep(N,FLAG,…)            the same when argument N names one of the FLAGs (GFP_KERNEL in
 //                                    kmalloc(size, GFP_KERNEL)); when it names none, or is a variable, nothing
 //   returns(true) | returns(irqs-disabled) | noreturn
+//   instr-begin | instr-end          instrumentation_begin() / _end(): instrumentable code may run
+//                                    between them, whatever the context (objtool's count)
 //   known                            no effect on the state (known, so not an "unknown callee")
 //   forward(N)                       calls the function named by argument N with the arguments after it
 
@@ -115,7 +117,7 @@ const EQS_DOORS: Record<string, string> = {
   // nohz_full is assumed: context tracking is on for the CPU.
   context_tracking_enabled: 'returns(true)', context_tracking_enabled_cpu: 'returns(true)',
   context_tracking_enabled_this_cpu: 'returns(true)',
-  rcu_virt_note_context_switch: 'known', instrumentation_begin: 'known', instrumentation_end: 'known',
+  rcu_virt_note_context_switch: 'known', instrumentation_begin: 'instr-begin', instrumentation_end: 'instr-end',
 };
 
 /** What may sleep (it calls might_sleep(), or schedules): with interrupts off,

@@ -22,6 +22,7 @@ export function findingJson(f: Finding, fingerprint: string) {
     message: f.message,
     trace: f.trace.map((t) => ({ file: t.file, line: t.line, column: t.column, message: describeEvent(t.event), depth: t.depth })),
     notes: f.notes,
+    related: f.related ?? [],
     fingerprint,
   };
 }

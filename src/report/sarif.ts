@@ -291,8 +291,10 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
       partialFingerprints: { [FINGERPRINT_KEY]: fingerprint },
     };
     if (state) out['baselineState'] = state;
-    if (cause) {
-      out['relatedLocations'] = [{ id: 1, physicalLocation: physical(cause.file, cause.line, cause.column, text), message: { text: cause.message } }];
+    // The cause first (id 1), then the defect's other places.
+    const related = [...(cause ? [cause] : []), ...(f.related ?? [])];
+    if (related.length) {
+      out['relatedLocations'] = related.map((r, i) => ({ id: i + 1, physicalLocation: physical(r.file, r.line, r.column, text), message: { text: r.message } }));
     }
     out['codeFlows'] = [{
       message: { text: `witness path in ${f.function}()${cause ? `, from: ${cause.message}` : ''}` },

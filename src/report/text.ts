@@ -37,6 +37,7 @@ export function findingLines(findings: readonly Finding[], paint: Paint = painte
     lines.push(`${paint(SGR.bold, `${f.file}:${f.line}:${f.column}:`)} ${paint(SGR.bold + levelColor, `${level}:`)} ${f.message} ${paint(SGR.dim, `[${f.ruleId}]`)}`);
     lines.push(`  in ${f.function}():`);
     for (const t of f.trace) lines.push(`    ${'  '.repeat(t.depth)}${paint(SGR.bold, `${t.file}:${t.line}:${t.column}:`)} ${describeEvent(t.event)}`);
+    for (const r of f.related ?? []) lines.push(`  ${paint(SGR.bold, 'also:')} ${paint(SGR.bold, `${r.file}:${r.line}:${r.column}:`)} ${r.message}`);
     for (const n of f.notes) lines.push(`  ${paint(SGR.bold + SGR.cyan, 'note:')} ${n}`);
   }
   return lines;

@@ -4,6 +4,7 @@
 // finding belongs (this function, or the caller that put it in that state).
 import type { Loc } from '../cfg/types.js';
 import type { Op } from '../model/model.js';
+import type { InstrumentationKind, KernelApiClass } from '../model/instrumentation.js';
 import type { Resource, State, TraceStep } from '../analysis/state.js';
 import type { ResourceRole, Tracked } from '../analysis/program.js';
 import { describeEvent } from '../report/describe.js';
@@ -28,6 +29,9 @@ export interface RuleMeta {
   /** Findings say which callees with no known effect the window holds (they are
    *  assumed to leave interrupts and the context unchanged). */
   notesUnknownCallees?: boolean;
+  /** One finding per EQS window of a function: at its first report in path order,
+   *  the window's other reports as related locations (a window is fixed as one). */
+  onePerWindow?: boolean;
 }
 
 /** Where the state a violation depends on came from. */
@@ -47,6 +51,28 @@ export interface ViolationReport {
   /** For a violation at a return: it stands only if some return of the function
    *  leaves a different value of this (the returns of a helper all agree). */
   unlessReturnsAgree?: (exit: State) => string;
+  /** The EQS the violation happens in, when the rule's arch qualification depends on
+   *  it: the idle EQS is entered on every arch, whatever its context tracking. */
+  eqs?: 'guest' | 'user' | 'idle';
+}
+
+/** What a call made from the scanned code runs, for the rules that care where
+ *  instrumentable code runs (inlined and never-instrumented callees are looked
+ *  into instead: their calls are reported). */
+export type CallRuns =
+  /** A kernel API function of the model (tracepoint, RCU, printk, lockdep), whatever its body. */
+  | { kind: 'kernel-api'; api: KernelApiClass; why: string }
+  /** A definition of the scanned code the compiler may instrument. */
+  | { kind: 'instrumentable'; kinds: readonly InstrumentationKind[]; why: string; definedAt: Loc };
+
+export interface CallContext {
+  fnName: string;
+  /** The function called, as the call names it (or the definition it reaches). */
+  callee: string;
+  loc: Loc;
+  runs: CallRuns;
+  before: State;
+  report(v: ViolationReport): void;
 }
 
 export interface OpContext {
@@ -82,6 +108,7 @@ export interface Rule extends RuleMeta {
   onEntry?(ctx: EntryContext): void;
   onOp?(ctx: OpContext): void;
   onReturn?(ctx: ReturnContext): void;
+  onCall?(ctx: CallContext): void;
 }
 
 export function describeCause(cause: Cause): string {

@@ -14,6 +14,14 @@ import type { IndexDef, IndexTable } from './index-table.js';
 import type { TaskRunner } from './task-runner.js';
 import { pushTo } from '../util/multimap.js';
 
+/** One file parsed on demand, for the definitions it was `wanted` for. */
+interface DemandParse {
+  result: BuildResult;
+  key: string | null;
+  reported: boolean;
+  wanted: ReadonlySet<IndexDef>;
+}
+
 export interface BuildContext {
   runner: TaskRunner;
   cache: Cache | null;
@@ -37,7 +45,9 @@ export class Builder {
   private readonly parsedFiles = new Set<string>();
   private readonly parsedWhole = new Set<NameIndex>();
   /** Files parsed on demand while interpreting, once each (buildNow). */
-  private readonly onDemand = new Map<string, { result: BuildResult; key: string | null; reported: boolean }>();
+  private readonly onDemand = new Map<string, DemandParse>();
+  /** Definitions parsed on demand apart from the rest of their file (see buildNow). */
+  private readonly onDemandAlone = new Map<IndexDef, DemandParse>();
   unnamedFunctions = 0;
 
   constructor(private readonly context: BuildContext) {}
@@ -118,6 +128,12 @@ export class Builder {
       r = this.parseForDemand(d, mayMatter(d.file));
       this.onDemand.set(d.file, r);
     }
+    if (r.result.kind === 'built' && !r.wanted.has(d)) {
+      // Not among what the file was parsed for (looked into for its calls only): a parse of its own.
+      let alone = this.onDemandAlone.get(d);
+      if (!alone) { alone = this.parseForDemand(d, []); this.onDemandAlone.set(d, alone); }
+      r = alone;
+    }
     if (r.result.kind !== 'built') {
       if (!r.reported) { r.reported = true; this.context.unreadable(r.result.file, r.result.problem); }
       return null;
@@ -133,16 +149,17 @@ export class Builder {
     return def;
   }
 
-  private parseForDemand(d: IndexDef, mayMatter: readonly IndexDef[]): { result: BuildResult; key: string | null; reported: boolean } {
+  private parseForDemand(d: IndexDef, mayMatter: readonly IndexDef[]): DemandParse {
     const { cache, model } = this.context;
-    const task = this.taskFor(d.index, [...new Set([d, ...mayMatter])]);
+    const wanted = new Set([d, ...mayMatter]);
+    const task = this.taskFor(d.index, [...wanted]);
     const key = this.keyOf(task);
     let result = key ? cache!.get<BuildResult>('build', key) : undefined;
     if (!result) {
       result = buildFile(this.withConstants(task), model);
       if (key) cache!.put('build', key, result);
     }
-    return { result, key, reported: false };
+    return { result, key, reported: false, wanted };
   }
 
   /** The task that parses `wanted` of a file (null: the whole file). */
@@ -208,5 +225,5 @@ function lateDefinition(def: FunctionDef, index: NameIndex): IndexDef | null {
     name: def.name, line: def.line, declStart: 0, start: 0, bodyStart: 0, end: 0, isStatic: def.isStatic, macro: !!def.macro,
     flags: 0, calls: Uint32Array.from(calls), values: Uint32Array.from(values), integerValues: new Uint32Array(0), memberCalls: Uint32Array.from(memberCalls), keys,
   };
-  return { ...linkedDef(def.name, def.file, def.line, def.isStatic, !!def.macro, false), fn, index };
+  return { ...linkedDef(def.name, def.file, def.line, def.isStatic, !!def.macro, 0), fn, index };
 }

@@ -4,7 +4,7 @@
 // definitions a call may reach; the program asks the same linkage for its calls.
 import { linkedDef, Linkage, siteOf, type DispatchFacts, type LinkedDef, type MemberBinding } from '../kernel/linkage.js';
 import { archOf } from '../kernel/paths.js';
-import { BINDING_FIELDS, FN_INLINE, type IndexedFunction, type NameIndex } from '../scan/name-index.js';
+import { BINDING_FIELDS, type IndexedFunction, type NameIndex } from '../scan/name-index.js';
 
 /** A definition as the name index knows it. */
 export interface IndexDef extends LinkedDef {
@@ -27,7 +27,7 @@ export class IndexTable {
       const site = siteOf(index.path);
       const defs: IndexDef[] = [];
       for (const fn of index.functions) {
-        defs.push({ ...linkedDef(fn.name, index.path, fn.line, fn.isStatic, fn.macro, (fn.flags & FN_INLINE) !== 0), fn, index });
+        defs.push({ ...linkedDef(fn.name, index.path, fn.line, fn.isStatic, fn.macro, fn.flags), fn, index });
       }
       for (const d of defs) this.defs.push(d);
       this.byFile.set(index.path, { index, defs });

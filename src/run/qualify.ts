@@ -13,7 +13,8 @@ export function qualifyByArch(findings: Finding[]): void {
     const rule = findRule(f.ruleId);
     const arch = archOf(f.file);
     const root = arch ? kernelRootOf(f.file) : null;
-    if (!rule?.archQualified || !arch || !root) continue;
+    // The idle EQS is entered on every arch, whatever its context tracking.
+    if (!rule?.archQualified || !arch || !root || f.eqs === 'idle') continue;
     const facts = archFacts(root, arch);
     if (facts.contextTracking === false) {
       f.severity = 'note';

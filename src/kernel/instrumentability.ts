@@ -1,0 +1,109 @@
+// Whether a call to a definition of the scanned code runs code the compiler may
+// have instrumented (the noinstr sense: ftrace, KASAN, KCSAN, KCOV, KMSAN, gcov):
+// from what its declaration says (noinstr, __cpuidle, __always_inline, static
+// inline, notrace) and from the kbuild files of the tree it is in (objects built
+// without a kind). What is inlined is part of its caller: its calls are the
+// caller's. Precision: a kind the kbuild files leave to the configuration
+// ("depends") is not counted, and neither is what the name index cannot read
+// (__no_kcsan and friends remove one kind each, and never all of them).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { NOINSTR_KINDS, attributeFacts, kernelApiFacts, type InstrumentationKind, type KernelApiFacts } from '../model/instrumentation.js';
+import { FN_ALWAYS_INLINE, FN_CPUIDLE, FN_INLINE, FN_NOINSTR, FN_NOTRACE } from '../scan/name-index.js';
+import { Kbuild, type KbuildSetting } from './kbuild.js';
+import type { LinkedDef } from './linkage.js';
+import { kernelRootOf } from './paths.js';
+
+export type Instrumentability =
+  /** Part of each caller's body (a macro, __always_inline, static inline): its calls count there. */
+  | { kind: 'inlined'; why: string }
+  /** Never instrumented: its calls are checked where it runs. */
+  | { kind: 'not-instrumented'; why: string }
+  | { kind: 'instrumentable'; kinds: InstrumentationKind[]; why: string };
+
+/** The declaration words the name index records, as the kernel spells them. */
+const ATTRIBUTE_WORDS: [bit: number, word: string][] = [
+  [FN_NOINSTR, 'noinstr'], [FN_CPUIDLE, '__cpuidle'], [FN_NOTRACE, 'notrace'],
+];
+
+export class InstrumentationFacts {
+  private readonly kbuilds = new Map<string, Kbuild>();
+  private readonly versions = new Map<string, string | undefined>();
+  private readonly known = new Map<string, Instrumentability>();
+
+  /** @param arch the arch whose kernel runs the call (generic code is built for it)
+   *  @param object the source file whose object holds the definition's code (a
+   *  header's function is compiled into its includer's) */
+  of(link: LinkedDef, arch: string | null, object: string): Instrumentability {
+    const key = `${link.file}:${link.line}:${link.name}\0${arch ?? ''}\0${object}`;
+    let facts = this.known.get(key);
+    if (!facts) { facts = this.classify(link, arch, object); this.known.set(key, facts); }
+    return facts;
+  }
+
+  /** What a call to the kernel API function `name` made from `file` runs, or
+   *  undefined when the name is none (or a trace_*_rcuidle() tracepoint where it
+   *  makes RCU watch without a warning). */
+  kernelApiCall(name: string, file: string, arch: string | null): KernelApiFacts | undefined {
+    const facts = kernelApiFacts(name);
+    if (facts?.class !== 'tracepoint-rcuidle') return facts;
+    const root = kernelRootOf(file);
+    return root && arch && this.kbuild(root).rcuidleTracepointsWarn(arch) ? facts : undefined;
+  }
+
+  /** The kbuild files read so far, with whether each was there (their content decides). */
+  kbuildFilesRead(): { file: string; present: boolean }[] {
+    return [...this.kbuilds.values()].flatMap((k) => k.filesRead()).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  }
+
+  private classify(link: LinkedDef, arch: string | null, object: string): Instrumentability {
+    const bits = link.attributes;
+    if (link.macro) return { kind: 'inlined', why: 'a macro' };
+    if (bits & FN_ALWAYS_INLINE) return { kind: 'inlined', why: '__always_inline' };
+    if ((bits & FN_INLINE) && link.isStatic) return { kind: 'inlined', why: 'static inline: taken to be inlined into its callers' };
+    const root = kernelRootOf(link.file);
+    const removed = new Set<InstrumentationKind>();
+    const words: string[] = [];
+    for (const [bit, word] of ATTRIBUTE_WORDS) {
+      if (!(bits & bit)) continue;
+      const facts = attributeFacts(word, root ? this.version(root) : undefined);
+      for (const k of facts?.removes ?? []) removed.add(k);
+      words.push(word);
+    }
+    if (bits & FN_INLINE) for (const k of attributeFacts('inline')!.removes) removed.add(k);
+    const left = NOINSTR_KINDS.filter((k) => !removed.has(k));
+    if (!left.length) return { kind: 'not-instrumented', why: words.join(' ') };
+    if (!root) return { kind: 'instrumentable', kinds: left, why: 'no kernel tree around it: kbuild\'s defaults' };
+    const source = this.kbuild(root).instrumentation(object, arch ?? undefined);
+    const kept = left.filter((k) => source.kinds[k].built === 'with');
+    if (kept.length) return { kind: 'instrumentable', kinds: kept, why: `built with ${kept.join(', ')}` };
+    const settings = left.flatMap((k) => source.kinds[k].decidedBy);
+    return { kind: 'not-instrumented', why: [...words, `built without ${left.join(', ')}${citation(settings)}`].join('; ') };
+  }
+
+  private kbuild(root: string): Kbuild {
+    let kbuild = this.kbuilds.get(root);
+    if (!kbuild) { kbuild = new Kbuild(root); this.kbuilds.set(root, kbuild); }
+    return kbuild;
+  }
+
+  /** The tree's version, "6.1", from its top Makefile (VERSION, PATCHLEVEL). */
+  private version(root: string): string | undefined {
+    if (!this.versions.has(root)) {
+      let version: string | undefined;
+      try {
+        const text = readFileSync(path.join(root, 'Makefile'), 'latin1').slice(0, 4096);
+        const major = /^VERSION\s*=\s*(\d+)/m.exec(text)?.[1];
+        const minor = /^PATCHLEVEL\s*=\s*(\d+)/m.exec(text)?.[1];
+        version = major && minor ? `${major}.${minor}` : undefined;
+      } catch { version = undefined; }
+      this.versions.set(root, version);
+    }
+    return this.versions.get(root);
+  }
+}
+
+function citation(settings: readonly KbuildSetting[]): string {
+  const first = settings[0];
+  return first ? ` (${first.file}:${first.line})` : '';
+}

@@ -26,6 +26,12 @@ const ATTRIBUTE_WORDS: [bit: number, word: string][] = [
   [FN_NOINSTR, 'noinstr'], [FN_CPUIDLE, '__cpuidle'], [FN_NOTRACE, 'notrace'],
 ];
 
+/** What its declaration alone says is never instrumented itself (inlined or
+ *  noinstr): a call to it where instrumentable code may not run is looked into. */
+export function declaredUninstrumented(link: LinkedDef): boolean {
+  return link.inline || (link.attributes & (FN_NOINSTR | FN_CPUIDLE | FN_ALWAYS_INLINE)) !== 0;
+}
+
 export class InstrumentationFacts {
   private readonly kbuilds = new Map<string, Kbuild>();
   private readonly versions = new Map<string, string | undefined>();
@@ -49,6 +55,15 @@ export class InstrumentationFacts {
     if (facts?.class !== 'tracepoint-rcuidle') return facts;
     const root = kernelRootOf(file);
     return root && arch && this.kbuild(root).rcuidleTracepointsWarn(arch) ? facts : undefined;
+  }
+
+  /** Kbuild builds every object of the source file without any noinstr kind (arm64's
+   *  nVHE hyp code): each of its functions is looked into where a call reaches it. */
+  objectUninstrumented(file: string, arch: string | null): boolean {
+    const root = kernelRootOf(file);
+    if (!root) return false;
+    const source = this.kbuild(root).instrumentation(file, arch ?? undefined);
+    return NOINSTR_KINDS.every((k) => source.kinds[k].built === 'without');
   }
 
   /** The kbuild files read so far, with whether each was there (their content decides). */

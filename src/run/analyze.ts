@@ -10,7 +10,8 @@
 import os from 'node:os';
 import { Program } from '../analysis/program.js';
 import { sha1, type Cache } from '../cache/cache.js';
-import { archDirOf, linkDomainOf } from '../kernel/paths.js';
+import { declaredUninstrumented } from '../kernel/instrumentability.js';
+import { archDirOf, archOf, linkDomainOf } from '../kernel/paths.js';
 import { BUILTIN_MODEL } from '../model/primitives.js';
 import type { EntryFact } from '../model/user-model.js';
 import { NESTING_CUT_TEXT } from '../cfg/build.js';
@@ -130,10 +131,16 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
   // What a path calls inside a window, and that may change the state there, is
   // built when the interpreter reaches it (the pre-filter cannot see windows).
   const mayMatter = usePrefilter ? selection.relevant : () => new Set<IndexDef>();
-  const program = new Program({
+  const looksIntoCalls = options.rules.some((r) => r.onCall);
+  const program: Program = new Program({
     built: builder.functions(), linkage: table.linkage, model, addressTaken: selection.addressTaken, handedToCode: selection.handedToCode, asmFunctions: indexed.asmFunctions,
     mayMatter: (link) => mayMatter().has(link as IndexDef),
-    build: (link) => builder.buildNow(link as IndexDef, (file) => table.definitionsIn(file).filter((x) => mayMatter().has(x))),
+    // A file parsed on demand builds what may matter there, and (where a rule looks
+    // into calls) what may be looked into: one parse of the file, not one per callee.
+    build: (link) => builder.buildNow(link as IndexDef, (file) => {
+      const whole = looksIntoCalls && program.instrumentation.objectUninstrumented(file, archOf(file));
+      return table.definitionsIn(file).filter((x) => mayMatter().has(x) || whole || (looksIntoCalls && declaredUninstrumented(x)));
+    }),
   });
   const analysis = interpret(program, options, entryFacts, optionsKey, cache, indexed.scanned);
   phaseDone(`interpret (${program.builtLate.length} functions built on demand)`);

@@ -19,6 +19,7 @@ import { readStaticCallFacts, type StaticCallFacts } from '../scan/dispatch-fact
 import { readIntegerConstants } from '../scan/included-headers.js';
 import { purePredicates, readPredicateCandidates, type PredicateCandidates } from '../scan/pure-predicates.js';
 import { indexNames, type NameIndex } from '../scan/name-index.js';
+import { yieldToEventLoop } from '../util/event-loop.js';
 
 /** What builds a Model in another thread: the generations and the option. */
 export interface ModelConfig {
@@ -90,8 +91,6 @@ export type BuildResult = { kind: 'built'; parsed: ParsedFile } | { kind: 'unrea
 export function buildFile(task: BuildTask, model: Model): BuildResult {
   return during(`building ${task.file}`, () => runSteps(buildParsed(task, model)));
 }
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** buildFile, turning the event loop between the pieces of a large file (the
  *  trees of those done are freed only then: see parser/pieces). */

@@ -4,8 +4,7 @@
 import type { Cache } from '../cache/cache.js';
 import type { Progress } from './types.js';
 import type { TaskKind, WorkerPool } from './worker-pool.js';
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { yieldToEventLoop } from '../util/event-loop.js';
 
 export class TaskRunner {
   constructor(private readonly pool: WorkerPool | null, private readonly cache: Cache | null,

@@ -3,7 +3,7 @@
 // one-line error and exit 2, or a run that names in its summary what it did not
 // read; never a hang, a stack trace, a read outside the tree, or a deleted file.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -146,16 +146,18 @@ describe('--max-file-size', () => {
 describe('includes stay inside the tree', () => {
   const ESCAPE = `#include "${'../'.repeat(12)}dev/zero"\n${CLEAN}`;
 
-  it('#include "../../…/dev/zero" is named, not read; a header linked to /dev/zero is named, not read', async () => {
+  it('#include "../../…/dev/zero" is named, not read; a header linked to /dev/zero, or a FIFO, is named, not read', async () => {
     const root = freshDir({ 'Makefile': '', 'include/linux/ok.h': '#define OK 1\n', 'arch/x/kvm/zz.c': ESCAPE,
-      'arch/x/kvm/link.c': `#include <linux/zero.h>\n${CLEAN}` });
+      'arch/x/kvm/link.c': `#include <linux/zero.h>\n${CLEAN}`, 'arch/x/kvm/pipe.c': `#include <linux/pipe.h>\n${CLEAN}` });
     symlinkSync('/dev/zero', path.join(root, 'include/linux/zero.h'));
+    spawnSync('mkfifo', [path.join(root, 'include/linux/pipe.h')]);
     const started = Date.now();
     const r = await run(['scan', path.join(root, 'arch/x/kvm')]);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(skippedLines(r.stdout)).toEqual([
       `eqscheck: skipped #include "${'../'.repeat(12)}dev/zero" in ${path.join(root, 'arch/x/kvm/zz.c')}: leads outside the tree: not followed`,
-      `eqscheck: skipped ${path.join(root, 'include/linux/zero.h')}: header not read: is a device, not a regular file`,
+      `eqscheck: skipped ${path.join(root, 'include/linux/pipe.h')}: header not read: is a FIFO (named pipe), not a regular file`,
+      `eqscheck: skipped ${path.join(root, 'include/linux/zero.h')}: header not read: a symbolic link to /dev/zero, outside the tree`,
     ]);
     expect(r.code).toBe(0);
   });
@@ -169,6 +171,56 @@ describe('includes stay inside the tree', () => {
     const wider = await run(['scan', '--fail-on', 'note', dir]);
     expect(skippedLines(wider.stdout)).toEqual([]);
     expect(wider.code).toBe(1);
+  });
+
+  // flush() unmasks: where the header defining it is read, the run loop that calls it in its window has a finding.
+  const FLUSH = 'static inline void flush(void) { local_irq_enable(); }\n';
+  const CALLS_FLUSH = (include: string) => `#include ${include}\n${CLEAN.replace('__guest_run(vcpu);', '__guest_run(vcpu);\n\tflush();')}`;
+
+  it('a header that is a link to a file outside the kernel tree is named, not read; a link inside the tree is followed', async () => {
+    const outside = freshDir({ 'flush.h': FLUSH });
+    const root = freshDir({ 'Makefile': '', 'include/linux/ok.h': '#define OK 1\n', 'lib/flush.h': FLUSH,
+      'arch/x/kvm/run.c': CALLS_FLUSH('<linux/flush.h>') });
+    symlinkSync(path.join(outside, 'flush.h'), path.join(root, 'include/linux/flush.h'));
+    const r = await run(['scan', path.join(root, 'arch/x/kvm')]);
+    expect(skippedLines(r.stdout)).toEqual([
+      `eqscheck: skipped ${path.join(root, 'include/linux/flush.h')}: header not read: a symbolic link to ${realpathSync(path.join(outside, 'flush.h'))}, outside the tree`,
+    ]);
+    expect(r.code).toBe(0);
+    expect((await run(['scan', '--fail-on', 'note,skipped', path.join(root, 'arch/x/kvm')])).code).toBe(2);
+    // The same link, relative and to a file of the tree: read, and its unmask found.
+    rmSync(path.join(root, 'include/linux/flush.h'));
+    symlinkSync('../../lib/flush.h', path.join(root, 'include/linux/flush.h'));
+    const inside = await run(['scan', '--fail-on', 'note', path.join(root, 'arch/x/kvm')]);
+    expect(skippedLines(inside.stdout)).toEqual([]);
+    expect(inside.code).toBe(1);
+  });
+
+  it('outside a kernel tree, a header linked out of the directories scanned is named, not read', async () => {
+    const dir = freshDir({ 'outside.h': FLUSH, 'scanned/run.c': CALLS_FLUSH('"link.h"') });
+    symlinkSync('../outside.h', path.join(dir, 'scanned', 'link.h'));
+    const r = await run(['scan', path.join(dir, 'scanned')]);
+    expect(skippedLines(r.stdout)).toEqual([
+      `eqscheck: skipped ${path.join(dir, 'scanned', 'link.h')}: a symbolic link (not followed inside a scanned directory)`,
+      `eqscheck: skipped ${path.join(dir, 'scanned', 'link.h')}: header not read: a symbolic link to ${realpathSync(path.join(dir, 'outside.h'))}, outside the tree`,
+    ]);
+    expect(r.code).toBe(0);
+    // Scanned from the directory above, the link leads inside: followed.
+    const wider = await run(['scan', '--fail-on', 'note', path.join(dir, 'scanned'), path.join(dir, 'outside.h')]);
+    expect(wider.code).toBe(1);
+  });
+
+  it('a directory of the default scope that links out of the kernel tree is named, not scanned; named itself, it is scanned', async () => {
+    const outside = freshDir({ 'kvm/run.c': CLEAN.replace('__guest_run(vcpu);', '__guest_run(vcpu);\n\tlocal_irq_enable();') });
+    const root = freshDir({ 'Makefile': '', 'include/linux/ok.h': '#define OK 1\n', 'arch/x/kvm/run.c': CLEAN });
+    mkdirSync(path.join(root, 'arch/y'));
+    symlinkSync(path.join(outside, 'kvm'), path.join(root, 'arch/y/kvm'));
+    const r = await run(['scan', root]);
+    expect(skippedLines(r.stdout)).toEqual([
+      `eqscheck: skipped ${path.join(root, 'arch/y/kvm')}: a symbolic link to ${realpathSync(path.join(outside, 'kvm'))}, outside the tree: not scanned`,
+    ]);
+    expect(r.code).toBe(0);
+    expect((await run(['scan', path.join(root, 'arch/y/kvm')])).code).toBe(1);
   });
 
   it('a patch adding a file that includes /dev/zero through ../ does not read it', async () => {

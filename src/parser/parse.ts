@@ -6,6 +6,7 @@
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
 import { normalizeKernelC } from './kernel-idioms.js';
+import { piecesOf, releaseTrees } from './pieces.js';
 import { buildSubtree, child, hasError, RELEASED_BODY, type Cursor, type SyntaxNode } from './syntax.js';
 import type { SourceText } from './source.js';
 import type { Cfg } from '../cfg/types.js';
@@ -103,18 +104,44 @@ export interface ParseOptions {
    *  and its syntax tree let go, say): a file's trees are then never all held
    *  at once. Default: kept as it is. */
   finish?: (def: FunctionDef, file: ParsedFile) => FunctionDef;
+  /** How large the pieces of a large file are (default: parser/pieces PIECE_CHARS). */
+  pieceChars?: number;
 }
 
 export function parseSource(source: SourceText, options: ParseOptions = {}): ParsedFile {
+  return runSteps(parseSourceInSteps(source, options));
+}
+
+/** A generator's steps run one after the other, without a pause: its result. */
+export function runSteps<R>(steps: Generator<void, R, void>): R {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** parseSource with a pause after each piece of a large file (see parser/pieces):
+ *  a caller that turns the event loop there lets tree-sitter free the trees of
+ *  the pieces done, which it does only then. */
+export function* parseSourceInSteps(source: SourceText, options: ParseOptions = {}): Generator<void, ParsedFile, void> {
   const { text, iteratorLoops } = normalizeKernelC(source.text);
-  const tree = parser().parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
-  const mayMiss = tree.rootNode.hasError;
   const result: ParsedFile = {
     path: source.path, encoding: source.encoding, functions: [], constants: new Map(),
     fileScopeNames: new Set(), memberAssignments: [], macros: [], iteratorLoops, unnamedFunctions: 0, topLevelErrors: 0,
   };
-  const cursor = tree.walk() as unknown as Cursor;
-  visitTopLevel(cursor, text, result, options, mayMiss, source.text);
+  const pieces = piecesOf(source.path, text, options.pieceChars);
+  if (!pieces) {
+    const tree = parser().parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
+    visitTopLevel(tree.walk() as unknown as Cursor, text, result, options, tree.rootNode.hasError, source.text);
+    return result;
+  }
+  // One piece's tree at a time; offsets and positions stay the file's.
+  for (const piece of pieces) {
+    const tree = parser().parse(text, undefined, { bufferSize: (piece.endIndex - piece.startIndex) * 2 + 1024, includedRanges: [piece] });
+    visitTopLevel(tree.walk() as unknown as Cursor, text, result, options, tree.rootNode.hasError, source.text);
+    releaseTrees();
+    yield;
+  }
   return result;
 }
 

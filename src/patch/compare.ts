@@ -38,12 +38,13 @@ const EMPTY_SUMMARY: RunSummary = {
   analysis: { functionsAnalysed: 0, summaries: 0, precisionLost: [], overBudget: [], callsTooDeep: [], unknownCallees: 0, indirectCalls: 0 },
 };
 
-/** Analyses the scope's directories that exist in `root`. */
-export async function analyseSide(root: string, dirs: readonly string[], options: AnalyzeOptions): Promise<SideResult> {
+/** Analyses the scope's directories that exist in `root`.
+ *  @param original the tree `root` is a scratch copy of (its links lead there) */
+export async function analyseSide(root: string, dirs: readonly string[], options: AnalyzeOptions, original?: string): Promise<SideResult> {
   const inputs = dirs.map((d) => (d ? path.join(root, ...d.split('/')) : root)).filter((d) => existsSync(d));
   if (!inputs.length) return { root, result: { findings: [], summary: EMPTY_SUMMARY }, fingerprints: [] };
   const { files, skipped } = collectFiles(inputs, { all: true });
-  const result = await analyzeFiles(files, { ...options, explicit: new Set(), roots: [root], skipped });
+  const result = await analyzeFiles(files, { ...options, explicit: new Set(), roots: [root], linkedTrees: original === undefined ? [] : [original], skipped });
   return { root, result, fingerprints: fingerprintFindings(result.findings, { root }) };
 }
 

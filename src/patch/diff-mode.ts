@@ -113,8 +113,8 @@ export async function runDiffMode(spec: string | undefined, dir: string, options
   return withTempSpace(async (space) => {
     const beforeRoot = scope.dirs.length ? await materialise(space, 'before', repo, from, scope.dirs) : repo;
     const afterRoot = to === null || !scope.dirs.length ? repo : await materialise(space, 'after', repo, to, scope.dirs);
-    const before = await analyseSide(beforeRoot, scope.dirs, options.analyze);
-    const after = await analyseSide(afterRoot, scope.dirs, options.analyze);
+    const before = await analyseSide(beforeRoot, scope.dirs, options.analyze, repo);
+    const after = await analyseSide(afterRoot, scope.dirs, options.analyze, repo);
     refuseUnanalysed(spec ?? 'HEAD', touched, [before, after]);
     const compared = compareSides(before, after, repo);
     const report: ComparisonReport = {

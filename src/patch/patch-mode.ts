@@ -97,7 +97,7 @@ export async function runPatchMode(patchSource: string, treeDir: string | undefi
     await applyPatch(patch, patchFile, scratch.root);
 
     const before = await analyseSide(root, scope.dirs, options.analyze);
-    const after = await analyseSide(scratch.root, scope.dirs, options.analyze);
+    const after = await analyseSide(scratch.root, scope.dirs, options.analyze, root);
     refuseUnanalysed(name, touched, [before, after]);
     const compared = compareSides(before, after, root);
     const report: ComparisonReport = {

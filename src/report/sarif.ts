@@ -93,7 +93,7 @@ interface Notification {
 const NOTIFICATIONS = [
   {
     id: 'skipped-file', text: 'A file could not be read as C source and was skipped.',
-    full: 'A file found under a scanned directory is binary (contains NUL bytes), is not a regular file (a FIFO, a directory, a symbolic link), is larger than the size cap or could not be read, a header is not a regular file or too large, or an #include leads outside the tree; it was skipped. A file named on the command line that cannot be read is an error instead.',
+    full: 'A file found under a scanned directory is binary (contains NUL bytes), is not a regular file (a FIFO, a directory, a symbolic link), is larger than the size cap or could not be read, a header is not a regular file or too large, or an #include (or a header that is a symbolic link, or a directory of the default scope that is one) leads outside the tree; it was skipped. A file named on the command line that cannot be read is an error instead.',
     help: 'Exclude the file from the scan, or fix its permissions.',
   },
   {

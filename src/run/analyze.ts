@@ -107,7 +107,7 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
   const userSpace = setAsideUserSpace(indexed);
   phaseDone('index');
   progress({ phase: 'select', done: 0, total: 1 });
-  const linked = linkPhase(indexed, cache, (name) => model.isPrimitive(name), { maxBytes: options.maxFileSize, roots: options.roots });
+  const linked = linkPhase(indexed, cache, (name) => model.isPrimitive(name), { maxBytes: options.maxFileSize, roots: options.roots, linkedTrees: options.linkedTrees });
   const primitives = primitiveHashes(model.names(), (n) => model.touchesState(n) || model.isNoReturn(n),
     (n) => model.entersOrLeaves(n), (n) => model.forwardArg(n) !== undefined);
   const { table } = linked;

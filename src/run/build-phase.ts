@@ -9,7 +9,7 @@ import type { FunctionDef } from '../parser/parse.js';
 import type { IncludedHeaders } from '../scan/included-headers.js';
 import { nameHash } from '../scan/name-hash.js';
 import type { IndexedFunction, NameIndex } from '../scan/name-index.js';
-import { buildFile, type BuildResult, type BuildTask, type WantedDefinition } from './file-tasks.js';
+import { buildFile, buildFileInPieces, type BuildResult, type BuildTask, type WantedDefinition } from './file-tasks.js';
 import type { IndexDef, IndexTable } from './index-table.js';
 import type { TaskRunner } from './task-runner.js';
 import { pushTo } from '../util/multimap.js';
@@ -75,7 +75,7 @@ export class Builder {
     }
     const keys = tasks.map((t) => this.keyOf(t));
     const withConstants = (t: BuildTask): BuildTask => this.withConstants(t);
-    const results = await runner.run('build', tasks, (_, i) => keys[i] ?? null, (t) => buildFile(t, model), withConstants);
+    const results = await runner.run('build', tasks, (_, i) => keys[i] ?? null, (t) => buildFileInPieces(t, model), withConstants);
     results.forEach((r, i) => {
       const task = tasks[i]!;
       if (r.kind === 'unreadable') { this.context.unreadable(r.file, r.problem); return; }

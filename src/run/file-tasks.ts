@@ -10,7 +10,7 @@ import { isUtf8 } from 'node:buffer';
 import { buildCfg, type CfgOptions } from '../cfg/build.js';
 import { Model } from '../model/model.js';
 import type { ModelGeneration } from '../model/primitives.js';
-import { parseMacro, parseSource, type FunctionDef, type ParsedFile } from '../parser/parse.js';
+import { parseMacro, parseSourceInSteps, runSteps, type FunctionDef, type ParsedFile } from '../parser/parse.js';
 import { during, InputError } from '../errors.js';
 import { decodeSource, looksBinary, readBytes, type Encoding } from '../parser/source.js';
 import { RELEASED_BODY } from '../parser/syntax.js';
@@ -19,6 +19,7 @@ import { readStaticCallFacts, type StaticCallFacts } from '../scan/dispatch-fact
 import { readIntegerConstants } from '../scan/included-headers.js';
 import { purePredicates, readPredicateCandidates, type PredicateCandidates } from '../scan/pure-predicates.js';
 import { indexNames, type NameIndex } from '../scan/name-index.js';
+import { yieldToEventLoop } from '../util/event-loop.js';
 
 /** What builds a Model in another thread: the generations and the option. */
 export interface ModelConfig {
@@ -88,10 +89,21 @@ export interface BuildTask {
 export type BuildResult = { kind: 'built'; parsed: ParsedFile } | { kind: 'unreadable'; file: string; problem: string };
 
 export function buildFile(task: BuildTask, model: Model): BuildResult {
-  return during(`building ${task.file}`, () => buildParsed(task, model));
+  return during(`building ${task.file}`, () => runSteps(buildParsed(task, model)));
 }
 
-function buildParsed(task: BuildTask, model: Model): BuildResult {
+/** buildFile, turning the event loop between the pieces of a large file (the
+ *  trees of those done are freed only then: see parser/pieces). */
+export async function buildFileInPieces(task: BuildTask, model: Model): Promise<BuildResult> {
+  const steps = buildParsed(task, model);
+  for (;;) {
+    const step = during(`building ${task.file}`, () => steps.next());
+    if (step.done) return step.value;
+    await yieldToEventLoop();
+  }
+}
+
+function* buildParsed(task: BuildTask, model: Model): Generator<void, BuildResult, void> {
   let source;
   try {
     source = decodeSource(task.file, readBytes(task.file));
@@ -124,7 +136,7 @@ function buildParsed(task: BuildTask, model: Model): BuildResult {
     isNoReturn: (n: string) => model.isNoReturn(n), constants, predicates, defines, iteratorLoops, source: t,
   });
   // Each definition's CFG is built as soon as it is parsed, and its tree let go.
-  const result = parseSource({ ...source, text }, {
+  const result = yield* parseSourceInSteps({ ...source, text }, {
     ...(build ? { build } : {}),
     finish: (def, parsed) => ({ ...def, body: RELEASED_BODY, variants: undefined, cfg: buildCfg(def, cfgOptions(source.text, parsed.iteratorLoops)) }),
   });

@@ -7,7 +7,7 @@ import type { Cache } from '../cache/cache.js';
 import { emptyDispatchFacts } from '../kernel/linkage.js';
 import { archOf } from '../kernel/paths.js';
 import { mergeStaticCallFacts } from '../scan/dispatch-facts.js';
-import { IncludedHeaders } from '../scan/included-headers.js';
+import { IncludedHeaders, type IncludeBounds } from '../scan/included-headers.js';
 import type { NameIndex } from '../scan/name-index.js';
 import { IndexTable } from './index-table.js';
 import type { IndexedFiles } from './index-phase.js';
@@ -23,10 +23,11 @@ export interface Linked {
   libraryFiles: Set<string>;
 }
 
-/** @param bounds the size cap headers are read under, and the scanned directories
- *         includes stay in outside a kernel tree (see scan/included-headers) */
+/** @param bounds the size cap headers are read under, the scanned directories
+ *         includes stay in outside a kernel tree, and the trees the scanned one
+ *         links into (see scan/included-headers) */
 export function linkPhase(indexed: IndexedFiles, cache: Cache | null, isPrimitive: (name: string) => boolean,
-  bounds: { maxBytes?: number; roots?: readonly string[] } = {}): Linked {
+  bounds: IncludeBounds = {}): Linked {
   const facts = emptyDispatchFacts();
   const library: NameIndex[] = [];
   const included = new IncludedHeaders((h) => {

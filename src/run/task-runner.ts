@@ -4,8 +4,7 @@
 import type { Cache } from '../cache/cache.js';
 import type { Progress } from './types.js';
 import type { TaskKind, WorkerPool } from './worker-pool.js';
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { yieldToEventLoop } from '../util/event-loop.js';
 
 export class TaskRunner {
   constructor(private readonly pool: WorkerPool | null, private readonly cache: Cache | null,
@@ -15,7 +14,7 @@ export class TaskRunner {
    *  @param inline the task, run in this thread
    *  @param prepare completes a task the cache does not have, before it runs */
   async run<T, R>(kind: TaskKind, tasks: readonly T[], keyOf: (task: T, i: number) => string | null,
-    inline: (task: T) => R, prepare: (task: T) => T = (t) => t): Promise<R[]> {
+    inline: (task: T) => R | Promise<R>, prepare: (task: T) => T = (t) => t): Promise<R[]> {
     const results = new Array<R>(tasks.length);
     const keys = tasks.map((t, i) => (this.cache ? keyOf(t, i) : null));
     const missing: number[] = [];
@@ -36,11 +35,11 @@ export class TaskRunner {
 
   /** In the pool, or inline — turning the event loop between files there:
    *  tree-sitter's trees are freed only then. */
-  private async compute<T, R>(kind: TaskKind, tasks: readonly T[], inline: (task: T) => R, tick: () => void): Promise<R[]> {
+  private async compute<T, R>(kind: TaskKind, tasks: readonly T[], inline: (task: T) => R | Promise<R>, tick: () => void): Promise<R[]> {
     if (this.pool) return this.pool.map<T, R>(kind, tasks, tick);
     const out: R[] = [];
     for (const task of tasks) {
-      out.push(inline(task));
+      out.push(await inline(task));
       tick();
       await yieldToEventLoop();
     }

@@ -29,6 +29,10 @@ export interface AnalyzeOptions {
   /** The directories and files the scan was given: outside a kernel tree,
    *  #include is not followed above them (default: each file's directory). */
   roots?: readonly string[];
+  /** Trees the scanned tree's symbolic links lead into by design (a scratch
+   *  tree's original): a header reached through them is inside the tree. Any
+   *  other link that leads out of the tree is not followed. */
+  linkedTrees?: readonly string[];
   /** What the scanned directories hold that collection did not take (see
    *  scan/collect): listed first in the summary's skipped files. */
   skipped?: readonly SkippedFile[];

@@ -1,15 +1,15 @@
 // A worker thread of the pool: runs file tasks with its own parser and model.
 import { parentPort, workerData } from 'node:worker_threads';
 import { InternalError } from '../errors.js';
-import { buildFile, indexFile, makeModel, type BuildTask, type IndexTask, type ModelConfig } from './file-tasks.js';
+import { buildFileInPieces, indexFile, makeModel, type BuildTask, type IndexTask, type ModelConfig } from './file-tasks.js';
 
 const model = makeModel((workerData as { model: ModelConfig }).model);
 
-parentPort!.on('message', (m: { id: number; kind: 'index' | 'build'; task: unknown }) => {
+parentPort!.on('message', async (m: { id: number; kind: 'index' | 'build'; task: unknown }) => {
   try {
     const result = m.kind === 'index'
       ? indexFile(m.task as IndexTask)
-      : buildFile(m.task as BuildTask, model);
+      : await buildFileInPieces(m.task as BuildTask, model);
     parentPort!.postMessage({ id: m.id, result });
   } catch (err) {
     parentPort!.postMessage({

@@ -4,11 +4,14 @@
 // so output does not depend on the file system. What a directory holds under
 // those names that is not a regular file (a FIFO, a directory named x.c, a
 // symbolic link, which is not followed), and subdirectories that cannot be
-// read, are skipped and named.
+// read, are skipped and named; so is a directory of a kernel tree's default
+// scope that is a link leading out of the tree. What the user names is read
+// wherever it leads.
 import fg from 'fast-glob';
 import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
+import { RealBounds } from '../io/within.js';
 
 export interface CollectedFiles {
   /** Paths to analyse, relative to the current directory when inside it. */
@@ -87,7 +90,15 @@ export function collectFiles(paths: string[], options: CollectOptions = {}): Col
   const explicit = new Set<string>();
   const roots = new Set<string>();
   const skipped = new Map<string, string>();
-  const inputs = paths.flatMap((p) => (!options.all && isKernelRoot(p) ? kvmScope(p) : [p]));
+  const inputs = paths.flatMap((p) => {
+    if (options.all || !isKernelRoot(p)) return [p];
+    const tree = new RealBounds([p]);
+    return kvmScope(p).filter((dir) => {
+      const real = tree.leadsOutside(dir);
+      if (real !== null) skipped.set(displayPath(dir), `a symbolic link to ${real}, outside the tree: not scanned`);
+      return real === null;
+    });
+  });
   for (const input of inputs) {
     let st;
     try {

@@ -8,12 +8,14 @@
 // and <asm/x.h> is arch/<arch>/include/asm/x.h for the file's own arch.
 // Includes are followed only inside the tree (the kernel tree, or else the
 // directories scanned): `#include "../../../../dev/zero"` in a patch from a
-// stranger is named in the summary, not read.
+// stranger, or a header of the tree that is a symbolic link to a file outside
+// it, is named in the summary, not read.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { sha1, type Cache } from '../cache/cache.js';
 import { kernelRootOf } from '../kernel/paths.js';
 import { readRegularFile } from '../io/read-file.js';
+import { isWithin, RealBounds } from '../io/within.js';
 import { InputError } from '../errors.js';
 import { displayPath } from './collect.js';
 import { readStaticCallFacts, type StaticCallFacts } from './dispatch-facts.js';
@@ -46,13 +48,6 @@ export function readIntegerConstants(text: string, into: Map<string, number>): v
       next = value + 1;
     }
   }
-}
-
-/** Whether `file` (absolute) is `dir` or below it, by its spelling (a scratch
- *  tree's links into the user's tree stay inside the scratch tree). */
-export function isWithin(file: string, dir: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel === '' || (!rel.startsWith('..' + path.sep) && rel !== '..' && !path.isAbsolute(rel));
 }
 
 /** What a header defines for the files built against it. */
@@ -89,6 +84,13 @@ export function resolveIncludes(file: string, includes: readonly IncludeDirectiv
   return out;
 }
 
+/** Where headers are read from, and how much of each (see IncludedHeaders). */
+export interface IncludeBounds {
+  maxBytes?: number;
+  roots?: readonly string[];
+  linkedTrees?: readonly string[];
+}
+
 /** How deep #include chains are followed (<linux/kvm_host.h> -> <asm/kvm_host.h> is 2). */
 const MAX_INCLUDE_DEPTH = 3;
 
@@ -99,12 +101,14 @@ export class IncludedHeaders {
   /** @param onHeader sees each header outside `scanned` once, when it is first read
    *  @param scanned the scan's own files' indexes by absolute path: not read again
    *  @param cache where what is read from a header is kept between runs
-   *  @param bounds the size cap headers are read under, and the directories
+   *  @param bounds the size cap headers are read under, the directories
    *         includes stay in outside a kernel tree (absolute; default: the
-   *         including file's directory) */
+   *         including file's directory), and the trees the scanned tree links
+   *         into (a scratch tree's original: a header reached through such a
+   *         link is inside) */
   constructor(private readonly onHeader: (header: HeaderFacts) => void = () => {},
     private readonly cache: Cache | null = null, private readonly scanned: ReadonlyMap<string, NameIndex> = new Map(),
-    private readonly bounds: { maxBytes?: number; roots?: readonly string[] } = {}) {
+    private readonly bounds: IncludeBounds = {}) {
     this.roots = (bounds.roots ?? []).map((r) => path.resolve(r)).sort((a, b) => a.length - b.length);
   }
 
@@ -131,9 +135,42 @@ export class IncludedHeaders {
   }
 
   private resolve(file: string, includes: readonly IncludeDirective[], root: string | null, arch: string | undefined): string[] {
-    return resolveIncludes(file, includes, root, arch, this.exists, this.treeOf(file, root), (e) => {
+    const tree = this.treeOf(file, root);
+    return resolveIncludes(file, includes, root, arch, this.exists, tree, (e) => {
       this.notRead.set(`${e.file}\0${e.include}`, 'leads outside the tree: not followed');
-    });
+    }).filter((header) => this.reallyInside(header, tree));
+  }
+
+  /** Each tree's bounds by real path, and what a header found in it was decided. */
+  private readonly realBounds = new Map<string, RealBounds>();
+  private readonly inside = new Map<string, boolean>();
+  private readonly linksOut = new Map<string, string>();
+
+  /** Headers not read because they lead out of the tree, with where they lead
+   *  (a result that depended on that is stale once a link changes). */
+  linksOutOfTree(): [string, string][] {
+    return [...this.linksOut];
+  }
+
+  /** Whether a header spelled inside `tree` also lies there once links are
+   *  resolved (the scan's own files are: walking does not follow links, and a
+   *  file the user named is theirs to name). */
+  private reallyInside(header: string, tree: string): boolean {
+    if (this.scanned.has(header)) return true;
+    const key = `${tree}\0${header}`;
+    let known = this.inside.get(key);
+    if (known === undefined) {
+      let bounds = this.realBounds.get(tree);
+      if (!bounds) { bounds = new RealBounds([tree, ...(this.bounds.linkedTrees ?? [])]); this.realBounds.set(tree, bounds); }
+      const real = bounds.leadsOutside(header);
+      if (real !== null) {
+        this.notRead.set(`${displayPath(header)}\0`, `header not read: a symbolic link to ${real}, outside the tree`);
+        this.linksOut.set(header, real);
+      }
+      known = real === null;
+      this.inside.set(key, known);
+    }
+    return known;
   }
 
   private readonly headers = new Map<string, HeaderFacts>();

@@ -146,8 +146,8 @@ export class Program {
   /** Whether a definition may be instrumented, in the kernel of the path's
    *  implementation, called from code of `unit`'s object (a header's function is
    *  compiled into its includer's). */
-  instrumentability(fn: FnInfo, impl: string | null, unit: string): Instrumentability {
-    return this.instrumentation.of(fn.link, fn.arch ?? (impl ? archOfImpl(impl) : null), fn.def.file.endsWith('.h') ? unit : fn.def.file);
+  instrumentability(fn: FnInfo, impl: string | null, unit: string, arch = impl ? archOfImpl(impl) : null): Instrumentability {
+    return this.instrumentation.of(fn.link, fn.arch ?? arch, fn.def.file.endsWith('.h') ? unit : fn.def.file);
   }
 
   /** What a call by name to a kernel API function of the model runs, made from `from`. */

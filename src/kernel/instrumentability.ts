@@ -62,13 +62,13 @@ export class InstrumentationFacts {
   objectUninstrumented(file: string, arch: string | null): boolean {
     const root = kernelRootOf(file);
     if (!root) return false;
-    const source = this.kbuild(root).instrumentation(file, arch ?? undefined);
+    const source = this.kbuild(root).instrumentation(path.resolve(file), arch ?? undefined);
     return NOINSTR_KINDS.every((k) => source.kinds[k].built === 'without');
   }
 
-  /** The kbuild files read so far, with whether each was there (their content decides). */
-  kbuildFilesRead(): { file: string; present: boolean }[] {
-    return [...this.kbuilds.values()].flatMap((k) => k.filesRead()).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  /** The kbuild files read so far, present or not (their content decides). */
+  kbuildFilesRead(): string[] {
+    return [...this.kbuilds.values()].flatMap((k) => k.filesRead()).sort();
   }
 
   private classify(link: LinkedDef, arch: string | null, object: string): Instrumentability {
@@ -89,7 +89,8 @@ export class InstrumentationFacts {
     const left = NOINSTR_KINDS.filter((k) => !removed.has(k));
     if (!left.length) return { kind: 'not-instrumented', why: words.join(' ') };
     if (!root) return { kind: 'instrumentable', kinds: left, why: 'no kernel tree around it: kbuild\'s defaults' };
-    const source = this.kbuild(root).instrumentation(object, arch ?? undefined);
+    // Absolute: the reader takes a relative path as relative to the tree root.
+    const source = this.kbuild(root).instrumentation(path.resolve(object), arch ?? undefined);
     const kept = left.filter((k) => source.kinds[k].built === 'with');
     if (kept.length) return { kind: 'instrumentable', kinds: kept, why: `built with ${kept.join(', ')}` };
     const settings = left.flatMap((k) => source.kinds[k].decidedBy);

@@ -66,10 +66,10 @@ export class TreeFiles {
     return this.texts.get(rel);
   }
 
-  /** The files read() was asked for, absolute, each with whether it was there
-   *  (what a result depends on: a file appearing changes it too). */
-  filesRead(): { file: string; present: boolean }[] {
-    return [...this.texts].map(([rel, text]) => ({ file: path.join(this.root, rel), present: text !== undefined }));
+  /** The files read() was asked for, absolute, whether they were there or not (a
+   *  file appearing changes what is read too). */
+  filesRead(): string[] {
+    return [...this.texts.keys()].map((rel) => path.join(this.root, rel));
   }
 
   /** A file's text, not kept (source files read once, for a quick look). */

@@ -200,8 +200,8 @@ export class Kbuild {
       archSelects(this.tree, arch, ['ARCH_WANTS_NO_INSTR']);
   }
 
-  /** The kbuild files (and Makefile.lib, Kconfig) read so far, with whether each was there. */
-  filesRead(): { file: string; present: boolean }[] {
+  /** The kbuild files (and Makefile.lib, Kconfig) read so far, present or not. */
+  filesRead(): string[] {
     return this.tree.filesRead();
   }
 

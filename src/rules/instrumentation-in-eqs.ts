@@ -57,7 +57,7 @@ export const instrumentationInEqs: Rule = {
       resource: 'ct',
       eqs: context,
       symptom: `${what}, called in the ${context} context (EQS)`,
-      message: (cause) => `${what}, and runs while the ${context} context (EQS) is active, where RCU is not watching ` +
+      message: (cause) => `${what}, called while the ${context} context (EQS) is active, where RCU is not watching ` +
         `(${describeCause(cause)})`,
     });
   },

@@ -166,7 +166,7 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
     },
   };
   if (cache) {
-    if (runKey) storeRun(cache, runKey, linked.included, result);
+    if (runKey) storeRun(cache, runKey, linked.included, program.instrumentation.kbuildFilesRead(), result);
     cache.save();
     phaseDone('cache');
   }

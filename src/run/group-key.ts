@@ -37,6 +37,14 @@ function withCollections(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** What kbuild and the declaration say of instrumenting the function's own object
+ *  (a header's function is compiled into its callers' objects, described there). */
+function instrumentation(program: Program, fn: FnInfo, arch: string | null): string {
+  if (fn.def.file.endsWith('.h')) return '';
+  const how = program.instrumentability(fn, null, fn.def.file, arch);
+  return how.kind === 'instrumentable' ? `I:${how.kinds.join()}` : how.kind;
+}
+
 /** The hash of a group of roots analysed in arch `arch`'s kernel (null: any):
  *  `context` (rules, model, options), its roots in order, and every function they
  *  may reach, in the order first reached, as the interpreter sees it. */
@@ -81,6 +89,7 @@ function describe(program: Program, fn: FnInfo, arch: string | null, entryFacts:
     program.isRoot(fn), program.isOpaque(fn), program.isStateIndependent(fn), program.choosesImplementation(fn),
     program.entersInside(fn, 'ct'), program.entersInside(fn, 'vtime'), role('ct'), role('vtime'),
     fn.link.inline, ...SHALLOW_DEPTHS.map((l) => !fn.def.opaque && program.shallowRelevant(fn, l)),
+    fn.link.attributes, instrumentation(program, fn, arch),
   ].join('\u0001');
   const blocks = fn.cfg.blocks;
   for (let i = 0; i < blocks.length; i++) {

@@ -12,7 +12,7 @@ import { forgetsPredicates, isPredicateSubject, isStaleAfterAssigning } from '..
 import type { Op, Slot } from '../model/model.js';
 import type { EntryFact } from '../model/user-model.js';
 import type { CallRuns, Rule, ViolationReport } from '../rules/types.js';
-import { archDirOf, archOfImpl, implDirOf } from '../kernel/paths.js';
+import { archDirOf, archOf, archOfImpl, implDirOf } from '../kernel/paths.js';
 import { relatedImpl } from '../kernel/linkage.js';
 import type { CallTarget, FnInfo, Program, ResourceRole, Tracked } from './program.js';
 import { computeLiveness, type Liveness } from './liveness.js';
@@ -63,6 +63,8 @@ export interface Finding {
   related?: RelatedLocation[];
   /** The EQS it happens in, when the arch's facts qualify it by that (ViolationReport.eqs). */
   eqs?: 'guest' | 'user' | 'idle';
+  /** For a finding in generic code: the arch whose kernel its path runs in (its facts qualify it). */
+  arch?: string;
 }
 
 interface PendingViolation {
@@ -699,13 +701,15 @@ export class Interpreter {
       message = r.report.message({ kind: 'entry', note });
       notes.push(`assumed entry state of ${fnName}(): ${describeState(frame.entry)}`);
     }
-    const windowKey = r.rule.onePerWindow ? `${r.rule.id}|${this.idOf(frame.fn)}|${causeNode ? locText(causeNode.step.loc) : 'entry'}` : null;
+    const pathArch = archOf(loc.file) === null && r.before.impl ? archOfImpl(r.before.impl) : null;
+    const windowKey = r.rule.onePerWindow ? `${r.rule.id}|${this.idOf(frame.fn)}|${pathArch}|${causeNode ? locText(causeNode.step.loc) : 'entry'}` : null;
     const sameWindow = windowKey === null ? undefined : this.windowFindings.get(windowKey);
     if (sameWindow) { addRelated(sameWindow, loc, r.steps[0] ? describeEvent(r.steps[0].event) : r.report.symptom); return; }
     const finding: Finding = {
       ruleId: r.rule.id, severity: r.rule.defaultSeverity, file: loc.file, line: loc.line, column: loc.col,
       function: fnName, message, trace: flattenTrace(capSteps(trace)), notes, ...(r.report.eqs ? { eqs: r.report.eqs } : {}),
     };
+    if (pathArch) finding.arch = pathArch;
     const key = findingKey(finding);
     if (this.findings.has(key)) return;
     if (windowKey !== null) this.windowFindings.set(windowKey, finding);
@@ -1051,9 +1055,10 @@ class BlockQueue {
   }
 }
 
-/** What makes two findings the same one (one is reported): rule, place, function. */
+/** What makes two findings the same one (one is reported): rule, place, function
+ *  (and for generic code, the arch whose kernel runs it: its facts qualify it). */
 export function findingKey(f: Finding): string {
-  return `${f.ruleId}|${f.file}:${f.line}:${f.column}|${f.function}`;
+  return `${f.ruleId}|${f.file}:${f.line}:${f.column}|${f.function}${f.arch ? `|${f.arch}` : ''}`;
 }
 
 function archDir(fn: FnInfo): string | null {

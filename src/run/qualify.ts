@@ -11,7 +11,7 @@ import { archFacts } from '../scan/arch-facts.js';
 export function qualifyByArch(findings: Finding[]): void {
   for (const f of findings) {
     const rule = findRule(f.ruleId);
-    const arch = archOf(f.file);
+    const arch = archOf(f.file) ?? f.arch ?? null;
     const root = arch ? kernelRootOf(f.file) : null;
     // The idle EQS is entered on every arch, whatever its context tracking.
     if (!rule?.archQualified || !arch || !root || f.eqs === 'idle') continue;

@@ -44,7 +44,9 @@ export const instrumentationInEqs: Rule = {
   tags: ['correctness', 'rcu', 'noinstr', 'kvm', 'nohz_full'],
   help: {
     text: 'Move the call out of the window (before the EQS is entered or after it is left), make the callee noinstr, ' +
-      'or, when it is safe for RCU not to watch, wrap it in instrumentation_begin()/instrumentation_end().',
+      'or, when it is safe for RCU not to watch, wrap it in instrumentation_begin()/instrumentation_end(). The kernel\'s ' +
+      'own fix (the 2022 guest entry rework) keeps the window in a small noinstr enter/exit helper ' +
+      '(kvm_arm_vcpu_enter_exit(), vmx_vcpu_enter_exit(), kvm_riscv_vcpu_enter_exit()) and traces outside it.',
     bad: 'guest_state_enter_irqoff();\ntrace_kvm_enter(vcpu);\nrun_guest(vcpu);\nguest_state_exit_irqoff();',
     good: 'trace_kvm_enter(vcpu);\nguest_state_enter_irqoff();\nrun_guest(vcpu);\nguest_state_exit_irqoff();',
   },

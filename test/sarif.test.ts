@@ -233,14 +233,16 @@ describe('partialFingerprints', () => {
 	local_irq_enable();
 }
 `;
+  // Two windows, each with the same defect on the same text (one window's sites are one finding).
   const TWICE = `void run_twice(struct kvm_vcpu *vcpu)
 {
 	local_irq_disable();
 	guest_state_enter_irqoff();
-	if (vcpu->mode)
-		local_irq_enable();
-	else
-		local_irq_enable();
+	local_irq_enable();
+	guest_state_exit_irqoff();
+	local_irq_disable();
+	guest_state_enter_irqoff();
+	local_irq_enable();
 	guest_state_exit_irqoff();
 }
 `;

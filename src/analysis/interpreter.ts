@@ -10,6 +10,7 @@
 import { ANY_SIGN, ONE, ZERO, isTemp, type AssignEvent, type Block, type CallEvent, type Cfg, type Edge, type Loc, type ReturnEvent, type SignSet } from '../cfg/types.js';
 import { forgetsPredicates, isPredicateSubject, isStaleAfterAssigning } from '../cfg/predicate-subjects.js';
 import type { Op, Slot } from '../model/model.js';
+import { settledValue } from '../model/runtime-values.js';
 import type { EntryFact } from '../model/user-model.js';
 import type { CallRuns, Rule, ViolationReport } from '../rules/types.js';
 import { archDirOf, archOf, archOfImpl, implDirOf } from '../kernel/paths.js';
@@ -900,7 +901,7 @@ function assignValue(s: State, a: AssignEvent): State {
 function takeEdge(s: State, edge: Edge): State | null {
   let out = forgetsPredicates(edge) ? forgetPredicates(s, () => true) : s;
   if (edge.cond) {
-    const known = s.facts.get(edge.cond.subject) ?? ANY_SIGN;
+    const known = s.facts.get(edge.cond.subject) ?? settledValue(edge.cond.subject) ?? ANY_SIGN;
     const narrowed = known & edge.cond.signs;
     if (narrowed === 0) return null;
     if (narrowed !== known) {

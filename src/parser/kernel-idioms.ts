@@ -9,7 +9,7 @@ import { endianness } from 'node:os';
 
 /** Annotation macros that expand to attributes, sections or sparse markers. */
 export const ATTRIBUTE_MACROS: ReadonlySet<string> = new Set([
-  'noinstr', '__noinstr', 'notrace', '__always_inline', 'noinline', '__noinline', '__always_unused',
+  'noinstr', '__noinstr', 'notrace', '__always_inline', '__FORTIFY_INLINE', 'noinline', '__noinline', '__always_unused',
   '__maybe_unused', '__used', '__unused', '__must_check', '__init', '__exit', '__initdata', '__initconst',
   '__exitdata', '__ref', '__refdata', '__meminit', '__init_or_module', '__sched', '__kprobes', '__cold',
   '__hot', '__weak', '__visible', 'asmlinkage', '__noreturn', '__flatten', '__nocfi', '__cpuidle',

@@ -13,7 +13,7 @@ const API_WORDS: Record<KernelApiClass, string> = {
   'rcu-reader': 'an RCU reader',
   'rcu': 'an RCU update-side call',
   'srcu': 'an SRCU call (instrumentable code)',
-  'printk': 'printk (a tracepoint and instrumentable code)',
+  'printk': 'a printk call (a tracepoint and instrumentable code)',
   'lockdep': 'a lockdep hook (instrumentable code)',
 };
 

@@ -1,6 +1,7 @@
 // irq-enabled-in-eqs: interrupts become deliverable while a guest or user EQS
 // is active. The idle EQS is interruptible by design (the entry code makes RCU
-// watch for interrupts that hit the idle task), so it is not reported.
+// watch for interrupts that hit the idle task), so it is not reported. One
+// finding per EQS window: its other enabling sites are related locations.
 import { isEqs } from '../analysis/state.js';
 import { describeCause, type Rule } from './types.js';
 
@@ -18,6 +19,7 @@ export const irqEnabledInEqs: Rule = {
   precision: 'high',
   archQualified: 'interrupts',
   notesUnknownCallees: true,
+  onePerWindow: true,
   tags: ['correctness', 'rcu', 'kvm', 'nohz_full'],
   help: {
     text: 'Leave the guest context (guest_state_exit_irqoff / guest_exit_irqoff) before enabling interrupts.',

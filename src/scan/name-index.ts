@@ -170,6 +170,8 @@ function isKeyword(text: Uint8Array, start: number, end: number, hash: number): 
 const ATTRIBUTE_BITS = new Map<string, number>([
   ['inline', FN_INLINE], ['__inline', FN_INLINE], ['__inline__', FN_INLINE],
   ['__always_inline', FN_INLINE | FN_ALWAYS_INLINE],
+  // include/linux/fortify-string.h: extern __always_inline __gnu_inline __overloadable
+  ['__FORTIFY_INLINE', FN_INLINE | FN_ALWAYS_INLINE],
   ['noinstr', FN_NOINSTR], ['__noinstr', FN_NOINSTR], ['__cpuidle', FN_CPUIDLE], ['notrace', FN_NOTRACE],
 ]);
 const ATTRIBUTES = new WordTable(ATTRIBUTE_BITS);

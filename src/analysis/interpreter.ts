@@ -546,13 +546,13 @@ export class Interpreter {
       // path goes on as if it was not (as it does for a definition built before).
       const forCalls = !built && lookInto && this.program.build(target, { forCallsOnly: true });
       if (wasOpaque && (built || forCalls)) this.builtHere.push(target);
-      if (forCalls) this.routePending(frame, call, { callee: target.def.name }, this.summaryFor(target, calleeEntry(s, call, target, argOffset), frame.unit), s);
+      if (forCalls) this.lookIntoCalls(frame, call, target, argOffset, s);
       if (!built) return unknownValue;
     }
     // Cannot change the tracked state nor end the path: a no-op whose value is
     // unknown (looked into for its calls only).
     if (this.program.isOpaque(target)) {
-      if (lookInto) this.routePending(frame, call, { callee: target.def.name }, this.summaryFor(target, calleeEntry(s, call, target, argOffset), frame.unit), s);
+      if (lookInto) this.lookIntoCalls(frame, call, target, argOffset, s);
       return unknownValue;
     }
     // Outside every window, a callee that cannot reach a context or accounting
@@ -562,7 +562,7 @@ export class Interpreter {
       !frame.shallow ? SHALLOW_LEVELS : target.link.inline ? frame.shallow : frame.shallow - 1;
     if (shallow && !this.program.shallowRelevant(target, shallow)) return unknownValue;
     if (!shallow && this.program.isStateIndependent(target)) {
-      if (lookInto) this.routePending(frame, call, { callee: target.def.name }, this.summaryFor(target, calleeEntry(s, call, target, argOffset), frame.unit), s);
+      if (lookInto) this.lookIntoCalls(frame, call, target, argOffset, s);
       // One summary for every caller state: only what it returns carries over.
       const summary = this.summaryFor(target, INDEPENDENT_ENTRY, frame.unit);
       const returns = new Set([...summary.exits.values()].map((e) => e.ret));
@@ -590,6 +590,13 @@ export class Interpreter {
     const uneven = unevenResources(summary);
     for (const exit of summary.exits.values()) out.push(bindExit(s, call, target, argOffset, exit, implFree, uneven));
     return out;
+  }
+
+  /** Reads a callee that cannot change the state for what its calls run (only its
+   *  violations reach the caller; the path goes on as the state says). */
+  private lookIntoCalls(frame: Frame, call: CallEvent, target: FnInfo, argOffset: number, s: State): void {
+    if (this.depth >= MAX_CALL_DEPTH) { this.tooDeep.add(frame.fn); return; }
+    this.routePending(frame, call, { callee: target.def.name }, this.summaryFor(target, calleeEntry(s, call, target, argOffset), frame.unit), s);
   }
 
   /** Rules watch what calls run on this path (instrumentable code may not run here). */

@@ -13,7 +13,9 @@ let tmp: string;
 beforeAll(() => { tmp = mkdtempSync(path.join(os.tmpdir(), 'eqscheck-rules-help-')); });
 afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
 
+/** A snippet of statements runs inside a function; one that is a definition itself stands alone. */
 function wrap(snippet: string): string {
+  if (/^[^\n]*\)\n\{\n/.test(snippet)) return `struct kvm_vcpu;\n\n${snippet}\n`;
   const body = snippet.split('\n').map((l) => `\t${l}`).join('\n');
   return `struct kvm_vcpu;\n\nint example(struct kvm_vcpu *vcpu)\n{\n\tint ret = 0;\n\n\tlocal_irq_disable();\n${body}\n\tlocal_irq_enable();\n\treturn ret;\n}\n`;
 }

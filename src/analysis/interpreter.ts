@@ -7,7 +7,7 @@
 // fires on a state whose relevant resource was set before the function was
 // entered, the violation is handed to the caller (as "pending"), which
 // reports it at its call site — unless the function is an analysis root.
-import { ANY_SIGN, ONE, ZERO, isTemp, type AssignEvent, type Block, type CallEvent, type Cfg, type Edge, type Loc, type ReturnEvent, type SignSet } from '../cfg/types.js';
+import { ANY_SIGN, ONE, ZERO, isTemp, signOf, type AssignEvent, type Block, type CallEvent, type Cfg, type Edge, type Loc, type ReturnEvent, type SignSet } from '../cfg/types.js';
 import { forgetsPredicates, isPredicateSubject, isStaleAfterAssigning } from '../cfg/predicate-subjects.js';
 import type { Op, Slot } from '../model/model.js';
 import { settledValue } from '../model/runtime-values.js';
@@ -19,7 +19,7 @@ import type { CallTarget, FnInfo, Program, ResourceRole, Tracked } from './progr
 import { computeLiveness, type Liveness } from './liveness.js';
 import { describeEvent, describeState } from '../report/describe.js';
 import {
-  instrumentationForbidden, isEqs, joinStates, pushStep, snapshot, State, stateAfter, stepsSince,
+  instrumentationForbidden, isEqs, joinStates, noinstrDisciplineApplies, pushStep, snapshot, State, stateAfter, stepsSince,
   type Resource, type StateSnapshot, type TraceEvent, type TraceNode, type TraceStep,
 } from './state.js';
 
@@ -250,7 +250,7 @@ export class Interpreter {
     const role = this.program.role(fn, 'ct');
     const inside = role.first.has('none') ? 'unk' : (role.firstExitContext ?? 'guest');
     const state = State.initial({
-      impl: archDir(fn),
+      impl: archDir(fn), noinstr: this.program.instrumentation.inNoinstrSection(fn.link),
       irq: fact?.interrupts ?? (this.program.pairsInterrupts(fn) ? 'on' : 'unk'),
       ct: fact?.context ?? (enteredInside.ct ? inside : 'kernel'),
       vtime: enteredInside.vtime ? 'on' : 'off',
@@ -440,7 +440,7 @@ export class Interpreter {
       const handlers = this.program.guestExitHandlersFor(call, frame.fn);
       if (handlers.length) return this.runGuest(frame, call, handlers, s, (h) => this.handlerEntry(h));
       const generated = this.program.generatedCodeHandlersFor(call, frame.fn);
-      if (generated.length) return this.runGuest(frame, call, generated, s, (h) => calleeEntry(s, call, h, 0));
+      if (generated.length) return this.runGuest(frame, call, generated, s, (h) => calleeEntry(s, call, h, 0, this.inNoinstrSection));
     }
     if (!name) this.indirectCalls.add(call);
     const label = name ?? call.calleeText;
@@ -568,7 +568,7 @@ export class Interpreter {
       const returns = new Set([...summary.exits.values()].map((e) => e.ret));
       return [...returns].map((ret) => s.withFact(call.result, ret));
     }
-    let entry = calleeEntry(s, call, target, argOffset);
+    let entry = calleeEntry(s, call, target, argOffset, this.inNoinstrSection);
     if (this.program.pairsInterrupts(target)) {
       // Its contract is "interrupts on": outside an EQS a path reaching it with them
       // off is taken to be impossible (inside one, the enable is the defect to report).
@@ -596,12 +596,14 @@ export class Interpreter {
    *  violations reach the caller; the path goes on as the state says). */
   private lookIntoCalls(frame: Frame, call: CallEvent, target: FnInfo, argOffset: number, s: State): void {
     if (this.depth >= MAX_CALL_DEPTH) { this.tooDeep.add(frame.fn); return; }
-    this.routePending(frame, call, { callee: target.def.name }, this.summaryFor(target, calleeEntry(s, call, target, argOffset), frame.unit), s);
+    this.routePending(frame, call, { callee: target.def.name }, this.summaryFor(target, calleeEntry(s, call, target, argOffset, this.inNoinstrSection), frame.unit), s);
   }
+
+  private readonly inNoinstrSection = (fn: FnInfo): boolean => this.program.instrumentation.inNoinstrSection(fn.link);
 
   /** Rules watch what calls run on this path (instrumentable code may not run here). */
   private watchesCalls(s: State): boolean {
-    return this.callRules.length > 0 && instrumentationForbidden(s);
+    return this.callRules.length > 0 && (instrumentationForbidden(s) || noinstrDisciplineApplies(s));
   }
 
   /** Where instrumentable code may not run: reports the call when it runs a kernel
@@ -688,7 +690,10 @@ export class Interpreter {
       notes.push(`assumes ${names.length} callee${names.length > 1 ? 's' : ''} with no known effect inside the window ` +
         `(${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''}) leave interrupts and the context unchanged`);
     }
-    if (causeNode === null && !frame.isRoot) {
+    // A violation of the function's own code is its own, whoever calls it (inlined
+    // code is its caller's); any other one, with a cause from before the entry, the caller's.
+    const ownCode = r.report.ownCode === true && !frame.fn.link.inline;
+    if (causeNode === null && !frame.isRoot && !ownCode) {
       const key = `${r.rule.id}|${loc.file}:${loc.line}:${loc.col}`;
       if (frame.summary.pendingKeys.has(key)) return;
       frame.summary.pendingKeys.add(key);
@@ -698,14 +703,18 @@ export class Interpreter {
     const fnName = frame.fn.def.name;
     let trace: TraceStep[];
     let message: string;
-    if (causeNode) {
+    const entered: TraceStep = { loc: { file: frame.fn.def.file, line: frame.fn.def.line, col: 1 }, event: { kind: 'entered', fn: fnName, after: snapshot(frame.entry) } };
+    if (r.report.ownCode) {
+      // The function's code itself, whatever state it was entered in.
+      trace = [entered, ...stepsSince(r.before.trace, null), ...r.steps];
+      message = r.report.message({ kind: 'entry', note: `${fnName}() is noinstr` });
+    } else if (causeNode) {
       trace = [causeNode.step, ...stepsSince(r.before.trace, causeNode), ...r.steps];
       message = r.report.message({ kind: 'step', step: causeNode.step });
     } else {
       const fact = this.entryFacts.get(fnName);
       const note = fact ? `${fnName}() is entered with ${describeState(frame.entry)} (model entry fact: ${fact.why})` : entryNote(fnName, frame, r.report.resource);
-      trace = [{ loc: { file: frame.fn.def.file, line: frame.fn.def.line, col: 1 }, event: { kind: 'entered', fn: fnName, after: snapshot(frame.entry) } },
-        ...stepsSince(r.before.trace, null), ...r.steps];
+      trace = [entered, ...stepsSince(r.before.trace, null), ...r.steps];
       message = r.report.message({ kind: 'entry', note });
       notes.push(`assumed entry state of ${fnName}(): ${describeState(frame.entry)}`);
     }
@@ -924,15 +933,31 @@ function takeEdge(s: State, edge: Edge): State | null {
 }
 
 /** The callee's entry state: the caller's resources, and saved flags passed as arguments. */
-function calleeEntry(s: State, call: CallEvent, target: FnInfo, argOffset: number): State {
+function calleeEntry(s: State, call: CallEvent, target: FnInfo, argOffset: number, noinstrSection: (fn: FnInfo) => boolean): State {
   const flags = new Map<string, State['irq']>();
+  const facts = new Map<string, SignSet>();
   target.def.params.forEach((p, i) => {
     const arg = call.args[i + argOffset];
     if (!arg) return;
     if (arg.ident && s.flags.has(arg.ident)) flags.set(p, s.flags.get(arg.ident)!);
     if (arg.addressOf && s.flags.has(arg.addressOf)) flags.set(`*${p}`, s.flags.get(arg.addressOf)!);
+    // What the caller knows of a value it passes, the callee knows of its parameter
+    // (pvclock's __pvclock_clocksource_read(src, false) never touches the watchdogs).
+    const known = constantSigns(arg.text) ?? (arg.ident ? s.facts.get(arg.ident) : undefined);
+    if (known !== undefined && known !== ANY_SIGN) facts.set(p, known);
   });
-  return State.initial({ irq: s.irq, ct: s.ct, vtime: s.vtime, gif: s.gif, instr: s.instr, flags, joined: s.joined, impl: s.impl ?? archDir(target) });
+  // Inlined code is its caller's: in .noinstr.text when the caller's is.
+  const noinstr = target.link.inline ? s.noinstr : noinstrSection(target);
+  return State.initial({ irq: s.irq, ct: s.ct, vtime: s.vtime, gif: s.gif, instr: s.instr, noinstr, flags, facts, joined: s.joined, impl: s.impl ?? archDir(target) });
+}
+
+/** The signs of an argument spelled as a constant (a number, true/false, NULL). */
+function constantSigns(text: string): SignSet | undefined {
+  const t = normaliseLvalue(text);
+  if (t === 'false' || t === 'NULL') return ZERO;
+  if (t === 'true') return ONE;
+  const m = /^(-?)(0x[0-9a-f]+|\d+)[ul]*$/i.exec(t);
+  return m ? signOf((m[1] ? -1 : 1) * Number(m[2])) : undefined;
 }
 
 /** The caller's state after the call returns through `exit`. */

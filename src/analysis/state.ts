@@ -101,6 +101,13 @@ export function instrumentationForbidden(s: State): boolean {
   return isAnyEqs(s.ct) && s.instr === 0 && !s.joined;
 }
 
+/** noinstr code outside every EQS the scan sees and every instrumentation_begin()
+ *  section: a call out of it to instrumentable code breaks the noinstr discipline
+ *  itself (objtool's "call to f() leaves .noinstr.text section"). */
+export function noinstrDisciplineApplies(s: State): boolean {
+  return s.noinstr && s.instr === 0 && !s.joined && s.ct === 'kernel';
+}
+
 export interface StateFields {
   irq: Irq;
   ct: Context;
@@ -113,6 +120,8 @@ export interface StateFields {
   /** instrumentation_begin() sections open on the path (objtool's count): inside
    *  one, instrumentable code may run, whatever the context. */
   instr: number;
+  /** The code running is in .noinstr.text: a noinstr function's own, or inlined into it. */
+  noinstr: boolean;
   /** Made by joining states when the bound was hit: nothing is reported from it. */
   joined: boolean;
   /** Trace node where each resource got its current value; null: it had it on entry. */
@@ -158,6 +167,7 @@ export class State implements StateFields {
   readonly flags: ReadonlyMap<string, Irq>;
   readonly facts: ReadonlyMap<string, SignSet>;
   readonly instr: number;
+  readonly noinstr: boolean;
   readonly joined: boolean;
   readonly causes: Readonly<Record<Resource, TraceNode | null>>;
   readonly trace: TraceNode | null;
@@ -173,6 +183,7 @@ export class State implements StateFields {
     this.flags = fields.flags;
     this.facts = fields.facts;
     this.instr = fields.instr;
+    this.noinstr = fields.noinstr;
     this.joined = fields.joined;
     this.causes = fields.causes;
     this.trace = fields.trace;
@@ -182,7 +193,7 @@ export class State implements StateFields {
 
   static initial(partial: Partial<StateFields> = {}): State {
     return new State({
-      irq: 'unk', ct: 'kernel', vtime: 'off', gif: 'set', flags: new Map(), facts: new Map(), instr: 0, joined: false,
+      irq: 'unk', ct: 'kernel', vtime: 'off', gif: 'set', flags: new Map(), facts: new Map(), instr: 0, noinstr: false, joined: false,
       causes: { ct: null, vtime: null, irq: null }, trace: null, unknownInEqs: [], impl: null, ...partial,
     });
   }
@@ -193,14 +204,14 @@ export class State implements StateFields {
 
   fields(): StateFields {
     return {
-      irq: this.irq, ct: this.ct, vtime: this.vtime, gif: this.gif, flags: this.flags, facts: this.facts, instr: this.instr,
+      irq: this.irq, ct: this.ct, vtime: this.vtime, gif: this.gif, flags: this.flags, facts: this.facts, instr: this.instr, noinstr: this.noinstr,
       joined: this.joined, causes: this.causes, trace: this.trace, unknownInEqs: this.unknownInEqs, impl: this.impl,
     };
   }
 
   /** The resource part of the key: what a callee's behaviour can depend on. */
   get resourceKey(): string {
-    return `${this.irq}/${this.ct}/${this.vtime}/${this.gif}${this.instr ? `/I${this.instr}` : ''}${this.joined ? '/J' : ''}${this.impl ? `/${this.impl}` : ''}`;
+    return `${this.irq}/${this.ct}/${this.vtime}/${this.gif}${this.instr ? `/I${this.instr}` : ''}${this.noinstr ? '/N' : ''}${this.joined ? '/J' : ''}${this.impl ? `/${this.impl}` : ''}`;
   }
 
   get key(): string {
@@ -264,7 +275,7 @@ function joinMaps<V>(a: ReadonlyMap<string, V>, b: ReadonlyMap<string, V>, joinV
 export function joinStates(a: State, b: State): State {
   return a.with({
     irq: joinValue(a.irq, b.irq, 'unk'), ct: joinValue(a.ct, b.ct, 'unk'), vtime: joinValue(a.vtime, b.vtime, 'unk'),
-    gif: joinValue(a.gif, b.gif, 'unk'), instr: Math.max(a.instr, b.instr), impl: a.impl === b.impl ? a.impl : null,
+    gif: joinValue(a.gif, b.gif, 'unk'), instr: Math.max(a.instr, b.instr), noinstr: a.noinstr || b.noinstr, impl: a.impl === b.impl ? a.impl : null,
     flags: joinMaps(a.flags, b.flags, (x, y) => (x === y ? x : 'unk')),
     facts: joinMaps(a.facts, b.facts, (x, y) => ((x | y) === ANY_SIGN ? null : x | y)),
     joined: true,

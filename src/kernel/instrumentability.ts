@@ -32,6 +32,12 @@ export function declaredUninstrumented(link: LinkedDef): boolean {
   return link.inline || (link.attributes & (FN_NOINSTR | FN_CPUIDLE | FN_ALWAYS_INLINE)) !== 0;
 }
 
+/** Declared noinstr or __cpuidle: perhaps in a section objtool checks as noinstr
+ *  (whether __cpuidle is depends on the tree: InstrumentationFacts.inNoinstrSection). */
+export function declaredNoinstr(link: LinkedDef): boolean {
+  return (link.attributes & (FN_NOINSTR | FN_CPUIDLE)) !== 0;
+}
+
 export class InstrumentationFacts {
   private readonly kbuilds = new Map<string, Kbuild>();
   private readonly versions = new Map<string, string | undefined>();
@@ -69,6 +75,15 @@ export class InstrumentationFacts {
   /** The kbuild files read so far, present or not (their content decides). */
   kbuildFilesRead(): string[] {
     return [...this.kbuilds.values()].flatMap((k) => k.filesRead()).sort();
+  }
+
+  /** The definition is placed in a section objtool checks as noinstr: `noinstr`
+   *  (.noinstr.text), and `__cpuidle` where the tree's version makes it the same. */
+  inNoinstrSection(link: LinkedDef): boolean {
+    if (link.attributes & FN_NOINSTR) return true;
+    if (!(link.attributes & FN_CPUIDLE)) return false;
+    const root = kernelRootOf(link.file);
+    return (attributeFacts('__cpuidle', root ? this.version(root) : undefined)?.removes.length ?? 0) > 0;
   }
 
   private classify(link: LinkedDef, arch: string | null, object: string): Instrumentability {

@@ -73,9 +73,10 @@ const USER_SPACE = new Set(['tools', 'scripts', 'usr']);
 
 const domainMemo = new Map<string, string>();
 
-/** The program a file links into: 'kernel', or for user-space code in a kernel
- *  tree (tools/perf, scripts/kconfig …) its own: `tools/perf`. Definitions of one
- *  program are never reached from another. */
+/** The program a file links into: 'kernel', for user-space code in a kernel
+ *  tree (tools/perf, scripts/kconfig …) its own: `tools/perf`, and for an arch's
+ *  boot code (the decompressor, the real-mode setup: arch/x86/boot) its own image.
+ *  Definitions of one program are never reached from another. */
 export function linkDomainOf(file: string): string {
   const dir = path.dirname(file);
   let domain = domainMemo.get(dir);
@@ -86,6 +87,7 @@ export function linkDomainOf(file: string): string {
       const parts = path.relative(root, path.resolve(file)).split(path.sep);
       if (parts.length > 2 && USER_SPACE.has(parts[0]!)) domain = `${parts[0]}/${parts[1]}`;
       else if (parts.length > 1 && USER_SPACE.has(parts[0]!)) domain = parts[0]!;
+      else if (parts.length > 3 && parts[0] === 'arch' && parts[2] === 'boot') domain = `arch/${parts[1]}/boot`;
     }
     domainMemo.set(dir, domain);
   }

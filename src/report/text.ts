@@ -95,7 +95,7 @@ export function runNotices(s: RunSummary): string[] {
   lines.push(...skippedLines(s));
   if (s.userSpace.length) {
     const files = s.userSpace.reduce((n, p) => n + p.files, 0);
-    lines.push(`eqscheck: ${files} file${files === 1 ? '' : 's'} of user-space programs not analysed (not kernel code): ` +
+    lines.push(`eqscheck: ${files} file${files === 1 ? '' : 's'} of programs linked apart from the kernel not analysed (user space, boot code): ` +
       `${s.userSpace.slice(0, 6).map((p) => `${p.program} (${p.files})`).join(', ')}${s.userSpace.length > 6 ? ', …' : ''}`);
   }
   for (const f of s.entryFactsNotApplied) lines.push(`eqscheck: entry fact of ${f.name}() (${f.source}) not applied: ${f.reason}`);

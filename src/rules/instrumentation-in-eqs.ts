@@ -17,7 +17,7 @@ const API_WORDS: Record<KernelApiClass, string> = {
   'lockdep': 'a lockdep hook (instrumentable code)',
 };
 
-function whatRuns(callee: string, runs: CallRuns): string {
+export function whatRuns(callee: string, runs: CallRuns): string {
   if (runs.kind === 'kernel-api') return `${callee}() is ${API_WORDS[runs.api]}`;
   return `${callee}() is instrumentable (${runs.why}; defined at ${runs.definedAt.file}:${runs.definedAt.line})`;
 }

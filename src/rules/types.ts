@@ -20,7 +20,8 @@ export interface RuleMeta {
   precision: 'very-high' | 'high' | 'medium' | 'low';
   tags: string[];
   help: { text: string; bad: string; good: string };
-  /** Not reported at a call or return where one of these rules reports too. */
+  /** Not reported where one of these rules reports too: at the same call or return,
+   *  or (over a whole run) a finding whose witness ends at the same step. */
   yieldsTo?: string[];
   /** The defect needs the EQS to be entered: 'eqs' findings are latent in an
    *  arch whose Kconfig never turns context tracking on; 'interrupts' findings
@@ -32,6 +33,9 @@ export interface RuleMeta {
   /** One finding per EQS window of a function: at its first report in path order,
    *  the window's other reports as related locations (a window is fixed as one). */
   onePerWindow?: boolean;
+  /** Checks noinstr code wherever it runs: every noinstr function of the scanned
+   *  files is analysed, as a root when nothing scanned calls it. */
+  checksNoinstrCode?: boolean;
 }
 
 /** Where the state a violation depends on came from. */
@@ -54,6 +58,9 @@ export interface ViolationReport {
   /** The EQS the violation happens in, when the rule's arch qualification depends on
    *  it: the idle EQS is entered on every arch, whatever its context tracking. */
   eqs?: 'guest' | 'user' | 'idle';
+  /** A breach of the function's own code, whatever state it was entered in: the
+   *  finding is the function's (or, for inlined code, its caller's), never handed up. */
+  ownCode?: true;
 }
 
 /** What a call made from the scanned code runs, for the rules that care where

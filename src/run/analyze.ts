@@ -10,7 +10,7 @@
 import os from 'node:os';
 import { Program } from '../analysis/program.js';
 import { sha1, type Cache } from '../cache/cache.js';
-import { declaredUninstrumented } from '../kernel/instrumentability.js';
+import { declaredNoinstr, declaredUninstrumented } from '../kernel/instrumentability.js';
 import { archDirOf, archOf, linkDomainOf } from '../kernel/paths.js';
 import { BUILTIN_MODEL } from '../model/primitives.js';
 import type { EntryFact } from '../model/user-model.js';
@@ -114,6 +114,10 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
   phaseDone('link');
   const selection = select({ files: linked.indexes, defs: table.defs, linkage: table.linkage, primitives, entryNames: new Set(entryFacts.keys()) });
   const plan = usePrefilter ? new Set(selection.build) : everything(indexed.scanned, linked, primitives);
+  // noinstr code is checked wherever it runs: every noinstr definition of the scanned files.
+  if (usePrefilter && options.rules.some((r) => r.checksNoinstrCode)) {
+    for (const ix of indexed.scanned) for (const d of table.definitionsIn(ix.path)) if (declaredNoinstr(d)) plan.add(d);
+  }
   phaseDone('select');
 
   const limit = options.maxBuilt ?? MAX_BUILT;
@@ -189,8 +193,9 @@ function interpret(program: Program, options: AnalyzeOptions, entryFacts: Readon
   });
 }
 
-/** User-space programs of a kernel tree (tools/perf, scripts/kconfig …) are not
- *  kernel code: their files leave the scan, counted by program. */
+/** Programs of a kernel tree linked apart from the kernel (user space: tools/perf,
+ *  scripts/kconfig …; boot code: arch/x86/boot) are not kernel code: their files
+ *  leave the scan, counted by program. */
 function setAsideUserSpace(indexed: IndexedFiles): { program: string; files: number }[] {
   const counts = new Map<string, number>();
   indexed.scanned = indexed.scanned.filter((ix) => {

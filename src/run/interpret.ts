@@ -10,6 +10,7 @@
 // What a group's paths call inside an EQS window and was not built (the
 // pre-filter cannot see windows) is built when reached (Program.build); a cached
 // result names those functions, and stands only while they are what they were.
+import { findRule } from '../rules/index.js';
 import { findingKey, Interpreter, type AnalysisStats, type Finding, type InterpreterResult, type RootTask } from '../analysis/interpreter.js';
 import type { FnInfo, Program } from '../analysis/program.js';
 import { during } from '../errors.js';
@@ -61,7 +62,10 @@ export function analyseProgram(program: Program, options: AnalyseProgramOptions)
   // Only a function that may enter or leave an EQS (or that assembly enters in one)
   // can start a path on which a rule fires: the others are analysed only through
   // their callers.
-  const mayReport = (fn: FnInfo): boolean => program.touchesEqs(fn) || entryFacts.has(fn.def.name);
+  // So can noinstr code of the scanned files, for a rule that checks it wherever it runs.
+  const checksNoinstr = options.rules.some((r) => r.checksNoinstrCode);
+  const mayReport = (fn: FnInfo): boolean => program.touchesEqs(fn) || entryFacts.has(fn.def.name) ||
+    (checksNoinstr && !fn.def.library && !fn.def.opaque && program.instrumentation.inNoinstrSection(fn.link));
 
   const groups = new Map<string | null, RootTask[]>();
   for (const fn of program.functions) {
@@ -153,7 +157,7 @@ function merge(program: Program, results: InterpreterResult[], idOf: (fn: FnInfo
   }
   const names = new Map(program.functions.map((f) => [idOf(f), `${f.def.file}:${f.def.name}`]));
   return {
-    findings: [...byKey.values()].sort(compareFindings),
+    findings: withoutYielded([...byKey.values()]).sort(compareFindings),
     stats: {
       functionsAnalysed: new Set(results.flatMap((r) => r.analysed)).size,
       summaries: results.reduce((n, r) => n + r.summaries, 0),
@@ -164,6 +168,23 @@ function merge(program: Program, results: InterpreterResult[], idOf: (fn: FnInfo
       indirectCalls: new Set(results.flatMap((r) => r.indirectCalls)).size,
     },
   };
+}
+
+/** A rule's finding whose innermost step is where a rule it yields to found a
+ *  defect too (the same call, met once inside a window and once outside) is that
+ *  defect: only the other is kept. */
+function withoutYielded(findings: Finding[]): Finding[] {
+  const innermost = (f: Finding): string => {
+    const last = f.trace[f.trace.length - 1];
+    return last ? `${last.file}:${last.line}:${last.column}` : `${f.file}:${f.line}:${f.column}`;
+  };
+  const places = new Map<string, Set<string>>();
+  for (const f of findings) {
+    let set = places.get(f.ruleId);
+    if (!set) { set = new Set(); places.set(f.ruleId, set); }
+    set.add(innermost(f));
+  }
+  return findings.filter((f) => !(findRule(f.ruleId)?.yieldsTo ?? []).some((id) => places.get(id)?.has(innermost(f))));
 }
 
 function namesOf(ids: readonly string[], names: ReadonlyMap<string, string>): string[] {

@@ -28,6 +28,8 @@ describe('fixtures', () => {
   });
 
   it.each(all.map((u) => [u.name, u] as const))('%s', async (_name, unit) => {
+    // A unit the scan reads nothing of checks nothing (a tree's files outside its default scope).
+    expect(unit.files.length).toBeGreaterThan(0);
     const result = await analyze(unit);
     expect(checkAnnotations(readAnnotations(unit.files), reported(result))).toEqual(CLEAN);
     expect(result.summary.functionsWithParseErrors).toEqual([]);

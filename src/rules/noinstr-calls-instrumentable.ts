@@ -24,6 +24,7 @@ export const noinstrCallsInstrumentable: Rule = {
     'inside one, instrumentation-in-eqs reports the same call.',
   defaultSeverity: 'warning',
   precision: 'high',
+  archQualified: 'noinstr',
   checksNoinstrCode: true,
   yieldsTo: ['instrumentation-in-eqs'],
   tags: ['correctness', 'noinstr', 'objtool'],

@@ -25,8 +25,9 @@ export interface RuleMeta {
   yieldsTo?: string[];
   /** The defect needs the EQS to be entered: 'eqs' findings are latent in an
    *  arch whose Kconfig never turns context tracking on; 'interrupts' findings
-   *  (an interrupt window) are also handled where the arch defines arch_in_rcu_eqs(). */
-  archQualified?: 'eqs' | 'interrupts';
+   *  (an interrupt window) are also handled where the arch defines arch_in_rcu_eqs();
+   *  'noinstr' findings are notes where the build does not check noinstr code. */
+  archQualified?: 'eqs' | 'interrupts' | 'noinstr';
   /** Findings say which callees with no known effect the window holds (they are
    *  assumed to leave interrupts and the context unchanged). */
   notesUnknownCallees?: boolean;

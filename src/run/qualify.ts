@@ -16,7 +16,12 @@ export function qualifyByArch(findings: Finding[]): void {
     // The idle EQS is entered on every arch, whatever its context tracking.
     if (!rule?.archQualified || !arch || !root || f.eqs === 'idle') continue;
     const facts = archFacts(root, arch);
-    if (facts.contextTracking === false) {
+    if (rule.archQualified === 'noinstr') {
+      if (facts.noinstrValidated) continue;
+      f.severity = 'note';
+      f.message += ` [unchecked: arch/${arch} does not have objtool's noinstr validation, so its noinstr code may call ` +
+        'instrumentable code once RCU watches (by convention, without instrumentation_begin()) and no build check says otherwise]';
+    } else if (facts.contextTracking === false) {
       f.severity = 'note';
       f.message += ` [latent: arch/${arch} does not select ${facts.contextTrackingSymbol}, so context tracking never enters this EQS there today]`;
     } else if (facts.inRcuEqsHook && rule.archQualified === 'interrupts') {

@@ -16,6 +16,9 @@ export interface ArchFacts {
   /** The symbol an arch selects for it in this tree. */
   contextTrackingSymbol: string;
   inRcuEqsHook: boolean;
+  /** The build checks the arch's noinstr code (objtool): it selects HAVE_NOINSTR_VALIDATION,
+   *  or, in a tree without that symbol (before 6.0), HAVE_STACK_VALIDATION. */
+  noinstrValidated: boolean;
 }
 
 const cache = new Map<string, ArchFacts>();
@@ -30,7 +33,10 @@ export function archFacts(root: string, arch: string): ArchFacts {
       : null;
     const headers = fg.sync('**/*.h', { cwd: path.join(root, 'arch', arch, 'include'), absolute: true, suppressErrors: true });
     const inRcuEqsHook = headers.some((h) => /\barch_in_rcu_eqs\b/.test(readLatin1(h)));
-    facts = { contextTracking, contextTrackingSymbol: contextTrackingSymbol(root), inRcuEqsHook };
+    const archKconfig = readLatin1(path.join(root, 'arch', 'Kconfig'));
+    const validationSymbol = /^config\s+HAVE_NOINSTR_VALIDATION\b/m.test(archKconfig) ? 'HAVE_NOINSTR_VALIDATION' : 'HAVE_STACK_VALIDATION';
+    const noinstrValidated = existsSync(kconfig) && new RegExp(`^\\s*select\\s+${validationSymbol}\\b`, 'm').test(readLatin1(kconfig));
+    facts = { contextTracking, contextTrackingSymbol: contextTrackingSymbol(root), inRcuEqsHook, noinstrValidated };
     cache.set(key, facts);
   }
   return facts;

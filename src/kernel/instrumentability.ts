@@ -6,8 +6,8 @@
 // caller's. Precision: a kind the kbuild files leave to the configuration
 // ("depends") is not counted, and neither is what the name index cannot read
 // (__no_kcsan and friends remove one kind each, and never all of them).
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readRegularFile } from '../io/read-file.js';
 import { NOINSTR_KINDS, attributeFacts, kernelApiFacts, type InstrumentationKind, type KernelApiFacts } from '../model/instrumentation.js';
 import { FN_ALWAYS_INLINE, FN_CPUIDLE, FN_INLINE, FN_NOINSTR, FN_NOTRACE } from '../scan/name-index.js';
 import { Kbuild, type KbuildSetting } from './kbuild.js';
@@ -108,8 +108,14 @@ export class InstrumentationFacts {
     const source = this.kbuild(root).instrumentation(path.resolve(object), arch ?? undefined);
     const kept = left.filter((k) => source.kinds[k].built === 'with');
     if (kept.length) return { kind: 'instrumentable', kinds: kept, why: `built with ${kept.join(', ')}` };
-    const settings = left.flatMap((k) => source.kinds[k].decidedBy);
-    return { kind: 'not-instrumented', why: [...words, `built without ${left.join(', ')}${citation(settings)}`].join('; ') };
+    const without = left.filter((k) => source.kinds[k].built === 'without');
+    const depends = left.filter((k) => source.kinds[k].built === 'depends');
+    const settings = without.flatMap((k) => source.kinds[k].decidedBy);
+    return {
+      kind: 'not-instrumented',
+      why: [...words, ...(without.length ? [`built without ${without.join(', ')}${citation(settings)}`] : []),
+        ...(depends.length ? [`${depends.join(', ')} only in some configurations (not counted)`] : [])].join('; '),
+    };
   }
 
   private kbuild(root: string): Kbuild {
@@ -123,7 +129,7 @@ export class InstrumentationFacts {
     if (!this.versions.has(root)) {
       let version: string | undefined;
       try {
-        const text = readFileSync(path.join(root, 'Makefile'), 'latin1').slice(0, 4096);
+        const text = readRegularFile(path.join(root, 'Makefile')).toString('latin1').slice(0, 4096);
         const major = /^VERSION\s*=\s*(\d+)/m.exec(text)?.[1];
         const minor = /^PATCHLEVEL\s*=\s*(\d+)/m.exec(text)?.[1];
         version = major && minor ? `${major}.${minor}` : undefined;

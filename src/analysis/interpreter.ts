@@ -9,6 +9,7 @@
 // reports it at its call site — unless the function is an analysis root.
 import { ANY_SIGN, ONE, ZERO, isTemp, signOf, type AssignEvent, type Block, type CallEvent, type Cfg, type Edge, type Loc, type ReturnEvent, type SignSet } from '../cfg/types.js';
 import { forgetsPredicates, isPredicateSubject, isStaleAfterAssigning } from '../cfg/predicate-subjects.js';
+import { postorder } from '../cfg/order.js';
 import type { Op, Slot } from '../model/model.js';
 import { settledValue } from '../model/runtime-values.js';
 import type { EntryFact } from '../model/user-model.js';
@@ -425,15 +426,15 @@ export class Interpreter {
     if (frame.shallow) {
       // Inline functions (and expanded macros) are part of the body they are
       // called from; the other calls count while levels remain.
-      const followed = dispatched.filter(([t, st]) => t.fn.link.inline || frame.shallow > 1 || lookInto(t, st));
-      if (followed.length) return followed.flatMap(([t, st]) => this.applyCallee(frame, call, t, st, lookInto(t, st)));
+      const followed = dispatched.filter(([t]) => t.fn.link.inline || frame.shallow > 1 || lookInto.has(t));
+      if (followed.length) return followed.flatMap(([t, st]) => this.applyCallee(frame, call, t, st, lookInto.has(t)));
       const ops = name && !targets.length ? this.program.model.ops(name) : undefined;
       return ops ? this.applyPrimitive(frame, call, name!, ops, s) : [s.withFact(call.result, null)];
     }
     // Whichever opaque target runs, nothing changes: the path need not choose one
     // (choosing would commit it to an implementation, and split it, for nothing).
-    if (dispatched.length > 1 && dispatched.every(([t, st]) => this.program.isOpaque(t.fn) && !lookInto(t, st))) return [s.withFact(call.result, null)];
-    if (dispatched.length) return dispatched.flatMap(([t, st]) => this.applyCallee(frame, call, t, st, lookInto(t, st)));
+    if (dispatched.length > 1 && dispatched.every(([t]) => this.program.isOpaque(t.fn) && !lookInto.has(t))) return [s.withFact(call.result, null)];
+    if (dispatched.length) return dispatched.flatMap(([t, st]) => this.applyCallee(frame, call, t, st, lookInto.has(t)));
     const ops = name ? this.program.model.ops(name) : undefined;
     if (ops) return this.applyPrimitive(frame, call, name!, ops, s);
     if (s.ct === 'guest') {
@@ -611,18 +612,18 @@ export class Interpreter {
    *  anything below them is looked into: what a call runs itself comes first). The
    *  targets that are not instrumentable (inlined, noinstr) are to be looked into. */
   private checkInstrumentation(frame: Frame, call: CallEvent, dispatched: readonly [CallTarget, State][], s: State):
-    (t: CallTarget, st: State) => boolean {
-    if (!this.watchesCalls(s)) return NEVER;
+    ReadonlySet<CallTarget> {
+    if (!this.watchesCalls(s)) return NONE;
     const api = call.callee ? this.program.kernelApiCall(call.callee, frame.fn, s.impl) : undefined;
-    if (api) { this.reportCall(frame, call, call.callee!, api, s); return NEVER; }
-    const unit = frame.unit;
+    if (api) { this.reportCall(frame, call, call.callee!, api, s); return NONE; }
+    const lookInto = new Set<CallTarget>();
     for (const [t, st] of dispatched) {
-      const how = this.program.instrumentability(t.fn, st.impl, unit);
-      if (how.kind !== 'instrumentable') continue;
+      const how = this.program.instrumentability(t.fn, st.impl, frame.unit);
+      if (how.kind !== 'instrumentable') { lookInto.add(t); continue; }
       const definedAt = { file: t.fn.def.file, line: t.fn.def.line, col: 1 };
       this.reportCall(frame, call, t.fn.def.name, { kind: 'instrumentable', kinds: how.kinds, why: how.why, definedAt }, st);
     }
-    return (t, st) => this.program.instrumentability(t.fn, st.impl, unit).kind !== 'instrumentable';
+    return lookInto;
   }
 
   private reportCall(frame: Frame, call: CallEvent, callee: string, runs: CallRuns, s: State): void {
@@ -704,10 +705,10 @@ export class Interpreter {
     let trace: TraceStep[];
     let message: string;
     const entered: TraceStep = { loc: { file: frame.fn.def.file, line: frame.fn.def.line, col: 1 }, event: { kind: 'entered', fn: fnName, after: snapshot(frame.entry) } };
-    if (r.report.ownCode) {
+    if (ownCode) {
       // The function's code itself, whatever state it was entered in.
       trace = [entered, ...stepsSince(r.before.trace, null), ...r.steps];
-      message = r.report.message({ kind: 'entry', note: `${fnName}() is noinstr` });
+      message = r.report.message({ kind: 'own', fn: fnName });
     } else if (causeNode) {
       trace = [causeNode.step, ...stepsSince(r.before.trace, causeNode), ...r.steps];
       message = r.report.message({ kind: 'step', step: causeNode.step });
@@ -1035,7 +1036,8 @@ function inWindow(s: State): boolean {
   return isEqs(s.ct) && s.deliverable !== 'yes';
 }
 
-const NEVER = (): boolean => false;
+/** No callee to look into. */
+const NONE: ReadonlySet<CallTarget> = new Set();
 
 /** The one entry state of a state-independent function's summary. */
 const INDEPENDENT_ENTRY = State.initial();
@@ -1107,28 +1109,14 @@ const blockOrders = new WeakMap<Cfg, number[]>();
 /** Reverse postorder of a CFG's blocks, computed once per CFG. */
 function blockOrder(cfg: Cfg): number[] {
   let order = blockOrders.get(cfg);
-  if (!order) { order = reversePostorder(cfg.blocks, cfg.entry); blockOrders.set(cfg, order); }
+  if (!order) { order = reversePostorder(cfg); blockOrders.set(cfg, order); }
   return order;
 }
 
-function reversePostorder(blocks: Block[], entry: number): number[] {
-  const order = new Array<number>(blocks.length).fill(blocks.length);
-  const post: number[] = [];
-  const visited = new Set<number>();
-  const stack: [number, number][] = [[entry, 0]];
-  visited.add(entry);
-  while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    const succs = blocks[top[0]]!.succs;
-    if (top[1] < succs.length) {
-      const to = succs[top[1]++]!.to;
-      if (!visited.has(to)) { visited.add(to); stack.push([to, 0]); }
-    } else {
-      post.push(top[0]);
-      stack.pop();
-    }
-  }
-  post.reverse().forEach((id, i) => { order[id] = i; });
+/** Each block's position in reverse postorder (unreachable blocks last). */
+function reversePostorder(cfg: Cfg): number[] {
+  const order = new Array<number>(cfg.blocks.length).fill(cfg.blocks.length);
+  postorder(cfg).reverse().forEach((id, i) => { order[id] = i; });
   return order;
 }
 

@@ -16,6 +16,7 @@
 // results (temporaries). Anything not named here is kept: the filter only
 // drops names known to be dead.
 import { isStaleAfterAssigning, forgetsPredicates, isPredicateSubject } from '../cfg/predicate-subjects.js';
+import { postorder } from '../cfg/order.js';
 import { isTemp, type CallEvent, type Cfg, type Edge } from '../cfg/types.js';
 
 /** Stands for every flag behind a pointer parameter (`*flags`): a return hands them back. */
@@ -37,7 +38,10 @@ export function computeLiveness(cfg: Cfg, callReads: CallReads): Liveness {
   const n = cfg.blocks.length;
   const liveIn: Set<string>[] = Array.from({ length: n }, () => new Set());
   // Backward problems converge fastest in postorder; any order reaches the fixpoint.
-  const order = postorder(cfg);
+  // Blocks no path reaches hold no state; they are listed for completeness.
+  const reached = postorder(cfg);
+  const seen = new Set(reached);
+  const order = [...reached, ...cfg.blocks.map((_, id) => id).filter((id) => !seen.has(id))];
   for (let changed = true; changed;) {
     changed = false;
     for (const id of order) {
@@ -83,24 +87,4 @@ function transferBlock(cfg: Cfg, id: number, liveIn: readonly Set<string>[], cal
 function survives(edge: Edge, name: string): boolean {
   if (isTemp(name)) return false;
   return !(isPredicateSubject(name) && forgetsPredicates(edge));
-}
-
-function postorder(cfg: Cfg): number[] {
-  const out: number[] = [];
-  const visited = new Set<number>([cfg.entry]);
-  const stack: [number, number][] = [[cfg.entry, 0]];
-  while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    const succs = cfg.blocks[top[0]]!.succs;
-    if (top[1] < succs.length) {
-      const to = succs[top[1]++]!.to;
-      if (!visited.has(to)) { visited.add(to); stack.push([to, 0]); }
-    } else {
-      out.push(top[0]);
-      stack.pop();
-    }
-  }
-  // Blocks no path reaches hold no state; they are listed for completeness.
-  for (let id = 0; id < cfg.blocks.length; id++) if (!visited.has(id)) out.push(id);
-  return out;
 }

@@ -146,13 +146,13 @@ export class Program {
   /** Whether a definition may be instrumented, in the kernel of the path's
    *  implementation, called from code of `unit`'s object (a header's function is
    *  compiled into its includer's). */
-  instrumentability(fn: FnInfo, impl: string | null, unit: string, arch = impl ? archOfImpl(impl) : null): Instrumentability {
+  instrumentability(fn: FnInfo, impl: string | null, unit: string, arch = archOfPath(impl)): Instrumentability {
     return this.instrumentation.of(fn.link, fn.arch ?? arch, fn.def.file.endsWith('.h') ? unit : fn.def.file);
   }
 
   /** What a call by name to a kernel API function of the model runs, made from `from`. */
   kernelApiCall(name: string, from: FnInfo, impl: string | null): CallRuns | undefined {
-    const facts = this.instrumentation.kernelApiCall(name, from.def.file, from.arch ?? (impl ? archOfImpl(impl) : null));
+    const facts = this.instrumentation.kernelApiCall(name, from.def.file, from.arch ?? archOfPath(impl));
     return facts ? { kind: 'kernel-api', api: facts.class, why: facts.why } : undefined;
   }
 
@@ -580,4 +580,9 @@ export function opResource(op: Op): Tracked | null {
   if (op.op === 'ct-enter' || op.op === 'ct-exit') return 'ct';
   if (op.op === 'vtime-enter' || op.op === 'vtime-exit') return 'vtime';
   return null;
+}
+
+/** The arch of a path's implementation directory, or null on a path that chose none. */
+function archOfPath(impl: string | null): string | null {
+  return impl ? archOfImpl(impl) : null;
 }

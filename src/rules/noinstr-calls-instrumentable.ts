@@ -7,7 +7,7 @@
 // the window its callers open.
 import { noinstrDisciplineApplies } from '../analysis/state.js';
 import { whatRuns } from './instrumentation-in-eqs.js';
-import type { Rule } from './types.js';
+import { describeCause, type Rule } from './types.js';
 
 export const noinstrCallsInstrumentable: Rule = {
   id: 'noinstr-calls-instrumentable',
@@ -42,7 +42,7 @@ export const noinstrCallsInstrumentable: Rule = {
       ownCode: true,
       symptom: `${what}, called from noinstr code`,
       message: (cause) => `${what}, called from noinstr code outside instrumentation_begin()/instrumentation_end() ` +
-        `(${cause.kind === 'entry' ? cause.note : 'noinstr code'}): the call leaves .noinstr.text`,
+        `(${cause.kind === 'own' ? `${cause.fn}() is noinstr` : describeCause(cause)}): the call leaves .noinstr.text`,
     });
   },
 };

@@ -42,7 +42,9 @@ export interface RuleMeta {
 /** Where the state a violation depends on came from. */
 export type Cause =
   | { kind: 'step'; step: TraceStep }
-  | { kind: 'entry'; note: string };
+  | { kind: 'entry'; note: string }
+  /** The function's own code (ViolationReport.ownCode): `fn` is the function. */
+  | { kind: 'own'; fn: string };
 
 export interface ViolationReport {
   resource: Resource;
@@ -121,5 +123,6 @@ export interface Rule extends RuleMeta {
 
 export function describeCause(cause: Cause): string {
   if (cause.kind === 'entry') return cause.note;
+  if (cause.kind === 'own') return `the code of ${cause.fn}()`;
   return `${describeEvent(cause.step.event)} at ${cause.step.loc.file}:${cause.step.loc.line}`;
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { readRegularFile } from '../io/read-file.js';
 import { NOINSTR_KINDS, attributeFacts, kernelApiFacts, type InstrumentationKind, type KernelApiFacts } from '../model/instrumentation.js';
 import { FN_ALWAYS_INLINE, FN_CPUIDLE, FN_INLINE, FN_NOINSTR, FN_NOTRACE } from '../scan/name-index.js';
-import { Kbuild, type KbuildSetting } from './kbuild.js';
+import { Kbuild, type KbuildSetting, type KindVerdicts } from './kbuild.js';
 import type { LinkedDef } from './linkage.js';
 import { kernelRootOf } from './paths.js';
 
@@ -66,10 +66,15 @@ export class InstrumentationFacts {
   /** Kbuild builds every object of the source file without any noinstr kind (arm64's
    *  nVHE hyp code): each of its functions is looked into where a call reaches it. */
   objectUninstrumented(file: string, arch: string | null): boolean {
+    const kinds = this.objectKinds(file, arch);
+    return kinds !== undefined && NOINSTR_KINDS.every((k) => kinds[k].built === 'without');
+  }
+
+  /** What kbuild builds the source file's objects with, or undefined outside a kernel tree. */
+  private objectKinds(file: string, arch: string | null): KindVerdicts | undefined {
     const root = kernelRootOf(file);
-    if (!root) return false;
-    const source = this.kbuild(root).instrumentation(path.resolve(file), arch ?? undefined);
-    return NOINSTR_KINDS.every((k) => source.kinds[k].built === 'without');
+    // Absolute: the reader takes a relative path as relative to the tree root.
+    return root ? this.kbuild(root).instrumentation(path.resolve(file), arch ?? undefined).kinds : undefined;
   }
 
   /** The kbuild files read so far, present or not (their content decides). */
@@ -103,14 +108,13 @@ export class InstrumentationFacts {
     if (bits & FN_INLINE) for (const k of attributeFacts('inline')!.removes) removed.add(k);
     const left = NOINSTR_KINDS.filter((k) => !removed.has(k));
     if (!left.length) return { kind: 'not-instrumented', why: words.join(' ') };
-    if (!root) return { kind: 'instrumentable', kinds: left, why: 'no kernel tree around it: kbuild\'s defaults' };
-    // Absolute: the reader takes a relative path as relative to the tree root.
-    const source = this.kbuild(root).instrumentation(path.resolve(object), arch ?? undefined);
-    const kept = left.filter((k) => source.kinds[k].built === 'with');
+    const kinds = this.objectKinds(object, arch);
+    if (!kinds) return { kind: 'instrumentable', kinds: left, why: 'no kernel tree around it: kbuild\'s defaults' };
+    const kept = left.filter((k) => kinds[k].built === 'with');
     if (kept.length) return { kind: 'instrumentable', kinds: kept, why: `built with ${kept.join(', ')}` };
-    const without = left.filter((k) => source.kinds[k].built === 'without');
-    const depends = left.filter((k) => source.kinds[k].built === 'depends');
-    const settings = without.flatMap((k) => source.kinds[k].decidedBy);
+    const without = left.filter((k) => kinds[k].built === 'without');
+    const depends = left.filter((k) => kinds[k].built === 'depends');
+    const settings = without.flatMap((k) => kinds[k].decidedBy);
     return {
       kind: 'not-instrumented',
       why: [...words, ...(without.length ? [`built without ${without.join(', ')}${citation(settings)}`] : []),

@@ -178,13 +178,8 @@ function withoutYielded(findings: Finding[]): Finding[] {
     const last = f.trace[f.trace.length - 1];
     return last ? `${last.file}:${last.line}:${last.column}` : `${f.file}:${f.line}:${f.column}`;
   };
-  const places = new Map<string, Set<string>>();
-  for (const f of findings) {
-    let set = places.get(f.ruleId);
-    if (!set) { set = new Set(); places.set(f.ruleId, set); }
-    set.add(innermost(f));
-  }
-  return findings.filter((f) => !(findRule(f.ruleId)?.yieldsTo ?? []).some((id) => places.get(id)?.has(innermost(f))));
+  const found = new Set(findings.map((f) => `${f.ruleId}|${innermost(f)}`));
+  return findings.filter((f) => !(findRule(f.ruleId)?.yieldsTo ?? []).some((id) => found.has(`${id}|${innermost(f)}`)));
 }
 
 function namesOf(ids: readonly string[], names: ReadonlyMap<string, string>): string[] {

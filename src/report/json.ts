@@ -19,6 +19,8 @@ export interface JsonOptions extends FingerprintOptions {
 export function findingJson(f: Finding, fingerprint: string) {
   return {
     ruleId: f.ruleId, severity: f.severity, file: f.file, line: f.line, column: f.column, function: f.function,
+    // Generic code's findings: the arch whose kernel runs the path.
+    ...(f.arch ? { arch: f.arch } : {}),
     message: f.message,
     trace: f.trace.map((t) => ({ file: t.file, line: t.line, column: t.column, message: describeEvent(t.event), depth: t.depth })),
     notes: f.notes,

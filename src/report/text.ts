@@ -86,16 +86,16 @@ export function describeSkipped(k: SkippedFile): string {
 export function runNotices(s: RunSummary): string[] {
   const lines: string[] = [];
   if (s.functionsWithParseErrors.length) {
-    lines.push(`eqscheck: ${s.functionsWithParseErrors.length} function${s.functionsWithParseErrors.length === 1 ? '' : 's'} not fully parsed (analysed as far as possible):`);
+    lines.push(`eqscheck: ${plural(s.functionsWithParseErrors.length, 'function')} not fully parsed (analysed as far as possible):`);
     for (const p of s.functionsWithParseErrors.slice(0, 20)) lines.push(`  ${p.file}:${p.line}: ${p.function}()`);
     if (s.functionsWithParseErrors.length > 20) lines.push(`  … and ${s.functionsWithParseErrors.length - 20} more (see --format json)`);
   }
   for (const p of s.functionsCut) lines.push(`eqscheck: ${p.file}:${p.line}: ${p.function}(): ${p.reason}`);
-  if (s.unnamedFunctions) lines.push(`eqscheck: ${s.unnamedFunctions} function definition${s.unnamedFunctions === 1 ? '' : 's'} whose name could not be parsed were not analysed`);
+  if (s.unnamedFunctions) lines.push(`eqscheck: ${plural(s.unnamedFunctions, 'function definition')} whose name could not be parsed were not analysed`);
   lines.push(...skippedLines(s));
   if (s.userSpace.length) {
     const files = s.userSpace.reduce((n, p) => n + p.files, 0);
-    lines.push(`eqscheck: ${files} file${files === 1 ? '' : 's'} of programs linked apart from the kernel not analysed (user space, boot code): ` +
+    lines.push(`eqscheck: ${plural(files, 'file')} of programs linked apart from the kernel not analysed (user space, boot code): ` +
       `${s.userSpace.slice(0, 6).map((p) => `${p.program} (${p.files})`).join(', ')}${s.userSpace.length > 6 ? ', …' : ''}`);
   }
   for (const f of s.entryFactsNotApplied) lines.push(`eqscheck: entry fact of ${f.name}() (${f.source}) not applied: ${f.reason}`);

@@ -46,8 +46,6 @@ export class Builder {
   private readonly parsedWhole = new Set<NameIndex>();
   /** Files parsed on demand while interpreting, once each (buildNow). */
   private readonly onDemand = new Map<string, DemandParse>();
-  /** Definitions parsed on demand apart from the rest of their file (see buildNow). */
-  private readonly onDemandAlone = new Map<IndexDef, DemandParse>();
   unnamedFunctions = 0;
 
   constructor(private readonly context: BuildContext) {}
@@ -121,7 +119,8 @@ export class Builder {
   /** A definition built now in this thread (from the cache when it has it):
    *  what a path calls inside a window, found only while interpreting. Its file
    *  is parsed once for every definition there that may matter (`mayMatter`, a
-   *  set fixed for the run: the same parse whatever is asked for first). */
+   *  set fixed for the run: the same parse whatever is asked for first), and again,
+   *  for all of those and it, when a definition outside that set is asked for. */
   buildNow(d: IndexDef, mayMatter: (file: string) => readonly IndexDef[]): FunctionDef | null {
     let r = this.onDemand.get(d.file);
     if (!r) {
@@ -129,10 +128,10 @@ export class Builder {
       this.onDemand.set(d.file, r);
     }
     if (r.result.kind === 'built' && !r.wanted.has(d)) {
-      // Not among what the file was parsed for (looked into for its calls only): a parse of its own.
-      let alone = this.onDemandAlone.get(d);
-      if (!alone) { alone = this.parseForDemand(d, []); this.onDemandAlone.set(d, alone); }
-      r = alone;
+      // Not among what the file was parsed for (a header's function looked into for
+      // its calls, which its includer's object decides): the file again, for both.
+      r = this.parseForDemand(d, [...r.wanted]);
+      this.onDemand.set(d.file, r);
     }
     if (r.result.kind !== 'built') {
       if (!r.reported) { r.reported = true; this.context.unreadable(r.result.file, r.result.problem); }

@@ -88,7 +88,7 @@ function describe(program: Program, fn: FnInfo, arch: string | null, entryFacts:
     'fn', reach(fn), fn.arch, definitionHash(fn), fact ? JSON.stringify(fact) : '',
     program.isRoot(fn), program.isOpaque(fn), program.isStateIndependent(fn), program.choosesImplementation(fn),
     program.entersInside(fn, 'ct'), program.entersInside(fn, 'vtime'), role('ct'), role('vtime'),
-    fn.link.inline, ...SHALLOW_DEPTHS.map((l) => !fn.def.opaque && program.shallowRelevant(fn, l)),
+    ...SHALLOW_DEPTHS.map((l) => !fn.def.opaque && program.shallowRelevant(fn, l)),
     fn.link.attributes, instrumentation(program, fn, arch),
   ].join('\u0001');
   const blocks = fn.cfg.blocks;

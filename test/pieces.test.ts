@@ -47,6 +47,17 @@ describe('parsing in pieces', () => {
     }
   });
 
+  it('a directive inside a comment does not count: no cut inside the real #if block', () => {
+    const fn = (name: string) => `void ${name}(void)\n{\n\tlocal_irq_disable();\n}\n\n`;
+    const block = `#ifdef CONFIG_WIDE\n${Array.from({ length: 60 }, (_, i) => fn(`inside_${i}`) + (i === 5 ? '/*\n#endif\n */\n' : '')).join('')}#endif\n`;
+    const wide = `${Array.from({ length: 60 }, (_, i) => fn(`before_${i}`)).join('')}${block}${Array.from({ length: 60 }, (_, i) => fn(`after_${i}`)).join('')}`;
+    const open = wide.indexOf('#ifdef CONFIG_WIDE');
+    const close = wide.lastIndexOf('#endif');
+    const cuts = piecesOf('wide.c', wide, 1024)!.map((p) => p.startIndex).slice(1);
+    expect(cuts.length).toBeGreaterThan(1);
+    expect(cuts.filter((c) => c > open && c < close)).toEqual([]);
+  });
+
   it('gives what the whole parse gives', () => {
     const whole = parseSource(source(text), { pieceChars: Infinity });
     const pieced = parseSource(source(text), { pieceChars: 4096 });

@@ -84,7 +84,8 @@ export class Program {
   readonly callers = new Map<FnInfo, Set<FnInfo>>();
   private readonly linkage: Linkage<LinkedDef>;
   private readonly addressTaken: ReadonlySet<string>;
-  private readonly handedToCode: FnInfo[];
+  /** Functions handed to generated code or assembly, by the directory generated code comes back to (generatedCodeHome). */
+  private readonly handedToCode = new Map<string, FnInfo[]>();
   private readonly byLink = new Map<LinkedDef, FnInfo>();
   /** Each call's definitions, resolved once (the interpreter asks per state). */
   private readonly targets = new Map<CallEvent, CallTarget[]>();
@@ -121,7 +122,7 @@ export class Program {
       this.byLink.set(link, fn);
     }
     this.linkCalls();
-    this.handedToCode = (input.handedToCode ?? []).map((link) => this.fnOf(link));
+    for (const link of input.handedToCode ?? []) pushTo(this.handedToCode, generatedCodeHome(link.file), this.fnOf(link));
     // Every fact a function's analysis reads of others is settled now, before any
     // definition is built on demand: what is built later (build()) takes the
     // facts its stub had, so no result depends on the order things are built in.
@@ -260,8 +261,7 @@ export class Program {
    *  the candidates as they are, for the cache's group keys). */
   generatedCodeHandlersFor(call: CallEvent, from: FnInfo, { build = true } = {}): FnInfo[] {
     if (call.dispatch?.kind !== 'member' || this.targets.get(call)?.length) return [];
-    const home = generatedCodeHome(from.def.file);
-    return this.handedToCode.filter((f) => generatedCodeHome(f.link.file) === home && (!build || this.build(f)));
+    return (this.handedToCode.get(generatedCodeHome(from.def.file)) ?? []).filter((f) => !build || this.build(f));
   }
 
   /** Roots of an arch taken to be entered inside the guest context (exit handlers). */
@@ -409,7 +409,6 @@ export class Program {
     const queue: FnInfo[] = [];
     // An unresolved call through a member may run the guest and come back through
     // the functions handed to generated code (generatedCodeHandlersFor).
-    const homes = new Set(this.handedToCode.map((f) => generatedCodeHome(f.link.file)));
     for (const fn of this.functions) {
       let touches = false;
       for (const block of fn.cfg.blocks) for (const e of block.events) {
@@ -420,7 +419,7 @@ export class Program {
             if (this.isPending(t.fn)) touches = true;
             pushTo(users, t.fn, fn);
           }
-        } else if (e.callee ? this.model.touchesState(e.callee) : e.dispatch?.kind === 'member' && homes.has(generatedCodeHome(fn.def.file))) touches = true;
+        } else if (e.callee ? this.model.touchesState(e.callee) : e.dispatch?.kind === 'member' && this.handedToCode.has(generatedCodeHome(fn.def.file))) touches = true;
       }
       if (touches) { dependent.add(fn); queue.push(fn); }
     }

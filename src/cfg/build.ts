@@ -3,7 +3,8 @@
 // Expressions are flattened into events in evaluation order; `&&`, `||` and
 // `?:` become branches, so every edge condition tests one variable.
 import { child, namedChildren, type SyntaxNode } from '../parser/syntax.js';
-import { configCondition, configMacroSymbol, configSubject, directiveOf } from './config-test.js';
+import { configCondition, configMacroSymbol, configSubject } from './config-test.js';
+import { directiveOf } from '../parser/directives.js';
 import { isPredicateSubject, memoryOf, predicateDependencies, predicateSubject } from './predicate-subjects.js';
 import type { FunctionDef } from '../parser/parse.js';
 import {

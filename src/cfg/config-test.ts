@@ -52,10 +52,6 @@ export function configCondition(text: string): ConfigTest | null {
   return symbol ? { symbol, negated } : null;
 }
 
-/** The directive a conditional line starts with (`#  elifndef X`: elifndef). */
-export function directiveOf(line: string): string | null {
-  return /^#\s*([a-z]+)/.exec(line)?.[1] ?? null;
-}
 
 function balanced(s: string): boolean {
   let depth = 0;

@@ -6,6 +6,7 @@
 // and columns reported later are those of the original file.
 
 import { endianness } from 'node:os';
+import { conditionalRole, directiveOf } from './directives.js';
 
 /** Annotation macros that expand to attributes, sections or sparse markers. */
 export const ATTRIBUTE_MACROS: ReadonlySet<string> = new Set([
@@ -305,10 +306,10 @@ function keepFirstArm(text: string, chars: Chars, hash: number): number {
   let otherArmStart = -1;
   for (let at = hash; at < text.length; at = lineEnd(at) + 1) {
     const line = text.slice(at, lineEnd(at));
-    const d = /^\s*#\s*(\w+)/.exec(line)?.[1];
-    if (d === 'if' || d === 'ifdef' || d === 'ifndef') depth++;
-    else if ((d === 'else' || d === 'elif' || d === 'elifdef' || d === 'elifndef') && depth === 1 && otherArmStart < 0) otherArmStart = at;
-    else if (d === 'endif' && --depth === 0) {
+    const role = conditionalRole(directiveOf(line));
+    if (role === 'open') depth++;
+    else if (role === 'arm' && depth === 1 && otherArmStart < 0) otherArmStart = at;
+    else if (role === 'close' && --depth === 0) {
       blank(chars, hash, lineEnd(hash));
       blank(chars, otherArmStart >= 0 ? otherArmStart : at, lineEnd(at));
       return 1;

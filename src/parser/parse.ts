@@ -5,6 +5,7 @@
 // an ops table, so it has callers we cannot see).
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
+import { conditionalRole, directiveOf } from './directives.js';
 import { normalizeKernelC } from './kernel-idioms.js';
 import { piecesOf, releaseTrees } from './pieces.js';
 import { buildSubtree, child, hasError, RELEASED_BODY, type Cursor, type SyntaxNode } from './syntax.js';
@@ -301,17 +302,18 @@ export function selectConfigArms(text: string, start: number, end: number, arm: 
   // Per open conditional: whether the arm we are in is kept.
   const keep: boolean[] = [];
   return text.slice(start, end).split('\n').map((line) => {
-    const directive = /^[ \t]*#[ \t]*(\w+)/.exec(line)?.[1];
+    const directive = directiveOf(line);
+    const role = conditionalRole(directive);
     const blankLine = line.replace(/[^\n]/g, ' ');
-    if (directive === 'if' || directive === 'ifdef' || directive === 'ifndef') {
+    if (role === 'open') {
       keep.push(arm === 'if');
       return blankLine;
     }
-    if ((directive === 'elif' || directive === 'elifdef' || directive === 'elifndef' || directive === 'else') && keep.length) {
+    if (role === 'arm' && keep.length) {
       keep[keep.length - 1] = arm === 'else' && directive === 'else';
       return blankLine;
     }
-    if (directive === 'endif' && keep.length) {
+    if (role === 'close' && keep.length) {
       keep.pop();
       return blankLine;
     }

@@ -7,6 +7,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { indexNames } from '../scan/name-index.js';
+import { blankComments } from './blank.js';
 
 /** How much of a file one piece holds, at least (a definition is never cut). */
 export const PIECE_CHARS = 1 << 20;
@@ -26,7 +27,8 @@ export function piecesOf(file: string, text: string, size = PIECE_CHARS): Piece[
   const index = indexNames(file, text);
   if (!index.reliable) return null;
   const ends = index.functions.filter((f) => !f.macro).map((f) => f.end).sort((a, b) => a - b);
-  const conditionals = [...text.matchAll(CONDITIONAL)].map((m) => [m.index!, m[1] === 'endif' ? -1 : 1] as const);
+  // Comments blanked first: an `#endif` in a comment must not let a cut fall inside an `#if`.
+  const conditionals = [...blankComments(text).matchAll(CONDITIONAL)].map((m) => [m.index!, m[1] === 'endif' ? -1 : 1] as const);
   const cuts: number[] = [];
   let start = 0;
   let depth = 0;

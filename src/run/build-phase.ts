@@ -155,6 +155,9 @@ export class Builder {
     const key = this.keyOf(task);
     let result = key ? cache!.get<BuildResult>('build', key) : undefined;
     if (!result) {
+      // Synchronous, inside the interpreter: a large file's pieces are parsed one
+      // after the other, but their trees are freed only when the event loop turns
+      // (parser/pieces), so an on-demand parse does not get the build phase's saving.
       result = buildFile(this.withConstants(task), model);
       if (key) cache!.put('build', key, result);
     }

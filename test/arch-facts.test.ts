@@ -25,7 +25,7 @@ const files = ['ct', 'noct', 'hook'].map((a) => write(`arch/${a}/kvm/run.c`, BUG
 
 describe('arch facts from the tree', () => {
   it('reports by the arch\'s configuration', async () => {
-    const { findings } = await analyzeFiles(files, { rules: RULES, defines: new Set() });
+    const { findings } = await analyzeFiles(files, { rules: RULES });
     const byArch = (a: string) => findings.find((f) => f.file.includes(`arch/${a}/`))!;
     expect(byArch('ct').severity).toBe('error');
     expect(byArch('ct').message).not.toMatch(/latent|handled/);

@@ -15,6 +15,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCfg } from '../src/cfg/build.js';
+import { Configuration, NO_CONFIGURATION, withCommandLine } from '../src/kernel/configuration.js';
+import { liveArms } from '../src/parser/live-arms.js';
 import { edgeList } from '../src/cfg/dump.js';
 import {
   ANY_SIGN, NEG, NONZERO, POS, ZERO, signOf,
@@ -35,13 +37,15 @@ function normalize(list: string): string {
     .join('\n');
 }
 
+/** The CFGs of `text` as a build with `defines` (-D) compiles it (parser/live-arms, then the builder). */
 function cfgOf(file: string, text: string, defines: Iterable<string> = []): Cfg[] {
-  const source = decodeSource(file, Buffer.from(text, 'latin1'));
+  const configuration = new Configuration(withCommandLine(NO_CONFIGURATION, [...defines], []));
+  const source = decodeSource(file, Buffer.from(liveArms(text, configuration), 'latin1'));
   const parsed = parseSource(source);
   return parsed.functions.map((fn) => buildCfg(fn, {
     isNoReturn: (n) => model.isNoReturn(n),
     constants: parsed.constants,
-    defines: new Set(defines),
+    configuration,
     source: source.text,
     iteratorLoops: parsed.iteratorLoops,
   }));

@@ -5,23 +5,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Model } from '../src/model/model.js';
-import { buildFile, indexFile, type BuildTask } from '../src/run/file-tasks.js';
+import { Configuration, NO_CONFIGURATION } from '../src/kernel/configuration.js';
+import { buildFile, indexFile, type BuildTask, type FileWork } from '../src/run/file-tasks.js';
+
+const work: FileWork = { model: new Model(), configuration: new Configuration(NO_CONFIGURATION) };
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'eqscheck-tasks-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function task(file: string, wanted: string[]): BuildTask {
-  const indexed = indexFile({ file });
+  const indexed = indexFile({ file }, work);
   if (indexed.kind !== 'c') throw new Error(indexed.kind);
   const defs = indexed.index.functions.filter((f) => wanted.includes(f.name));
   return {
-    file, unreliable: false, known: [], headerConstants: [], headerPredicates: [], defines: [],
+    file, unreliable: false, known: [], headerConstants: [], headerPredicates: [],
     wanted: defs.map((f) => ({ name: f.name, line: f.line, declStart: f.declStart, end: f.end })),
   };
 }
 
 function built(t: BuildTask): { name: string; line: number; calls: string[] }[] {
-  const r = buildFile(t, new Model());
+  const r = buildFile(t, work);
   if (r.kind !== 'built') throw new Error(r.problem);
   return r.parsed.functions.map((f) => ({
     name: f.name, line: f.line,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeFiles, type AnalyzeResult } from '../src/run/analyze.js';
 import { readUserModel } from '../src/model/user-model.js';
+import { NO_CONFIGURATION, withCommandLine } from '../src/kernel/configuration.js';
 import { RULES } from '../src/rules/index.js';
 import { CLEAN, checkAnnotations, findingKey, parseAnnotations, readAnnotations, type Reported } from './helpers/annotations.js';
 import { FIXTURES_DIR, fixtureUnits, type FixtureUnit } from './helpers/fixture-units.js';
@@ -15,7 +16,7 @@ import { FIXTURES_DIR, fixtureUnits, type FixtureUnit } from './helpers/fixture-
 const all = fixtureUnits();
 
 function analyze(unit: FixtureUnit): Promise<AnalyzeResult> {
-  return analyzeFiles(unit.files, { rules: RULES, defines: new Set(unit.defines), models: unit.models.map(readUserModel) });
+  return analyzeFiles(unit.files, { rules: RULES, configuration: withCommandLine(NO_CONFIGURATION, unit.defines, []), models: unit.models.map(readUserModel) });
 }
 
 function reported(result: AnalyzeResult): Reported[] {

@@ -41,7 +41,7 @@ const run = write('arch/x/kvm/run.c', [
 
 describe('wrappers derived from included headers', () => {
   it.each([true, false])('finds the window through header wrappers (built-in wrapper table: %s)', async (builtinWrappers) => {
-    const { findings, summary } = await analyzeFiles([run], { rules: RULES, defines: new Set(), builtinWrappers });
+    const { findings, summary } = await analyzeFiles([run], { rules: RULES, builtinWrappers });
     expect(findings.map((f) => `${path.basename(f.file)}:${f.line} ${f.ruleId}`)).toEqual(['run.c:6 irq-enabled-in-eqs']);
     // the enter is derived from the header's body, two levels down for the exit
     expect(findings[0]!.trace.some((t) => t.file.endsWith('kvm_host.h'))).toBe(true);
@@ -50,7 +50,7 @@ describe('wrappers derived from included headers', () => {
 
   it('without the headers, an unknown wrapper has no effect', async () => {
     const alone = write('elsewhere/run.c', 'void vcpu_run(void)\n{\n\tlocal_irq_disable();\n\tvendor_state_enter();\n\tlocal_irq_enable();\n}\n');
-    const { findings } = await analyzeFiles([alone], { rules: RULES, defines: new Set() });
+    const { findings } = await analyzeFiles([alone], { rules: RULES });
     expect(findings).toEqual([]);
   });
 });

@@ -24,7 +24,7 @@ describe('one finding per window', () => {
   const lineOf = (text: string, from = 0): number => readFileSync(file, 'utf8').split('\n').findIndex((l, i) => i >= from && l.includes(text)) + 1;
 
   it('the first offending call is the finding, the window\'s others are related locations', async () => {
-    const { findings } = await analyzeFiles([file], { rules: RULES, defines: new Set() });
+    const { findings } = await analyzeFiles([file], { rules: RULES });
     const ours = findings.filter((f) => f.ruleId === 'instrumentation-in-eqs');
     expect(ours.map((f) => f.line)).toEqual([lineOf('sync_timer(vcpu);'), lineOf('sync_fp(vcpu);', lineOf('__guest_run', lineOf('__guest_run')))]);
     expect(ours[0]!.related?.map((r) => [r.line, r.message])).toEqual([
@@ -71,8 +71,8 @@ describe('without the rule', () => {
   it('nothing is looked into for it: the other rules see what they saw', async () => {
     const { files } = collectFiles([path.join(__dirname, '..', 'fixtures', 'examples')]);
     const others = RULES.filter((r) => !r.onCall);
-    const without = await analyzeFiles(files, { rules: others, defines: new Set() });
-    const withIt = await analyzeFiles(files, { rules: RULES, defines: new Set() });
+    const without = await analyzeFiles(files, { rules: others });
+    const withIt = await analyzeFiles(files, { rules: RULES });
     const ours = new Set(['instrumentation-in-eqs', 'noinstr-calls-instrumentable']);
     expect(withIt.findings.filter((f) => !ours.has(f.ruleId))).toEqual(without.findings);
     // The rule looks into the inlined callees of the window; a run without it builds none of them.

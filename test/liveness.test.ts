@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeLiveness } from '../src/analysis/liveness.js';
 import { buildCfg } from '../src/cfg/build.js';
+import { Configuration, NO_CONFIGURATION } from '../src/kernel/configuration.js';
 import type { CallEvent, Cfg } from '../src/cfg/types.js';
 import { parseSource } from '../src/parser/parse.js';
 import { decodeSource } from '../src/parser/source.js';
@@ -12,7 +13,7 @@ function cfgOf(text: string, predicates: string[] = []): Cfg {
   const parsed = parseSource(source);
   expect(parsed.functions).toHaveLength(1);
   return buildCfg(parsed.functions[0]!, {
-    isNoReturn: () => false, constants: parsed.constants, defines: new Set(), source: source.text,
+    isNoReturn: () => false, constants: parsed.constants, source: source.text, configuration: new Configuration(NO_CONFIGURATION),
     iteratorLoops: parsed.iteratorLoops, predicates: new Set(predicates),
   });
 }

@@ -356,7 +356,7 @@ function relative(f: Finding, root: string) {
 
 async function fullScan(root: string) {
   const { files } = collectFiles([root]);
-  const { findings } = await analyzeFiles(files, { rules: RULES, defines: new Set() });
+  const { findings } = await analyzeFiles(files, { rules: RULES });
   return { findings, fingerprints: fingerprintFindings(findings, { root }) };
 }
 
@@ -405,7 +405,7 @@ describe('equivalence: patch mode reports what full scans of the tree and the pa
       const tree = makeKernelRepo(path.join(sandbox, 'eq', what.replace(/\W+/g, '-')));
       const patch = patchFile(`eq-${what.replace(/\W+/g, '-')}.patch`, make(tree));
       const before = snapshot(tree);
-      const mode = await runPatchMode(patch, tree, { analyze: { rules: RULES, defines: new Set() }, render: () => '', ...options });
+      const mode = await runPatchMode(patch, tree, { analyze: { rules: RULES }, render: () => '', ...options });
       expect(snapshot(tree)).toEqual(before);
 
       const copy = patchedCopy(tree, patch, what.replace(/\W+/g, '-'));

@@ -16,7 +16,7 @@ const units = ['cases', 'examples'].flatMap((group) => {
 
 async function findings(unit: string, prefilter: boolean): Promise<string> {
   const { files } = collectFiles([unit]);
-  const result = await analyzeFiles(files, { rules: RULES, defines: new Set(), prefilter });
+  const result = await analyzeFiles(files, { rules: RULES, prefilter });
   return JSON.stringify(result.findings);
 }
 
@@ -32,11 +32,11 @@ describe('pre-filter equivalence on the fixtures', () => {
 describe('scope too large', () => {
   it('a scan that needs more functions built than the limit is refused with the numbers', async () => {
     const { files } = collectFiles([path.join(fixtures, 'examples')]);
-    const run = analyzeFiles(files, { rules: RULES, defines: new Set(), maxBuilt: 2 });
+    const run = analyzeFiles(files, { rules: RULES, maxBuilt: 2 });
     await expect(run).rejects.toBeInstanceOf(ScopeTooLargeError);
     await expect(run).rejects.toThrow(/needs \d+ functions built to analyse/);
     // Under the limit it runs.
-    expect((await analyzeFiles(files, { rules: RULES, defines: new Set(), maxBuilt: 100 })).findings.length).toBe(3);
+    expect((await analyzeFiles(files, { rules: RULES, maxBuilt: 100 })).findings.length).toBe(3);
   });
 });
 
@@ -68,7 +68,7 @@ describe('pre-filter equivalence on generated text', () => {
         files.push(file);
       }
       const run = async (prefilter: boolean): Promise<string> =>
-        JSON.stringify((await analyzeFiles(files, { rules: RULES, defines: new Set(), prefilter })).findings);
+        JSON.stringify((await analyzeFiles(files, { rules: RULES, prefilter })).findings);
       expect(await run(true), `unit ${round}`).toBe(await run(false));
       units++;
     }
@@ -96,7 +96,7 @@ describe('pre-filter equivalence on generated text', () => {
         files.push(file);
       }
       const run = async (prefilter: boolean): Promise<string> =>
-        JSON.stringify((await analyzeFiles(files, { rules: RULES, defines: new Set(), prefilter })).findings);
+        JSON.stringify((await analyzeFiles(files, { rules: RULES, prefilter })).findings);
       const without = await run(false);
       if (without !== '[]') withFindings++;
       expect(await run(true), `unit ${round}`).toBe(without);

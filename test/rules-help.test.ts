@@ -24,7 +24,7 @@ async function findingsOf(name: string, snippet: string) {
   const p = path.join(tmp, name, 'example.c');
   mkdirSync(path.dirname(p), { recursive: true });
   writeFileSync(p, wrap(snippet));
-  const result = await analyzeFiles([p], { rules: RULES, defines: new Set(), explicit: new Set([p]) });
+  const result = await analyzeFiles([p], { rules: RULES, explicit: new Set([p]) });
   return result.findings;
 }
 

@@ -43,7 +43,7 @@ function sarifOf(name: string, result: AnalyzeResult, options?: SarifOptions): J
 
 async function analyse(paths: string[]): Promise<AnalyzeResult> {
   const { files, explicit } = collectFiles(paths);
-  return analyzeFiles(files, { rules: RULES, defines: new Set(), explicit });
+  return analyzeFiles(files, { rules: RULES, explicit });
 }
 
 function file(rel: string, content: string | Buffer): string {

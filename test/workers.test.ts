@@ -19,17 +19,21 @@ describe.runIf(built)('worker threads', () => {
     const tasks = await import(pathToFileURL(path.join(dist, 'run', 'file-tasks.js')).href);
     const { BUILTIN_MODEL } = await import(pathToFileURL(path.join(dist, 'model', 'primitives.js')).href);
     const { collectFiles } = await import(pathToFileURL(path.join(dist, 'scan', 'collect.js')).href);
-    const config = { generations: BUILTIN_MODEL, builtinWrappers: undefined };
+    // A configuration that decides something: the workers read files as it compiles them, as this thread does.
+    const setup = {
+      model: { generations: BUILTIN_MODEL, builtinWrappers: undefined },
+      configuration: { defined: [['CONFIG_KVM', '1']], undefined: ['CONFIG_SAFE_EXIT'], closed: true, makeArch: null, origin: null },
+    };
+    const work = tasks.makeFileWork(setup);
     const { files } = collectFiles([fixtures]);
-    const pool = WorkerPool.start(2, config);
+    const pool = WorkerPool.start(2, setup);
     expect(pool).not.toBeNull();
     try {
       const indexTasks = files.map((file: string) => ({ file }));
-      expect(await pool.map('index', indexTasks)).toEqual(indexTasks.map((t: { file: string }) => tasks.indexFile(t)));
+      expect(await pool.map('index', indexTasks)).toEqual(indexTasks.map((t: { file: string }) => tasks.indexFile(t, work)));
       const buildTasks = files.filter((f: string) => f.endsWith('.c'))
-        .map((file: string) => ({ file, wanted: null, unreliable: false, known: [], headerConstants: [], headerPredicates: [], defines: [] }));
-      const model = tasks.makeModel(config);
-      expect(await pool.map('build', buildTasks)).toEqual(buildTasks.map((t: unknown) => tasks.buildFile(t, model)));
+        .map((file: string) => ({ file, wanted: null, unreliable: false, known: [], headerConstants: [], headerPredicates: [] }));
+      expect(await pool.map('build', buildTasks)).toEqual(buildTasks.map((t: unknown) => tasks.buildFile(t, work)));
     } finally {
       await pool.close();
     }

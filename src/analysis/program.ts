@@ -7,6 +7,7 @@ import { opaqueCfg } from '../cfg/build.js';
 import { ONE, type CallEvent, type Cfg } from '../cfg/types.js';
 import { describeKnowledge, followPredicateEdge, forgetDependents, type PredicateKnowledge } from '../cfg/predicate-subjects.js';
 import { archOf, archOfImpl, generatedCodeHome } from '../kernel/paths.js';
+import type { Configuration } from '../kernel/configuration.js';
 import { InstrumentationFacts, type Instrumentability } from '../kernel/instrumentability.js';
 import type { CallRuns } from '../rules/types.js';
 import type { LinkedDef, Linkage } from '../kernel/linkage.js';
@@ -76,6 +77,8 @@ export interface ProgramInput {
   mayMatter?: (link: LinkedDef) => boolean;
   /** Builds such a definition (null: it cannot be). */
   build?: (link: LinkedDef) => FunctionDef | null;
+  /** The build's configuration: an instrumentation it does not enable is not built in. */
+  configuration?: Configuration;
 }
 
 export class Program {
@@ -106,10 +109,11 @@ export class Program {
   private readonly notBuildable = new Set<FnInfo>();
   private readonly callsOnly = new Set<FnInfo>();
   /** What the compiler may instrument, from declarations and kbuild files. */
-  readonly instrumentation = new InstrumentationFacts();
+  readonly instrumentation: InstrumentationFacts;
 
   constructor(input: ProgramInput) {
     this.model = input.model;
+    this.instrumentation = new InstrumentationFacts(input.configuration);
     this.linkage = input.linkage;
     this.addressTaken = input.addressTaken;
     this.asmFunctions = input.asmFunctions ?? new Map();

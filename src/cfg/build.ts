@@ -5,6 +5,8 @@
 import { child, namedChildren, type SyntaxNode } from '../parser/syntax.js';
 import { configCondition, configMacroSymbol, configSubject } from './config-test.js';
 import { directiveOf } from '../parser/directives.js';
+import { configMacroTruth } from '../parser/if-expression.js';
+import type { Configuration } from '../kernel/configuration.js';
 import { isPredicateSubject, memoryOf, predicateDependencies, predicateSubject } from './predicate-subjects.js';
 import type { FunctionDef } from '../parser/parse.js';
 import {
@@ -17,8 +19,8 @@ export interface CfgOptions {
   isNoReturn: (name: string) => boolean;
   /** Integer constants known from #defines. */
   constants: ReadonlyMap<string, number>;
-  /** Symbols pinned as defined with -D. */
-  defines: ReadonlySet<string>;
+  /** What the configuration (--config, -D, -U) decides of `if (IS_ENABLED(X))`: the arm it rules out is no path. */
+  configuration: Configuration;
   /** Predicates without side effects (scan/pure-predicates): a test of one asked
    *  again of the same, unassigned arguments has the same answer. */
   predicates?: { has(name: string): boolean };
@@ -449,8 +451,9 @@ class CfgBuilder {
   }
 
   /** `#ifdef NAME`, `#ifndef NAME`, `#if [!]defined(NAME)`, `#if IS_ENABLED(NAME)`, `#elif…`
-   *  (config-test.ts): both arms are paths, told apart by a fact on `#NAME` so that a
-   *  later test of NAME, in any spelling, is correlated. */
+   *  (config-test.ts) the configuration does not decide (what it decides is gone from the
+   *  text: parser/live-arms): both arms are paths, told apart by a fact on `#NAME` so
+   *  that a later test of NAME, in any spelling, is correlated. */
   private preprocConditional(node: SyntaxNode): void {
     const directive = directiveOf(this.options.source.slice(node.startIndex, node.startIndex + 40)) ?? '';
     let symbol: string | null = null;
@@ -464,20 +467,15 @@ class CfgBuilder {
     }
     const armBody = namedChildren(node).filter((c) => c.field !== 'name' && c.field !== 'condition' && c.field !== 'alternative');
     const alternative = child(node, 'alternative');
-    const pinned = symbol !== null && this.options.defines.has(symbol);
     const thenBlock = this.newBlock();
     const elseBlock = this.newBlock();
     const after = this.newBlock();
     const loc = this.loc(node);
-    if (pinned) {
-      this.edge(negate ? elseBlock.id : thenBlock.id, 'true', null, `${symbol} is defined (-D)`, loc);
-    } else {
-      const subject = symbol ? configSubject(symbol) : null;
-      const yes = subject ? { subject, signs: negate ? ZERO : NONZERO } : null;
-      const no = subject ? { subject, signs: negate ? NONZERO : ZERO } : null;
-      this.edge(thenBlock.id, 'true', yes, symbol ? `assuming ${symbol} is ${negate ? 'not ' : ''}defined` : 'taking the #if arm', loc);
-      this.edge(elseBlock.id, 'false', no, symbol ? `assuming ${symbol} is ${negate ? '' : 'not '}defined` : 'taking the #else arm', loc);
-    }
+    const subject = symbol ? configSubject(symbol) : null;
+    const yes = subject ? { subject, signs: negate ? ZERO : NONZERO } : null;
+    const no = subject ? { subject, signs: negate ? NONZERO : ZERO } : null;
+    this.edge(thenBlock.id, 'true', yes, symbol ? `assuming ${symbol} is ${negate ? 'not ' : ''}defined` : 'taking the #if arm', loc);
+    this.edge(elseBlock.id, 'false', no, symbol ? `assuming ${symbol} is ${negate ? '' : 'not '}defined` : 'taking the #else arm', loc);
     this.current = thenBlock;
     for (const s of armBody) this.statement(s);
     this.jump(after.id, 'fall');
@@ -517,9 +515,13 @@ class CfgBuilder {
     const text = this.text(node);
     const config = node.type === 'call_expression' ? this.configMacroCall(node) : null;
     if (config !== null) {
-      // `if (IS_ENABLED(CONFIG_X))`: the same fact as `#ifdef CONFIG_X` (pinned by -D alike).
-      if (this.options.defines.has(config)) { this.jump(onTrue.to, onTrue.kind); return; }
-      const subject = configSubject(config);
+      // `if (IS_ENABLED(CONFIG_X))`: the same fact as `#ifdef CONFIG_X`, decided alike by the configuration.
+      if (config.truth !== undefined) {
+        const target = config.truth ? onTrue : onFalse;
+        this.jump(target.to, target.kind);
+        return;
+      }
+      const subject = configSubject(config.symbol);
       this.edge(onTrue.to, onTrue.kind, { subject, signs: NONZERO }, `${text} is true`, loc);
       this.edge(onFalse.to, onFalse.kind, { subject, signs: ZERO }, `${text} is false`, loc);
       this.current = null;
@@ -548,10 +550,14 @@ class CfgBuilder {
   }
 
   /** The symbol `IS_ENABLED(CONFIG_X)` / IS_BUILTIN / IS_MODULE asks about, or null. */
-  private configMacroCall(node: SyntaxNode): string | null {
+  /** `IS_ENABLED(CONFIG_X)` and its kin: the symbol whose fact it is, and what the configuration says of it. */
+  private configMacroCall(node: SyntaxNode): { symbol: string; truth: boolean | undefined } | null {
     const args = namedChildren(child(node, 'arguments')!);
     const name = calleeName(node);
-    return name && args.length === 1 && args[0]!.type === 'identifier' ? configMacroSymbol(name, String(args[0]!.text)) : null;
+    if (!name || args.length !== 1 || args[0]!.type !== 'identifier') return null;
+    const argument = String(args[0]!.text);
+    const symbol = configMacroSymbol(name, argument);
+    return symbol === null ? null : { symbol, truth: configMacroTruth(this.options.configuration, name, argument) };
   }
 
   /** `a && b` / `a || b`, the left operands of a chain (`a && b && c` nests

@@ -22,6 +22,7 @@ import { runPatchMode, type ModeOptions, type SourceReaders } from '../patch/pat
 import { RULES, findRule } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
 import { collectFiles } from '../scan/collect.js';
+import { NO_CONFIGURATION, isDefineSpec, isMacroName, readDotConfig, withCommandLine, type ConfigSpec } from '../kernel/configuration.js';
 import { progressLine } from './progress.js';
 import { TOOL_VERSION } from '../version.js';
 
@@ -99,6 +100,14 @@ function parseJobs(value: string): number {
   return n;
 }
 
+/** --config FILE, then -D and -U over it. */
+function configurationOf(opts: AnalysisOptions): ConfigSpec {
+  const names = (list: string[]) => list.map((d) => d.split('=')[0]!);
+  const both = names(opts.define).find((n) => opts.undefine.includes(n));
+  if (both !== undefined) throw new UsageError(`-D ${both} and -U ${both} both given: say one`);
+  return withCommandLine(opts.config ? readDotConfig(opts.config) : NO_CONFIGURATION, opts.define, opts.undefine);
+}
+
 function selectRules(spec: string | undefined) {
   if (spec === undefined) return RULES;
   const ids = spec.split(',').map((s) => s.trim()).filter(Boolean);
@@ -107,7 +116,7 @@ function selectRules(spec: string | undefined) {
 }
 
 interface AnalysisOptions {
-  format: string; output?: string; rules?: string; define: string[]; quiet?: boolean;
+  format: string; output?: string; rules?: string; define: string[]; undefine: string[]; config?: string; quiet?: boolean;
   model: string[]; builtinWrappers: boolean; builtinFacts: boolean; prefilter: boolean; jobs?: number;
   cache: boolean; cacheDir?: string; maxFileSize: number; failOn: FailOn;
 }
@@ -150,10 +159,11 @@ async function scan(paths: string[], opts: ScanOptions): Promise<number> {
   const rules = selectRules(opts.rules);
   const models = opts.model.map((m) => readUserModel(m, opts.maxFileSize));
   const baseline = opts.baseline ? readBaseline(opts.baseline, opts.maxFileSize) : null;
-  const { files, explicit, roots, skipped } = collectFiles(paths.length ? paths : ['.'], { all: opts.all });
+  const configuration = configurationOf(opts);
+  const { files, explicit, roots, skipped } = collectFiles(paths.length ? paths : ['.'], { all: opts.all, configuration });
   const progress = progressLine(process.stderr);
   const all = await analyzeFiles(files, {
-    rules, defines: new Set(opts.define), explicit, models, builtinWrappers: opts.builtinWrappers, builtinFacts: opts.builtinFacts,
+    rules, configuration, explicit, models, builtinWrappers: opts.builtinWrappers, builtinFacts: opts.builtinFacts,
     prefilter: opts.prefilter, maxFileSize: opts.maxFileSize, roots, skipped,
     jobs: opts.jobs, cache: openCache(opts), onProgress: progress ? (p) => progress.update(p) : undefined,
   }).finally(() => progress?.done());
@@ -179,7 +189,7 @@ function modeOptions(opts: CompareOptions): ModeOptions {
     formatComparisonText(report, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout) });
   return {
     analyze: {
-      rules: selectRules(opts.rules), defines: new Set(opts.define), models: opts.model.map((m) => readUserModel(m, opts.maxFileSize)),
+      rules: selectRules(opts.rules), configuration: configurationOf(opts), models: opts.model.map((m) => readUserModel(m, opts.maxFileSize)),
       // Scratch trees live at new paths every run: nothing to find in a cache.
       builtinWrappers: opts.builtinWrappers, builtinFacts: opts.builtinFacts, prefilter: opts.prefilter, jobs: opts.jobs,
       maxFileSize: opts.maxFileSize,
@@ -229,8 +239,12 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('text'))
     .option('-o, --output <file>', 'write the report to a file', nonEmpty('--output', 'a file name'))
     .option('-r, --rules <ids>', 'comma-separated rule ids to run')
-    .option('-D, --define <name>', 'treat #ifdef NAME / #if defined(NAME) / IS_ENABLED(NAME) as true (repeatable)',
-      repeatable('--define', 'a macro name', (v) => /^[A-Za-z_]\w*$/.test(v)), [] as string[])
+    .option('-D, --define <name[=value]>', 'treat NAME as defined, in every spelling of a test of it: #ifdef, #if defined(), IS_ENABLED() … (repeatable)',
+      repeatable('--define', 'a macro name, or NAME=VALUE', isDefineSpec), [] as string[])
+    .option('-U, --undefine <name>', 'treat NAME as not defined, in every spelling of a test of it (repeatable)',
+      repeatable('--undefine', 'a macro name', isMacroName), [] as string[])
+    .option('--config <file>', 'a kernel .config (or /proc/config.gz): what it sets is defined, every other CONFIG_ symbol is not; it also picks the arch to scan and its context-tracking facts',
+      nonEmpty('--config', 'a file name'))
     .option('-q, --quiet', 'text format: print the findings (and the files skipped) only, no summary lines')
     .option('-m, --model <file>', 'model file: extra primitives and entry facts (repeatable; see models/)', repeatable('--model', 'a file name'), [] as string[])
     .option('--no-builtin-wrappers', 'derive the guest_*/user_* wrappers only from the headers of the tree, without the built-in table')

@@ -8,7 +8,8 @@
 // (__no_kcsan and friends remove one kind each, and never all of them).
 import path from 'node:path';
 import { readRegularFile } from '../io/read-file.js';
-import { NOINSTR_KINDS, attributeFacts, kernelApiFacts, type InstrumentationKind, type KernelApiFacts } from '../model/instrumentation.js';
+import { INSTRUMENTATION_OPTIONS, NOINSTR_KINDS, attributeFacts, kernelApiFacts, type InstrumentationKind, type KernelApiFacts } from '../model/instrumentation.js';
+import type { Configuration } from './configuration.js';
 import { FN_ALWAYS_INLINE, FN_CPUIDLE, FN_INLINE, FN_NOINSTR, FN_NOTRACE } from '../scan/name-index.js';
 import { Kbuild, type KbuildSetting, type KindVerdicts } from './kbuild.js';
 import type { LinkedDef } from './linkage.js';
@@ -42,6 +43,9 @@ export class InstrumentationFacts {
   private readonly kbuilds = new Map<string, Kbuild>();
   private readonly versions = new Map<string, string | undefined>();
   private readonly known = new Map<string, Instrumentability>();
+
+  /** @param configuration the build's: a kind whose Kconfig option it leaves off is not built in anywhere */
+  constructor(private readonly configuration?: Configuration) {}
 
   /** @param arch the arch whose kernel runs the call (generic code is built for it)
    *  @param object the source file whose object holds the definition's code (a
@@ -110,14 +114,17 @@ export class InstrumentationFacts {
     if (!left.length) return { kind: 'not-instrumented', why: words.join(' ') };
     const kinds = this.objectKinds(object, arch);
     if (!kinds) return { kind: 'instrumentable', kinds: left, why: 'no kernel tree around it: kbuild\'s defaults' };
-    const kept = left.filter((k) => kinds[k].built === 'with');
+    const configured = left.filter((k) => this.configuration?.option(INSTRUMENTATION_OPTIONS[k]) !== false);
+    const notConfigured = left.filter((k) => !configured.includes(k));
+    const kept = configured.filter((k) => kinds[k].built === 'with');
     if (kept.length) return { kind: 'instrumentable', kinds: kept, why: `built with ${kept.join(', ')}` };
-    const without = left.filter((k) => kinds[k].built === 'without');
-    const depends = left.filter((k) => kinds[k].built === 'depends');
+    const without = configured.filter((k) => kinds[k].built === 'without');
+    const depends = configured.filter((k) => kinds[k].built === 'depends');
     const settings = without.flatMap((k) => kinds[k].decidedBy);
     return {
       kind: 'not-instrumented',
       why: [...words, ...(without.length ? [`built without ${without.join(', ')}${citation(settings)}`] : []),
+        ...(notConfigured.length ? [`the configuration does not set ${notConfigured.map((k) => `CONFIG_${INSTRUMENTATION_OPTIONS[k]}`).join(', ')}`] : []),
         ...(depends.length ? [`${depends.join(', ')} only in some configurations (not counted)`] : [])].join('; '),
     };
   }

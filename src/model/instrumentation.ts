@@ -16,6 +16,14 @@ export const INSTRUMENTATION_KINDS = [
 ] as const;
 export type InstrumentationKind = (typeof INSTRUMENTATION_KINDS)[number];
 
+/** The Kconfig option without which the kernel builds no object with the kind
+ *  (Makefile: CC_FLAGS_FTRACE under CONFIG_FUNCTION_TRACER; scripts/Makefile.lib:
+ *  each sanitizer's flags under its CONFIG_; include/linux/compiler.h for branch profiling). */
+export const INSTRUMENTATION_OPTIONS: Record<InstrumentationKind, string> = {
+  ftrace: 'FUNCTION_TRACER', kcov: 'KCOV', kasan: 'KASAN', kcsan: 'KCSAN', kmsan: 'KMSAN', ubsan: 'UBSAN',
+  gcov: 'GCOV_KERNEL', 'branch-profiling': 'TRACE_BRANCH_PROFILING',
+};
+
 /** The kinds `noinstr` keeps out (include/linux/compiler_types.h: 6.1:257, 6.12:371 `__noinstr_section`:
  *  noinline notrace __no_kcsan __no_sanitize_address __no_profile __no_sanitize_coverage
  *  __no_sanitize_memory), so the kinds whose presence makes a function instrumentable in the

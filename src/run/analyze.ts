@@ -12,6 +12,7 @@ import { Program } from '../analysis/program.js';
 import { sha1, type Cache } from '../cache/cache.js';
 import { declaredNoinstr, declaredUninstrumented } from '../kernel/instrumentability.js';
 import { archDirOf, archOf, linkDomainOf } from '../kernel/paths.js';
+import { NO_CONFIGURATION } from '../kernel/configuration.js';
 import { BUILTIN_MODEL } from '../model/primitives.js';
 import type { EntryFact } from '../model/user-model.js';
 import { NESTING_CUT_TEXT } from '../cfg/build.js';
@@ -20,7 +21,7 @@ import { InputError } from '../parser/source.js';
 import { builtinEntryFacts, checkEntryFacts, type CheckedFacts } from '../scan/entry-facts.js';
 import type { NameIndex } from '../scan/name-index.js';
 import { Builder } from './build-phase.js';
-import { makeModel, type ModelConfig } from './file-tasks.js';
+import { makeFileWork, type ModelConfig, type WorkerSetup } from './file-tasks.js';
 import type { IndexDef } from './index-table.js';
 import { indexPhase, type IndexedFiles } from './index-phase.js';
 import { analyseProgram, type GroupResults, type ProgramAnalysis, type StoredResult } from './interpret.js';
@@ -55,9 +56,10 @@ const MAX_BUILT = 100_000;
 export async function analyzeFiles(files: string[], options: AnalyzeOptions): Promise<AnalyzeResult> {
   const models = options.models ?? [];
   const modelConfig: ModelConfig = { generations: [...BUILTIN_MODEL, ...models.map((m) => m.generation)], builtinWrappers: options.builtinWrappers };
-  const pool = WorkerPool.start(workerCount(options.jobs, files.length), modelConfig);
+  const setup: WorkerSetup = { model: modelConfig, configuration: options.configuration ?? NO_CONFIGURATION };
+  const pool = WorkerPool.start(workerCount(options.jobs, files.length), setup);
   try {
-    const result = await runPhases(files, options, modelConfig, new TaskRunner(pool, options.cache ?? null, options.onProgress ?? (() => {})));
+    const result = await runPhases(files, options, setup, new TaskRunner(pool, options.cache ?? null, options.onProgress ?? (() => {})));
     // Collection is redone every run: what it skipped is not part of a cached result.
     if (options.skipped?.length) result.summary.skipped = [...options.skipped, ...result.summary.skipped];
     return result;
@@ -75,15 +77,16 @@ function phaseDone(name: string): void {
   timings.at = now;
 }
 
-async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: ModelConfig, runner: TaskRunner): Promise<AnalyzeResult> {
+async function runPhases(files: string[], options: AnalyzeOptions, setup: WorkerSetup, runner: TaskRunner): Promise<AnalyzeResult> {
   timings.at = performance.now();
   const cache = options.cache ?? null;
   const progress = options.onProgress ?? (() => {});
-  const model = makeModel(modelConfig);
+  const work = makeFileWork(setup);
+  const { model, configuration } = work;
   const { facts: entryFacts, notApplied } = entryFactsFor(files, options);
   const usePrefilter = options.prefilter !== false;
   const optionsKey = sha1(JSON.stringify({
-    rules: options.rules.map((r) => r.id), defines: [...options.defines].sort(), model: modelConfig,
+    rules: options.rules.map((r) => r.id), configuration: configuration.hash, model: setup.model,
     entries: [...entryFacts], prefilter: usePrefilter,
   }));
   const hashes = cache ? files.map((f) => cache.fileHash(f)) : [];
@@ -92,7 +95,7 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
   if (earlier) {
     earlier.summary.entryFactsNotApplied = notApplied;
     progress({ phase: 'analyse', done: 1, total: 1 });
-    qualifyByArch(earlier.findings);
+    qualifyByArch(earlier.findings, configuration);
     return earlier;
   }
   const skipped: SkippedFile[] = [];
@@ -102,12 +105,12 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
   };
 
   phaseDone('start');
-  const indexed = await indexPhase(files, hashes, runner, options.maxFileSize);
+  const indexed = await indexPhase(files, hashes, runner, work, options.maxFileSize);
   for (const u of indexed.unreadable) unreadable(u.file, u.problem);
   const userSpace = setAsideUserSpace(indexed);
   phaseDone('index');
   progress({ phase: 'select', done: 0, total: 1 });
-  const linked = linkPhase(indexed, cache, (name) => model.isPrimitive(name), { maxBytes: options.maxFileSize, roots: options.roots, linkedTrees: options.linkedTrees });
+  const linked = linkPhase(indexed, cache, (name) => model.isPrimitive(name), { maxBytes: options.maxFileSize, roots: options.roots, linkedTrees: options.linkedTrees, configuration });
   const primitives = primitiveHashes(model.names(), (n) => model.touchesState(n) || model.isNoReturn(n),
     (n) => model.entersOrLeaves(n), (n) => model.forwardArg(n) !== undefined);
   const { table } = linked;
@@ -125,7 +128,7 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
   // and 5 GB to find out after building a 50 MB file of 600,000 functions).
   if (plan.size > limit) throw new ScopeTooLargeError(plan.size, limit);
   const builder = new Builder({
-    runner, cache, optionsKey, defines: options.defines, model, table, included: linked.included,
+    runner, cache, optionsKey, work, table, included: linked.included,
     headersOf: linked.headersOf, libraryFiles: linked.libraryFiles, unreadable,
   });
   await builder.build(plan, usePrefilter ? wholeFiles(linked.indexes, plan, primitives) : new Set(indexed.scanned));
@@ -137,7 +140,7 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
   const mayMatter = usePrefilter ? selection.relevant : () => new Set<IndexDef>();
   const looksIntoCalls = options.rules.some((r) => r.onCall);
   const program: Program = new Program({
-    built: builder.functions(), linkage: table.linkage, model, addressTaken: selection.addressTaken, handedToCode: selection.handedToCode, asmFunctions: indexed.asmFunctions,
+    built: builder.functions(), linkage: table.linkage, model, configuration, addressTaken: selection.addressTaken, handedToCode: selection.handedToCode, asmFunctions: indexed.asmFunctions,
     mayMatter: (link) => mayMatter().has(link as IndexDef),
     // A file parsed on demand builds what may matter there, and (where a rule looks
     // into calls) what may be looked into: one parse of the file, not one per callee.
@@ -175,7 +178,7 @@ async function runPhases(files: string[], options: AnalyzeOptions, modelConfig: 
     phaseDone('cache');
   }
   // After caching: the arch's facts are read again on every run.
-  qualifyByArch(result.findings);
+  qualifyByArch(result.findings, configuration);
   return result;
 }
 

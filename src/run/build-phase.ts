@@ -4,12 +4,11 @@
 import type { BuiltFunction } from '../analysis/program.js';
 import { sha1, type Cache } from '../cache/cache.js';
 import { linkedDef } from '../kernel/linkage.js';
-import type { Model } from '../model/model.js';
 import type { FunctionDef } from '../parser/parse.js';
 import type { IncludedHeaders } from '../scan/included-headers.js';
 import { nameHash } from '../scan/name-hash.js';
 import type { IndexedFunction, NameIndex } from '../scan/name-index.js';
-import { buildFile, buildFileInPieces, type BuildResult, type BuildTask, type WantedDefinition } from './file-tasks.js';
+import { buildFile, buildFileInPieces, type BuildResult, type BuildTask, type FileWork, type WantedDefinition } from './file-tasks.js';
 import type { IndexDef, IndexTable } from './index-table.js';
 import type { TaskRunner } from './task-runner.js';
 import { pushTo } from '../util/multimap.js';
@@ -27,8 +26,7 @@ export interface BuildContext {
   cache: Cache | null;
   /** What besides a file and its headers a build depends on (rules, model, options). */
   optionsKey: string;
-  defines: ReadonlySet<string>;
-  model: Model;
+  work: FileWork;
   table: IndexTable;
   included: IncludedHeaders;
   /** The headers a scanned C file includes. */
@@ -57,7 +55,7 @@ export class Builder {
   /** Builds the planned definitions not built yet.
    *  @param whole files to parse whole, building every definition there (select's wholeFiles) */
   async build(plan: ReadonlySet<IndexDef>, whole: ReadonlySet<NameIndex>): Promise<void> {
-    const { runner, model, table } = this.context;
+    const { runner, table } = this.context;
     const byFile = new Map<NameIndex, IndexDef[]>();
     for (const file of whole) if (!this.parsedWhole.has(file)) byFile.set(file, []);
     for (const d of plan) {
@@ -73,7 +71,7 @@ export class Builder {
     }
     const keys = tasks.map((t) => this.keyOf(t));
     const withConstants = (t: BuildTask): BuildTask => this.withConstants(t);
-    const results = await runner.run('build', tasks, (_, i) => keys[i] ?? null, (t) => buildFileInPieces(t, model), withConstants);
+    const results = await runner.run('build', tasks, (_, i) => keys[i] ?? null, (t) => buildFileInPieces(t, this.context.work), withConstants);
     results.forEach((r, i) => {
       const task = tasks[i]!;
       if (r.kind === 'unreadable') { this.context.unreadable(r.file, r.problem); return; }
@@ -149,7 +147,7 @@ export class Builder {
   }
 
   private parseForDemand(d: IndexDef, mayMatter: readonly IndexDef[]): DemandParse {
-    const { cache, model } = this.context;
+    const { cache, work } = this.context;
     const wanted = new Set([d, ...mayMatter]);
     const task = this.taskFor(d.index, [...wanted]);
     const key = this.keyOf(task);
@@ -158,7 +156,7 @@ export class Builder {
       // Synchronous, inside the interpreter: a large file's pieces are parsed one
       // after the other, but their trees are freed only when the event loop turns
       // (parser/pieces), so an on-demand parse does not get the build phase's saving.
-      result = buildFile(this.withConstants(task), model);
+      result = buildFile(this.withConstants(task), work);
       if (key) cache!.put('build', key, result);
     }
     return { result, key, reported: false, wanted };
@@ -172,7 +170,7 @@ export class Builder {
         name: d.name, line: d.line, declStart: d.fn.declStart, end: d.fn.end,
       })),
       known: index.reliable ? [] : index.functions.filter((f) => !f.macro).map((f) => `${f.name}:${f.line}`),
-      headerConstants: [], headerPredicates: [], defines: [...this.context.defines],
+      headerConstants: [], headerPredicates: [],
     };
   }
 
@@ -183,7 +181,7 @@ export class Builder {
     const hash = cache?.fileHash(task.file);
     if (!cache || !hash) return null;
     const headers = this.context.headersOf(task.file).flatMap((h) => [h, cache.fileHash(h) ?? '']);
-    return sha1('build', optionsKey, task.file, hash, JSON.stringify([task.wanted, task.unreliable, task.defines, headers]));
+    return sha1('build', optionsKey, task.file, hash, JSON.stringify([task.wanted, task.unreliable, headers]));
   }
 
   private withConstants(task: BuildTask): BuildTask {

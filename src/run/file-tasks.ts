@@ -8,10 +8,12 @@
 //          their CFGs.
 import { isUtf8 } from 'node:buffer';
 import { buildCfg, type CfgOptions } from '../cfg/build.js';
+import { Configuration, type ConfigSpec } from '../kernel/configuration.js';
 import { Model } from '../model/model.js';
 import type { ModelGeneration } from '../model/primitives.js';
 import { parseMacro, parseSourceInSteps, runSteps, type FunctionDef, type ParsedFile } from '../parser/parse.js';
 import { during, InputError } from '../errors.js';
+import { liveArmsOfBytes } from '../parser/live-arms.js';
 import { decodeSource, looksBinary, readBytes, type Encoding } from '../parser/source.js';
 import { RELEASED_BODY } from '../parser/syntax.js';
 import { readAsm, type AsmFile } from '../scan/asm-symbols.js';
@@ -31,6 +33,27 @@ export function makeModel(config: ModelConfig): Model {
   return new Model(config.generations, { builtinWrappers: config.builtinWrappers });
 }
 
+/** What every file task of a run shares; a worker thread makes its own from a WorkerSetup. */
+export interface FileWork {
+  model: Model;
+  /** Files are read as it compiles them (parser/live-arms). */
+  configuration: Configuration;
+}
+
+export interface WorkerSetup {
+  model: ModelConfig;
+  configuration: ConfigSpec;
+}
+
+export function makeFileWork(setup: WorkerSetup): FileWork {
+  return { model: makeModel(setup.model), configuration: new Configuration(setup.configuration) };
+}
+
+/** A source file's bytes as the configuration compiles them (what it rules out blanked). */
+function readConfigured(file: string, work: FileWork, maxBytes?: number): Uint8Array {
+  return liveArmsOfBytes(readBytes(file, maxBytes), work.configuration);
+}
+
 export type IndexResult =
   | { kind: 'asm'; file: string; functions: string[]; asm: AsmFile }
   | { kind: 'c'; file: string; encoding: Encoding; index: NameIndex; staticCalls: StaticCallFacts }
@@ -42,14 +65,14 @@ export interface IndexTask {
   maxBytes?: number;
 }
 
-export function indexFile(task: IndexTask): IndexResult {
-  return during(`indexing ${task.file}`, () => indexBytes(task));
+export function indexFile(task: IndexTask, work: FileWork): IndexResult {
+  return during(`indexing ${task.file}`, () => indexBytes(task, work));
 }
 
-function indexBytes({ file, maxBytes }: IndexTask): IndexResult {
+function indexBytes({ file, maxBytes }: IndexTask, work: FileWork): IndexResult {
   let bytes: Uint8Array;
   try {
-    bytes = readBytes(file, maxBytes);
+    bytes = file.endsWith('.S') ? readBytes(file, maxBytes) : readConfigured(file, work, maxBytes);
   } catch (err) {
     if (err instanceof InputError) return { kind: 'unreadable', file, problem: err.problem };
     throw err;
@@ -83,19 +106,18 @@ export interface BuildTask {
   headerConstants: [string, number][];
   /** Predicate candidates of those headers (see scan/pure-predicates), added likewise. */
   headerPredicates: [string, string[]][];
-  defines: string[];
 }
 
 export type BuildResult = { kind: 'built'; parsed: ParsedFile } | { kind: 'unreadable'; file: string; problem: string };
 
-export function buildFile(task: BuildTask, model: Model): BuildResult {
-  return during(`building ${task.file}`, () => runSteps(buildParsed(task, model)));
+export function buildFile(task: BuildTask, work: FileWork): BuildResult {
+  return during(`building ${task.file}`, () => runSteps(buildParsed(task, work)));
 }
 
 /** buildFile, turning the event loop between the pieces of a large file (the
  *  trees of those done are freed only then: see parser/pieces). */
-export async function buildFileInPieces(task: BuildTask, model: Model): Promise<BuildResult> {
-  const steps = buildParsed(task, model);
+export async function buildFileInPieces(task: BuildTask, work: FileWork): Promise<BuildResult> {
+  const steps = buildParsed(task, work);
   for (;;) {
     const step = during(`building ${task.file}`, () => steps.next());
     if (step.done) return step.value;
@@ -103,10 +125,11 @@ export async function buildFileInPieces(task: BuildTask, model: Model): Promise<
   }
 }
 
-function* buildParsed(task: BuildTask, model: Model): Generator<void, BuildResult, void> {
+function* buildParsed(task: BuildTask, work: FileWork): Generator<void, BuildResult, void> {
+  const { model, configuration } = work;
   let source;
   try {
-    source = decodeSource(task.file, readBytes(task.file));
+    source = decodeSource(task.file, readConfigured(task.file, work));
   } catch (err) {
     if (err instanceof InputError) return { kind: 'unreadable', file: task.file, problem: err.problem };
     throw err;
@@ -131,9 +154,8 @@ function* buildParsed(task: BuildTask, model: Model): Generator<void, BuildResul
     const known = new Set(task.known);
     build = (name, line) => wanted.has(name) || !known.has(`${name}:${line}`);
   }
-  const defines = new Set(task.defines);
   const cfgOptions = (t: string, iteratorLoops: ReadonlySet<number>): CfgOptions => ({
-    isNoReturn: (n: string) => model.isNoReturn(n), constants, predicates, defines, iteratorLoops, source: t,
+    isNoReturn: (n: string) => model.isNoReturn(n), constants, predicates, configuration, iteratorLoops, source: t,
   });
   // Each definition's CFG is built as soon as it is parsed, and its tree let go.
   const result = yield* parseSourceInSteps({ ...source, text }, {

@@ -4,7 +4,7 @@ import { sha1 } from '../cache/cache.js';
 import type { AsmFile } from '../scan/asm-symbols.js';
 import type { StaticCallFacts } from '../scan/dispatch-facts.js';
 import type { NameIndex } from '../scan/name-index.js';
-import { indexFile, type IndexTask } from './file-tasks.js';
+import { indexFile, type FileWork, type IndexTask } from './file-tasks.js';
 import type { TaskRunner } from './task-runner.js';
 
 export interface IndexedFiles {
@@ -20,9 +20,9 @@ export interface IndexedFiles {
 /** @param hashes each file's content hash, when a cache keeps results (null: not cached) */
 /** @param maxBytes the size cap files are read under (see io/read-file) */
 export async function indexPhase(files: readonly string[], hashes: readonly (string | null)[], runner: TaskRunner,
-  maxBytes?: number): Promise<IndexedFiles> {
+  work: FileWork, maxBytes?: number): Promise<IndexedFiles> {
   const results = await runner.run('index', files.map((file): IndexTask => ({ file, maxBytes })),
-    (t, i) => (hashes[i] ? sha1('index', t.file, hashes[i]!) : null), indexFile);
+    (t, i) => (hashes[i] ? sha1('index', t.file, hashes[i]!, work.configuration.hash) : null), (t) => indexFile(t, work));
   const out: IndexedFiles = { scanned: [], staticCalls: new Map(), asmFunctions: new Map(), latin1Files: [], unreadable: [] };
   for (const r of results) {
     if (r.kind === 'unreadable') { out.unreadable.push(r); continue; }

@@ -1,5 +1,6 @@
 // What a run takes and gives (see run/analyze).
 import type { Cache } from '../cache/cache.js';
+import type { ConfigSpec } from '../kernel/configuration.js';
 import type { AnalysisStats, Finding } from '../analysis/interpreter.js';
 import type { UserModel } from '../model/user-model.js';
 import type { Rule } from '../rules/types.js';
@@ -7,7 +8,8 @@ import type { FactNotApplied } from '../scan/entry-facts.js';
 
 export interface AnalyzeOptions {
   rules: readonly Rule[];
-  defines: ReadonlySet<string>;
+  /** What the build's configuration decides (--config, -D, -U); default: nothing, every arm a path. */
+  configuration?: ConfigSpec;
   /** Files whose read errors are fatal (named on the command line). */
   explicit?: ReadonlySet<string>;
   /** Model files: more primitives, and entry facts for functions entered from assembly. */

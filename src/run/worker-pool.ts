@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InternalError } from '../errors.js';
-import type { ModelConfig } from './file-tasks.js';
+import type { WorkerSetup } from './file-tasks.js';
 
 export type TaskKind = 'index' | 'build';
 
@@ -30,9 +30,9 @@ export class WorkerPool {
   private failure: Error | null = null;
   private closed = false;
 
-  private constructor(size: number, model: ModelConfig) {
+  private constructor(size: number, setup: WorkerSetup) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(WORKER_SCRIPT, { workerData: { model } });
+      const worker = new Worker(WORKER_SCRIPT, { workerData: setup });
       worker.on('message', (m: WorkerReply) => this.settle(m));
       worker.on('error', (err) => this.fail(err));
       worker.on('exit', (code) => { if (code !== 0 && !this.closed) this.fail(new Error(`worker exited with code ${code}`)); });
@@ -42,9 +42,9 @@ export class WorkerPool {
   }
 
   /** A pool of `size` workers, or null when workers cannot be used here. */
-  static start(size: number, model: ModelConfig): WorkerPool | null {
+  static start(size: number, setup: WorkerSetup): WorkerPool | null {
     if (size < 1 || !existsSync(WORKER_SCRIPT)) return null;
-    return new WorkerPool(size, model);
+    return new WorkerPool(size, setup);
   }
 
   /** Runs every task; results in the tasks' order. `onDone` sees each completion. */

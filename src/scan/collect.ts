@@ -12,6 +12,7 @@ import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { RealBounds } from '../io/within.js';
+import { configArch, type ConfigSpec } from '../kernel/configuration.js';
 
 export interface CollectedFiles {
   /** Paths to analyse, relative to the current directory when inside it. */
@@ -35,15 +36,22 @@ export function isKernelRoot(dir: string): boolean {
     existsSync(path.join(dir, 'include', 'linux'));
 }
 
-/** The default scope in a kernel tree: every arch's kvm directory and virt/kvm. */
-export function kvmScope(root: string): string[] {
-  const dirs = fg.sync(['arch/*/kvm', 'virt/kvm'], { cwd: root, onlyDirectories: true, suppressErrors: true }).sort();
+function isDirectory(p: string): boolean {
+  try { return statSync(p).isDirectory(); } catch { return false; }
+}
+
+/** The default scope in a kernel tree: every arch's kvm directory (or only
+ *  `arch`'s: the one a configuration is made for) and virt/kvm. */
+export function kvmScope(root: string, arch: string | null = null): string[] {
+  const dirs = fg.sync([`arch/${arch ?? '*'}/kvm`, 'virt/kvm'], { cwd: root, onlyDirectories: true, suppressErrors: true }).sort();
   return dirs.map((d) => path.join(root, d));
 }
 
 export interface CollectOptions {
   /** In a kernel tree, every file rather than the KVM scope. */
   all?: boolean;
+  /** A build configuration: in a kernel tree, the default scope is its arch's (see configArch). */
+  configuration?: ConfigSpec;
 }
 
 const SCANNED = /\.(c|h|S)$/;
@@ -93,7 +101,8 @@ export function collectFiles(paths: string[], options: CollectOptions = {}): Col
   const inputs = paths.flatMap((p) => {
     if (options.all || !isKernelRoot(p)) return [p];
     const tree = new RealBounds([p]);
-    return kvmScope(p).filter((dir) => {
+    const arch = options.configuration ? configArch(options.configuration, (dir) => isDirectory(path.join(p, 'arch', dir))) : null;
+    return kvmScope(p, arch).filter((dir) => {
       const real = tree.leadsOutside(dir);
       if (real !== null) skipped.set(displayPath(dir), `a symbolic link to ${real}, outside the tree: not scanned`);
       return real === null;

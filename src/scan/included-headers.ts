@@ -15,6 +15,8 @@ import path from 'node:path';
 import { sha1, type Cache } from '../cache/cache.js';
 import { kernelRootOf } from '../kernel/paths.js';
 import { readRegularFile } from '../io/read-file.js';
+import type { Configuration } from '../kernel/configuration.js';
+import { liveArmsOfBytes } from '../parser/live-arms.js';
 import { isWithin, RealBounds } from '../io/within.js';
 import { InputError } from '../errors.js';
 import { displayPath } from './collect.js';
@@ -89,6 +91,8 @@ export interface IncludeBounds {
   maxBytes?: number;
   roots?: readonly string[];
   linkedTrees?: readonly string[];
+  /** Headers are read as it compiles them (parser/live-arms), and their facts kept under it. */
+  configuration?: Configuration;
 }
 
 /** How deep #include chains are followed (<linux/kvm_host.h> -> <asm/kvm_host.h> is 2). */
@@ -114,6 +118,10 @@ export class IncludedHeaders {
 
   /** The scanned directories, widest first. */
   private readonly roots: string[];
+
+  private get configurationKey(): string {
+    return this.bounds.configuration?.hash ?? '';
+  }
 
   /** Headers that could not be read, and includes that lead out of the tree. */
   private readonly notRead = new Map<string, string>();
@@ -269,7 +277,7 @@ export class IncludedHeaders {
     let definitions = this.definitionsRead.get(header);
     if (!definitions) {
       const hash = this.cache?.fileHash(header) ?? null;
-      const key = hash ? sha1('definitions', header, hash) : null;
+      const key = hash ? sha1('definitions', header, hash, this.configurationKey) : null;
       definitions = (key ? this.cache!.get<HeaderDefinitions>('definitions', key) : undefined) ?? (() => {
         const text = this.readText(header);
         const found: HeaderDefinitions = { constants: new Map(), predicates: new Map() };
@@ -286,7 +294,9 @@ export class IncludedHeaders {
   /** An unreadable header only costs precision: it is read as empty, and named in the summary. */
   private readBytesOrEmpty(file: string): Uint8Array {
     try {
-      return readRegularFile(file, this.bounds.maxBytes);
+      return this.bounds.configuration
+        ? liveArmsOfBytes(readRegularFile(file, this.bounds.maxBytes), this.bounds.configuration)
+        : readRegularFile(file, this.bounds.maxBytes);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       this.notRead.set(`${displayPath(file)}\0`, `header not read: ${err.problem}`);
@@ -302,7 +312,7 @@ export class IncludedHeaders {
     let h = this.headers.get(file);
     if (!h) {
       const hash = this.cache?.fileHash(file) ?? null;
-      const key = hash ? sha1('header', file, displayPath(file), hash) : null;
+      const key = hash ? sha1('header', file, displayPath(file), hash, this.configurationKey) : null;
       h = key ? this.cache!.get<HeaderFacts>('header', key) : undefined;
       if (!h) {
         const bytes = this.readBytesOrEmpty(file);

@@ -3,6 +3,7 @@
 // says are taken.
 import { Program, type BuiltFunction } from '../../src/analysis/program.js';
 import { buildCfg } from '../../src/cfg/build.js';
+import { Configuration, NO_CONFIGURATION } from '../../src/kernel/configuration.js';
 import { emptyDispatchFacts } from '../../src/kernel/linkage.js';
 import { Model } from '../../src/model/model.js';
 import { parseSource } from '../../src/parser/parse.js';
@@ -28,7 +29,7 @@ export function programOf(files: Record<string, string>, model = new Model()): P
     for (const def of parsed.functions) {
       const link = table.defs.find((d) => d.file === path && d.name === def.name && d.line === def.line);
       if (!link) throw new Error(`the index did not see ${def.name} in ${path}`);
-      const cfg = buildCfg(def, { isNoReturn: (n) => model.isNoReturn(n), constants, defines: new Set(), iteratorLoops: parsed.iteratorLoops, source: text });
+      const cfg = buildCfg(def, { isNoReturn: (n) => model.isNoReturn(n), constants, configuration: new Configuration(NO_CONFIGURATION), iteratorLoops: parsed.iteratorLoops, source: text });
       built.push({ def: { ...def, cfg }, link });
     }
   }

@@ -23,6 +23,7 @@ import { RULES, findRule } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
 import { collectFiles } from '../scan/collect.js';
 import { NO_CONFIGURATION, isDefineSpec, isMacroName, readDotConfig, withCommandLine, type ConfigSpec } from '../kernel/configuration.js';
+import { runCheck } from './check.js';
 import { progressLine } from './progress.js';
 import { TOOL_VERSION } from '../version.js';
 
@@ -229,6 +230,8 @@ export function formatExplanation(rule: Rule): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // kbuild's checker takes the compiler's flags, which no option parser of ours should judge.
+  if (argv[0] === 'check') return check(argv.slice(1));
   let exitCode = EXIT_CLEAN;
   const program = new Command('eqscheck')
     .description('Find interrupts enabled while RCU is not watching (EQS) and unbalanced EQS/accounting enter/exit in kernel C')
@@ -276,6 +279,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--tree <dir>', 'a directory of the git repository (default: the current directory)', nonEmpty('--tree', 'a directory'))
     .option('--whole-scope', 'analyse the whole default scope (every arch/*/kvm and virt/kvm) before and after, not only what the change touches')
     .action(async (spec: string | undefined, opts: CompareOptions) => { exitCode = await diff(spec, opts); });
+  program.command('check')
+    .description('kbuild\'s checker, as sparse is: make C=1 CHECK="eqscheck check" DIR/ (takes the compiler\'s flags and file.c; gcc-form diagnostics on stderr; exit 0)')
+    .argument('[flags-and-file...]', 'what kbuild passes: $(CHECKFLAGS), the compiler\'s flags, file.c');
   program.command('rules')
     .description('list the rules: id, default severity, what each reports')
     .action(() => { process.stdout.write(formatRuleList()); });
@@ -296,6 +302,17 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(internalErrorMessage(err));
     return EXIT_INTERNAL;
+  }
+}
+
+/** `eqscheck check <compiler flags> file.c` (cli/check): exit 0 even on a bug of ours, so that the build goes on. */
+async function check(argv: string[]): Promise<number> {
+  try {
+    return await runCheck(argv, { stderr: (s) => process.stderr.write(s) });
+  } catch (err) {
+    if (err instanceof ModelError) { process.stderr.write(`eqscheck: error: ${err.message}\n`); return EXIT_CLEAN; }
+    process.stderr.write(internalErrorMessage(err));
+    return EXIT_CLEAN;
   }
 }
 

@@ -1,0 +1,208 @@
+// A build configuration (--config, -D, -U; kbuild's autoconf.h for `check`):
+// reading it, the #if arithmetic under it, the arms it rules out (in .c files and
+// headers alike, offsets kept), and what a scan of a tree reports under each.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../src/errors.js';
+import { Configuration, NO_CONFIGURATION, configArch, readAutoconf, readDotConfig, withCommandLine } from '../src/kernel/configuration.js';
+import { evaluateIf } from '../src/parser/if-expression.js';
+import { liveArms } from '../src/parser/live-arms.js';
+import { run } from './helpers/kernel-tree.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'eqscheck-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string | Buffer): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+const TREE = 'fixtures/trees/config';
+
+describe('reading a configuration', () => {
+  const DOT_CONFIG = `#
+# Automatically generated file; DO NOT EDIT.
+# Linux/x86_64 6.1.0 Kernel Configuration
+#
+CONFIG_KVM=m
+CONFIG_KVM_INTEL=y
+CONFIG_HZ=250
+CONFIG_LOCALVERSION="-test"
+# CONFIG_NO_HZ_FULL is not set
+`;
+
+  it('reads y, m, values and "is not set"; every CONFIG_ symbol it does not set is undefined', () => {
+    const c = new Configuration(readDotConfig(file('x.config', DOT_CONFIG)));
+    expect(c.isDefined('CONFIG_KVM')).toBe(false);
+    expect(c.isDefined('CONFIG_KVM_MODULE')).toBe(true);
+    expect(c.isDefined('CONFIG_KVM_INTEL')).toBe(true);
+    expect(c.valueOf('CONFIG_HZ')).toBe('250');
+    expect(c.valueOf('CONFIG_LOCALVERSION')).toBe('"-test"');
+    expect(c.isDefined('CONFIG_NO_HZ_FULL')).toBe(false);
+    expect(c.isDefined('CONFIG_NEVER_MENTIONED')).toBe(false);
+    expect(c.isDefined('MODULE')).toBeUndefined();
+    expect(c.option('KVM')).toBe(true);
+    expect(c.option('NO_HZ_FULL')).toBe(false);
+  });
+
+  it('reads gzip (/proc/config.gz), and names what it cannot read with its line', () => {
+    expect(readDotConfig(file('config.gz', gzipSync(DOT_CONFIG))).defined).toContainEqual(['CONFIG_HZ', '250']);
+    expect(() => readDotConfig(file('bad.config', 'CONFIG_A=y\nthis is not a config line\n'))).toThrow(/line 2: not a \.config line/);
+    expect(() => readDotConfig(file('empty.config', '# nothing\n'))).toThrow(InputError);
+    expect(() => readDotConfig(file('x.xz', Buffer.from([0xfd, ...Buffer.from('7zXZ\0'), 0])))).toThrow(/xz -dk/);
+  });
+
+  it('reads kbuild\'s include/generated/autoconf.h', () => {
+    const spec = readAutoconf(file('autoconf.h', '/*\n * Linux/arm64 6.1.0 Kernel Configuration\n */\n#define CONFIG_KVM 1\n#define CONFIG_HZ 250\n#define CONFIG_VIRTIO_MODULE 1\n'));
+    const c = new Configuration(spec);
+    expect([c.isDefined('CONFIG_KVM'), c.option('VIRTIO'), c.valueOf('CONFIG_HZ'), c.isDefined('CONFIG_OTHER')]).toEqual([true, true, '250', false]);
+    expect(configArch(spec, (d) => d === 'arm64')).toBe('arm64');
+  });
+
+  it('takes the arch from the header as the top Makefile maps ARCH to a source directory', () => {
+    const spec = readDotConfig(file('y.config', DOT_CONFIG));
+    expect(configArch(spec, (d) => d === 'x86')).toBe('x86');
+    expect(configArch(spec, () => false)).toBeNull();
+  });
+
+  it('-D and -U go over it', () => {
+    const c = new Configuration(withCommandLine(readDotConfig(file('z.config', DOT_CONFIG)), ['CONFIG_NO_HZ_FULL', 'LEVEL=3'], ['CONFIG_KVM_INTEL']));
+    expect([c.isDefined('CONFIG_NO_HZ_FULL'), c.valueOf('LEVEL'), c.isDefined('CONFIG_KVM_INTEL')]).toEqual([true, '3', false]);
+  });
+});
+
+describe('#if under a configuration', () => {
+  const c = new Configuration(withCommandLine({ ...NO_CONFIGURATION, closed: true },
+    ['CONFIG_A', 'CONFIG_B_MODULE', 'CONFIG_HZ=250'], ['FOO']));
+
+  it.each([
+    ['defined(CONFIG_A)', 1], ['defined CONFIG_A', 1], ['!defined(CONFIG_C)', 1],
+    ['IS_ENABLED(CONFIG_B)', 1], ['IS_BUILTIN(CONFIG_B)', 0], ['IS_MODULE(CONFIG_B)', 1], ['IS_ENABLED(CONFIG_C)', 0],
+    ['CONFIG_HZ > 100 && CONFIG_HZ <= 0x100', 1], ['CONFIG_HZ / 2 == 125', 1], ['CONFIG_C', 0], ['FOO', 0],
+    // What the configuration does not decide stays open, unless the other side decides.
+    ['BAR', null], ['defined(BAR) && defined(CONFIG_A)', null], ['defined(BAR) && 0', 0], ['defined(BAR) || CONFIG_A', 1],
+    ['__has_attribute(__fallthrough__)', null], ['IS_REACHABLE(CONFIG_B)', null], ['CONFIG_A ? 2 : BAR', 2],
+    ['defined(', null], ["'a' == 97", null],
+  ])('%s is %s', (expression, value) => {
+    expect(evaluateIf(expression, c)).toBe(value);
+  });
+});
+
+describe('the arms a configuration rules out', () => {
+  const c = new Configuration(withCommandLine({ ...NO_CONFIGURATION, closed: true }, ['CONFIG_A'], []));
+  /** The lines left with text, trimmed. */
+  const kept = (text: string): string[] => liveArms(text, c).split('\n').map((l) => l.trim()).filter(Boolean);
+
+  it('keeps every offset', () => {
+    const text = '#ifdef CONFIG_A\na();\n#else\nb(); /* é */\n#endif\n';
+    expect(liveArms(text, c)).toHaveLength(text.length);
+    expect(liveArms(text, c).split('\n')).toHaveLength(text.split('\n').length);
+  });
+
+  it('drops a decided conditional, its directives and its dead arm', () => {
+    expect(kept('#ifdef CONFIG_A\na();\n#else\nb();\n#endif\nc();')).toEqual(['a();', 'c();']);
+    expect(kept('#ifndef CONFIG_A\na();\n#endif\nc();')).toEqual(['c();']);
+    expect(kept('#if defined(CONFIG_B)\na();\n#elif IS_ENABLED(CONFIG_A)\nb();\n#else\nd();\n#endif')).toEqual(['b();']);
+  });
+
+  it('leaves what it does not decide a conditional, rewritten around the arms it rules out', () => {
+    expect(kept('#if defined(X)\na();\n#elif defined(CONFIG_A)\nb();\n#elif Y\nnever();\n#endif'))
+      .toEqual(['#if defined(X)', 'a();', '#else', 'b();', '#endif']);
+    expect(kept('#ifdef CONFIG_B\na();\n#elif X\nb();\n#else\nd();\n#endif')).toEqual(['#if   X', 'b();', '#else', 'd();', '#endif']);
+    expect(kept('#ifdef X\na();\n#endif')).toEqual(['#ifdef X', 'a();', '#endif']);
+  });
+
+  it('blanks what a dead arm nests, reads directives continued over lines, and not those in comments', () => {
+    expect(kept('#ifndef CONFIG_A\n# ifdef X\nx();\n# else\ny();\n# endif\n#endif\nz();')).toEqual(['z();']);
+    expect(kept('#if defined(CONFIG_B) || \\\n    defined(CONFIG_C)\na();\n#endif\nz();')).toEqual(['z();']);
+    expect(kept('#ifdef CONFIG_B\n/*\n#endif\n*/\na();\n#endif\nz();')).toEqual(['z();']);
+  });
+
+  it('changes nothing without a configuration', () => {
+    const text = '#ifdef CONFIG_A\na();\n#endif\n';
+    expect(liveArms(text, new Configuration(NO_CONFIGURATION))).toBe(text);
+  });
+});
+
+describe('scan --config on a tree', () => {
+  const config = (name: string, lines: string[]): string => file(name, `# Linux/${lines[0]} 6.1.0 Kernel Configuration\n${lines.slice(1).join('\n')}\n`);
+  /** `line severity` of each finding of a JSON scan, and the messages. */
+  async function scan(...args: string[]): Promise<{ code: number; found: string[]; messages: string[] }> {
+    const r = await run(['scan', TREE, '--no-cache', '-f', 'json', ...args]);
+    const findings = (JSON.parse(r.stdout) as { findings: { file: string; line: number; severity: string; message: string }[] }).findings;
+    return { code: r.code, found: findings.map((f) => `${path.basename(f.file)}:${f.line} ${f.severity}`), messages: findings.map((f) => f.message) };
+  }
+
+  it('without one, every arm is a path and every arch is scanned', async () => {
+    expect((await scan()).found).toEqual(['arm.c:15 error', 'arm.c:45 error', 'arm.c:60 error', 'x86.c:11 note']);
+  });
+
+  it('follows the configuration in the .c (#ifdef, #if expressions, IS_MODULE() in C) and in headers, and scans its arch only', async () => {
+    const modular = config('modular.config', ['arm64', 'CONFIG_CONTEXT_TRACKING_USER=y', 'CONFIG_KVM=m', 'CONFIG_DEBUG_EXIT=y', 'CONFIG_ARM64_EXIT_HOOKS=3']);
+    // The header's arm that enables interrupts is the one built: its window reports (line 30), which no scan without a configuration sees.
+    expect((await scan('--config', modular)).found).toEqual(['arm.c:15 error', 'arm.c:30 error', 'arm.c:45 error', 'arm.c:60 error']);
+    const fixed = config('fixed.config', ['arm64', 'CONFIG_CONTEXT_TRACKING_USER=y', 'CONFIG_KVM=y', 'CONFIG_ARM64_FIXED_EXIT=y', 'CONFIG_KVM_SAFE_WINDOW=y', 'CONFIG_DEBUG_EXIT=y']);
+    expect(await scan('--config', fixed)).toMatchObject({ code: 0, found: [] });
+    // -U and -D go over the file.
+    expect((await scan('--config', fixed, '-U', 'CONFIG_ARM64_FIXED_EXIT', '-D', 'CONFIG_ARM64_EXIT_HOOKS=5')).found).toEqual(['arm.c:15 error', 'arm.c:60 error']);
+  });
+
+  it('without context tracking, the configuration never enters the EQS: notes that say so', async () => {
+    const plain = config('plain.config', ['arm64', 'CONFIG_KVM=y']);
+    const r = await scan('--config', plain);
+    expect(r).toMatchObject({ code: 0, found: ['arm.c:15 note', 'arm.c:30 note'] });
+    expect(r.messages[0]).toContain(`[configuration: CONFIG_CONTEXT_TRACKING_USER is not set in ${plain}, so this kernel never enters this EQS]`);
+  });
+
+  it('with CONFIG_NO_HZ_FULL, an EQS defect is an error whatever the arch selects', async () => {
+    const nohz = config('nohz.config', ['x86_64', 'CONFIG_CONTEXT_TRACKING_USER=y', 'CONFIG_NO_HZ_FULL=y']);
+    const r = await scan('--config', nohz);
+    expect(r).toMatchObject({ code: 1, found: ['x86.c:11 error'] });
+    expect(r.messages[0]).toContain('[configuration: CONFIG_NO_HZ_FULL=y in');
+    expect(r.messages[0]).not.toContain('latent');
+  });
+
+  it('refuses what it cannot use, in one line', async () => {
+    const bad = await run(['scan', TREE, '--config', file('bad2.config', 'not a config\n')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^eqscheck: error: .*bad2\.config: line 1: not a \.config line/);
+    const both = await run(['scan', TREE, '-D', 'CONFIG_A', '-U', 'CONFIG_A']);
+    expect([both.code, both.stderr]).toEqual([2, 'eqscheck: error: -D CONFIG_A and -U CONFIG_A both given: say one\n']);
+    expect((await run(['scan', TREE, '--config', path.join(dir, 'missing.config')])).code).toBe(2);
+  });
+});
+
+describe('check: kbuild\'s CHECK=', () => {
+  it('takes the compiler\'s flags, reads the configuration from autoconf.h, prints gcc-form diagnostics and exits 0', async () => {
+    const generated = path.join(dir, 'objtree', 'include', 'generated');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(generated, { recursive: true });
+    writeFileSync(path.join(generated, 'autoconf.h'), '/* Linux/arm64 6.1.0 Kernel Configuration */\n#define CONFIG_CONTEXT_TRACKING_USER 1\n#define CONFIG_KVM_MODULE 1\n');
+    const source = `${TREE}/arch/arm64/kvm/arm.c`;
+    const flags = ['-D__linux__', '-Dlinux', '-Wbitwise', '-Wno-return-void', '--arch=aarch64', '-mlittle-endian', '-Wp,-MMD,arch/arm64/kvm/.arm.o.d',
+      '-nostdinc', '-I', path.join(dir, 'objtree', 'include'), `-I${TREE}/include`, '-isystem', '/usr/lib/gcc/include',
+      '-include', `${TREE}/include/linux/kconfig.h`, '-D__KERNEL__', '-DMODULE', '-DKBUILD_MODNAME="kvm"', '-std=gnu11', '-O2',
+      '-fno-strict-aliasing', '-mgeneral-regs-only', '-x', 'c', '--unknown-flag', source];
+    const r = await run(['check', '--no-cache', ...flags]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const heads = r.stderr.split('\n').filter((l) => /: (error|warning): /.test(l)).map((l) => /^(\S+?):(\d+):\d+: (\w+):/.exec(l)!.slice(1).join(' '));
+    expect(heads).toEqual([`${source} 15 error`, `${source} 30 error`, `${source} 45 error`]);
+    expect(r.stderr).toMatch(new RegExp(`^${source}:12:2: note: guest_state_enter_irqoff\\(\\) enters the guest context`, "m"));
+    // The same findings as scan --config with the same configuration, line for line.
+    const scanned = await run(['scan', TREE, '--no-cache', '--config', file('same.config', '# Linux/arm64 6.1.0 Kernel Configuration\nCONFIG_CONTEXT_TRACKING_USER=y\nCONFIG_KVM=m\n')]);
+    expect(scanned.stdout.split('\n').filter((l) => / (error|warning|note): /.test(l) && !l.startsWith(' ')).map((l) => /^(\S+?):(\d+):\d+: (\w+):/.exec(l)!.slice(1).join(' '))).toEqual(heads);
+  });
+
+  it('reports a file outside the KVM scope on its own, and a run with no C file is a usage error', async () => {
+    const alone = file('alone.c', 'void f(void)\n{\n\tlocal_irq_disable();\n\tguest_state_enter_irqoff();\n\tlocal_irq_enable();\n\tguest_state_exit_irqoff();\n}\n');
+    const r = await run(['check', '--no-cache', '-O2', alone]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/alone\.c:5:2: error: local_irq_enable\(\) enables interrupts/);
+    expect((await run(['check', '-O2', '-Wall'])).code).toBe(2);
+  });
+});

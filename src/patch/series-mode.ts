@@ -36,22 +36,9 @@ export interface SeriesResult {
 /** The files of one state of the tree that differ from the tree, by tree-relative path. */
 type StateFiles = ReadonlyMap<string, Content>;
 
-/** A patch's complaint, naming the patch (an InputError of its own names only the input). */
-function inPatch<T>(name: string, p: SeriesPatch, count: number, work: () => T): T {
-  try {
-    return work();
-  } catch (err) {
-    if (err instanceof InputError) throw new InputError(name, `${describePatch(p.index, count, p.subject)}: ${err.problem}`);
-    throw err;
-  }
-}
-
-async function inPatchAsync<T>(name: string, p: SeriesPatch, count: number, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    return inPatch(name, p, count, () => { throw err; });
-  }
+/** An input error met with one patch of the series, naming the patch (its own names only the input). */
+function ofPatch(err: unknown, name: string, p: SeriesPatch, count: number): unknown {
+  return err instanceof InputError ? new InputError(name, `${describePatch(p.index, count, p.subject)}: ${err.problem}`) : err;
 }
 
 /** What an entry of the scratch tree is, to be put in another. */
@@ -76,7 +63,7 @@ async function applySeries(root: string, name: string, series: readonly SeriesPa
     for (const p of series) {
       const patchFile = space.path(`${p.index}.patch`);
       writeFileSync(patchFile, p.patch.bytes);
-      await inPatchAsync(name, p, series.length, () => applyPatch(p.patch, patchFile, scratch.root));
+      await applyPatch(p.patch, patchFile, scratch.root).catch((err: unknown) => { throw ofPatch(err, name, p, series.length); });
       files = new Map(files);
       for (const rel of touchedPaths(p.patch)) files.set(rel, contentAt(scratch.at(rel)));
       states.push(files);
@@ -126,7 +113,11 @@ export async function runSeriesMode(patchSource: string, treeDir: string | undef
       live.push(space);
       const after = await analyseSide(stateTree(root, space, scope, touched, states[p.index]!), scope.dirs, options.analyze, root);
       const patchTouched = touchedPaths(p.patch);
-      inPatch(name, p, series.length, () => refuseUnanalysed(name, patchTouched, [before, after]));
+      try {
+        refuseUnanalysed(name, patchTouched, [before, after]);
+      } catch (err) {
+        throw ofPatch(err, name, p, series.length);
+      }
       const compared = compareSides(before, after, root);
       steps.push({
         index: p.index, subject: p.subject,

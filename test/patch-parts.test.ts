@@ -97,10 +97,13 @@ describe('splitSeries', () => {
     expect(splitSeries(parse(saved)).map((p) => p.subject)).toEqual(['[PATCH 1/2] KVM: x: café — no change']);
   });
 
-  it('refuses a message that is neither a patch nor a cover letter', () => {
-    const notes = mail('3'.repeat(40), 'Re: [PATCH 1/2] KVM: x: café', 'Looks good.', 'x.c').replace(/\n---\n[\s\S]*$/, '\n');
+  it('leaves out a thread\'s replies, with or without a diff, and refuses another message without one', () => {
+    const review = mail('3'.repeat(40), 'Re: [PATCH 1/2] KVM: x: café', 'Looks good, but:', 'c.c');
+    const ack = mail('4'.repeat(40), 'RE: [PATCH 2/2] KVM: x: a subject', 'Acked-by: B <b@example.org>', 'x.c').replace(/\n---\n[\s\S]*$/, '\n');
+    expect(splitSeries(parse(first + review + second + ack)).map((p) => [p.index, p.patch.files.map((f) => f.newPath)])).toEqual([[1, ['a.c']], [2, ['b.c']]]);
+    const notes = mail('5'.repeat(40), '[PATCH 2/3] KVM: x: the diff went missing', 'Body.', 'x.c').replace(/\n---\n[\s\S]*$/, '\n');
     expect(() => splitSeries(parse(first + notes + second))).toThrow(
-      `p.patch: the message at line ${(first).split('\n').length} (Re: [PATCH 1/2] KVM: x: café) holds no diff: it is not a patch of the series`);
+      `p.patch: the message at line ${first.split('\n').length} ([PATCH 2/3] KVM: x: the diff went missing) holds no diff: it is not a patch of the series`);
   });
 
   it('decodes RFC 2047 words as git writes them, and leaves an unknown charset as written', () => {

@@ -98,7 +98,8 @@ export async function runSeriesMode(patchSource: string, treeDir: string | undef
   const { name, bytes } = await readPatch(patchSource, options.analyze.maxFileSize);
   const whole = parsePatch(name, bytes);
   const series = splitSeries(whole);
-  const touched = touchedPaths(whole);
+  // What the patches touch (not what a reply of the thread suggests).
+  const touched = [...new Set(series.flatMap((p) => touchedPaths(p.patch)))].sort();
   refuseBeyondLinks(root, name, touched);
   const scope = scopeOf(touched, [root], { whole: options.wholeScope });
   const states: StateFiles[] = [new Map(), ...await applySeries(root, name, series, touched)];

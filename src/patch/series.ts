@@ -2,9 +2,10 @@
 // archive's raw thread) cut into its patches, each named by its Subject line and
 // its place in the series. The input is parsed (and checked) once as a whole, so
 // every message keeps the input's line numbers; each patch gets the file patches
-// that start inside its message. A cover letter ([PATCH 0/N]) and text before the
-// first message are not patches; a message without a diff that is not a cover
-// letter is refused, since the series would be checked without it.
+// that start inside its message. A cover letter ([PATCH 0/N]), a reply (Re: …, a
+// thread's review, whatever it quotes or suggests) and text before the first
+// message are not patches of the series; any other message without a diff is
+// refused, since the series would be checked without it.
 import { InputError } from '../errors.js';
 import { decodePatchText, type ParsedPatch } from './patch-file.js';
 
@@ -23,6 +24,7 @@ const FROM_LINE = /^From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr
 /** A mail header line (RFC 5322 field name, colon). */
 const HEADER = /^[!-9;-~]+:/;
 const COVER_LETTER = /^\[[^\]]*?\b0+\/\d+\]/;
+const REPLY = /^re:/i;
 
 /** The patches of `whole`, in order: one for a diff or a single mail. */
 export function splitSeries(whole: ParsedPatch): SeriesPatch[] {
@@ -39,8 +41,9 @@ export function splitSeries(whole: ParsedPatch): SeriesPatch[] {
     // File patches are named by the line they start at (1-based, in the whole input).
     const files = whole.files.filter((f) => f.line >= firstLine && f.line <= end);
     const subject = subjectOf(bytes, isMail);
+    if (isMail && subject !== undefined && (COVER_LETTER.test(subject) || REPLY.test(subject))) return;
     if (!files.length) {
-      if (!isMail || (subject !== undefined && COVER_LETTER.test(subject))) return;
+      if (!isMail) return;
       throw new InputError(whole.name, `the message at line ${firstLine}${subject ? ` (${subject})` : ''} holds no diff: it is not a patch of the series`);
     }
     out.push({ index: out.length + 1, subject: subject ?? whole.name, patch: { name: whole.name, bytes, files, firstLine } });

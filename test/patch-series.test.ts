@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as analyze from '../src/run/analyze.js';
 import { SRCROOT } from '../src/report/sarif.js';
-import { ARM_BUGGY, ARM_BUG_LINE, ARM_FIXED, GIT_ENV, git, makeKernelRepo, patchOf, run, snapshot, writeTree } from './helpers/kernel-tree.js';
+import { ARM_BUGGY, ARM_BUG_LINE, ARM_FIXED, GIT_ENV, TREE, git, makeKernelRepo, patchOf, run, snapshot, writeTree } from './helpers/kernel-tree.js';
 import { SarifCollector } from './helpers/sarif-validate.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -43,11 +43,11 @@ function writePatch(name: string, text: string): string {
   return p;
 }
 
-/** git format-patch --cover-letter of one commit per state of arch/x/kvm/arm.c, on a branch then dropped. */
-function formatSeries(states: string[], subjects: string[]): string {
+/** git format-patch --cover-letter of one commit per state (files written over the last), on a branch then dropped. */
+function formatSeries(states: (string | Record<string, string>)[], subjects: string[]): string {
   git(repo, 'checkout', '-q', '-b', 'series');
-  states.forEach((text, i) => {
-    writeTree(repo, { 'arch/x/kvm/arm.c': text });
+  states.forEach((files, i) => {
+    writeTree(repo, typeof files === 'string' ? { 'arch/x/kvm/arm.c': files } : files);
     git(repo, 'commit', '-q', '-am', subjects[i]!.replace(/^\[PATCH \d+\/\d+\] /, ''));
   });
   const mbox = execFileSync('git', ['format-patch', '--cover-letter', '--stdout', 'main..series'], { cwd: repo, env: GIT_ENV, encoding: 'utf8' });
@@ -196,6 +196,18 @@ describe('eqscheck patch --each: every patch on top of the ones before it', () =
     const single = JSON.parse((await run(['patch', diff, '--tree', repo, '-f', 'json'])).stdout) as Json;
     expect(j.patches[0].introduced).toEqual(single.introduced);
     expect(j.patches[0].summary).toEqual({ ...single.summary, from: 'the tree', to: 'the tree after patch 1' });
+  });
+
+  it('analyses every patch over the directories of the whole series', async () => {
+    // Patch 1 fixes arch y's existing bug, patch 2 breaks arch x: both are compared over both arches.
+    const yFixed = TREE['arch/y/kvm/run.c']!.replace('\tlocal_irq_enable();\n\tguest_state_exit_irqoff();', '\tguest_state_exit_irqoff();\n\tlocal_irq_enable();');
+    const two = writePatch('two-arches.mbox', formatSeries([{ 'arch/y/kvm/run.c': yFixed }, { 'arch/x/kvm/arm.c': ARM_BUGGY }],
+      ['[PATCH 1/2] KVM: y: leave the guest state first', '[PATCH 2/2] KVM: x: take the interrupt early']));
+    const j = JSON.parse((await run(['patch', '--each', two, '--tree', repo, '-f', 'json'])).stdout) as Json;
+    expect(j.patches.map((p: Json) => [p.summary.touchedFiles, p.summary.scope, p.introduced.map((f: Json) => f.function), p.fixed.map((f: Json) => f.function)])).toEqual([
+      [['arch/y/kvm/run.c'], ['arch/x/kvm', 'arch/y/kvm', 'virt/kvm'], [], ['y_vcpu_run']],
+      [['arch/x/kvm/arm.c'], ['arch/x/kvm', 'arch/y/kvm', 'virt/kvm'], ['kvm_arch_vcpu_ioctl_run'], []],
+    ]);
   });
 
   it('writes SARIF that passes the SARIF Multitool (SARIF and GitHub rules)', () => {

@@ -7,7 +7,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { describeEvent } from './describe.js';
 import { countBySeverity } from './severity.js';
 import type { ComparisonReport } from './comparison.js';
-import type { SeriesReport } from './series.js';
+import { seriesCounts, type SeriesReport } from './series.js';
 import { fingerprintFindings, type FingerprintOptions } from './fingerprint.js';
 
 export interface JsonOptions extends FingerprintOptions {
@@ -98,8 +98,7 @@ export function formatSeriesJson(s: SeriesReport): string {
     patches: s.steps.map((step) => ({ index: step.index, subject: step.subject, ...comparisonJson(step.report) })),
     summary: {
       patches: s.steps.length,
-      introduced: s.steps.reduce((n, step) => n + step.report.introduced.length, 0),
-      fixed: s.steps.reduce((n, step) => n + step.report.fixed.length, 0),
+      ...seriesCounts(s),
       touchedFiles: s.touched,
       scope: s.scope,
     },

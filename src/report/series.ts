@@ -38,6 +38,14 @@ export function describePatch(index: number, count: number, subject: string): st
   return `patch ${index} of ${count} (${subject})`;
 }
 
+/** How many findings the patches of the series introduce and fix, in all. */
+export function seriesCounts(s: SeriesReport): { introduced: number; fixed: number } {
+  return {
+    introduced: s.steps.reduce((n, step) => n + step.report.introduced.length, 0),
+    fixed: s.steps.reduce((n, step) => n + step.report.fixed.length, 0),
+  };
+}
+
 /** `patch 2`, `patches 2, 4`: where findings came from. */
 function byPatches(steps: readonly SeriesStep[], list: (s: SeriesStep) => readonly ComparedFinding[]): string {
   const which = steps.filter((s) => list(s).length).map((s) => s.index);
@@ -64,8 +72,7 @@ export function formatSeriesText(s: SeriesReport, options: ComparisonTextOptions
     const lines = [out.join('\n\n'), ...uniqueLines(afters.map(skippedLines))].filter(Boolean);
     return lines.length ? lines.join('\n') + '\n' : '';
   }
-  const introduced = s.steps.reduce((n, step) => n + step.report.introduced.length, 0);
-  const fixed = s.steps.reduce((n, step) => n + step.report.fixed.length, 0);
+  const { introduced, fixed } = seriesCounts(s);
   const first = s.steps[0]!.report;
   const last = s.steps[count - 1]!.report;
   const summary = `eqscheck: ${count} ${count === 1 ? 'patch' : 'patches'}: ${introduced} introduced${byPatches(s.steps, (x) => x.report.introduced)}, ` +

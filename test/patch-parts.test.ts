@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explainApplyFailure } from '../src/patch/apply.js';
 import { parsePatch, touchedPaths } from '../src/patch/patch-file.js';
 import { scopeOf } from '../src/patch/scope.js';
+import { decodeHeader, splitSeries } from '../src/patch/series.js';
 import { ScratchTree } from '../src/patch/scratch.js';
 import { TempSpace, liveTempSpaces, withTempSpace } from '../src/patch/temp.js';
 import { TREE, snapshot, writeTree } from './helpers/kernel-tree.js';
@@ -59,6 +60,55 @@ describe('parsePatch', () => {
       .toBe('patch does not apply: x.c: hunk 2 of 2 (@@ -40,2 +40,2 @@, patch line 7) does not match the tree (its context or removed lines differ)');
     expect(explainApplyFailure(p, 'error: corrupt patch at line 9\n')).toBe('malformed patch at line 9: git apply reads it as corrupt');
     expect(explainApplyFailure(p, 'fatal: something else\n')).toBe('patch does not apply: something else');
+  });
+});
+
+describe('splitSeries', () => {
+  const mail = (commit: string, subject: string, body: string, file: string) =>
+    `From ${commit} Mon Sep 17 00:00:00 2001\nFrom: A <a@example.org>\nDate: Mon, 1 Jan 2024 00:00:00 +0000\nSubject: ${subject}\n\n${body}\n---\n\n` +
+    `diff --git a/${file} b/${file}\n--- a/${file}\n+++ b/${file}\n@@ -1 +1 @@\n-a\n+b\n-- \n2.39.5\n\n`;
+  const cover = mail('0'.repeat(40), '[PATCH 0/2] KVM: x: two things', '*** BLURB ***', 'x.c').replace(/\n---\n[\s\S]*$/, '\n-- \n2.39.5\n\n');
+  const first = mail('1'.repeat(40), '[PATCH 1/2] =?UTF-8?q?KVM:=20x:=20caf=C3=A9?=\n =?UTF-8?b?IOKAlCBubyBjaGFuZ2U=?=',
+    // A line of the message that starts with "From " is not a separator.
+    'From the spec:\nSigned-off-by: A <a@example.org>', 'a.c');
+  const second = mail('2'.repeat(40), '[PATCH 2/2] KVM: x: a subject long enough\n\tto be folded', 'Body.', 'b.c');
+
+  it('cuts an mbox into its patches: subjects unfolded and decoded, the cover letter left out, the input\'s lines kept', () => {
+    const text = cover + first + second;
+    const whole = parse(text);
+    const series = splitSeries(whole);
+    expect(series.map((p) => [p.index, p.subject, p.patch.files.map((f) => f.newPath)])).toEqual([
+      [1, '[PATCH 1/2] KVM: x: café — no change', ['a.c']],
+      [2, '[PATCH 2/2] KVM: x: a subject long enough to be folded', ['b.c']],
+    ]);
+    const lineOf = (needle: string) => text.split('\n').indexOf(needle) + 1;
+    expect(series.map((p) => p.patch.firstLine)).toEqual([lineOf(`From ${'1'.repeat(40)} Mon Sep 17 00:00:00 2001`), lineOf(`From ${'2'.repeat(40)} Mon Sep 17 00:00:00 2001`)]);
+    expect(series[1]!.patch.files[0]!.line).toBe(lineOf('diff --git a/b.c b/b.c'));
+    expect(series[1]!.patch.bytes.toString()).toBe(second);
+    // git apply counts the lines of the message it is given; messages name the input's.
+    expect(explainApplyFailure(series[1]!.patch, 'error: corrupt patch at line 3\n'))
+      .toBe(`malformed patch at line ${series[1]!.patch.firstLine + 2}: git apply reads it as corrupt`);
+  });
+
+  it('takes a diff, or a mail without its separator line, as a series of one', () => {
+    const diff = '--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n';
+    expect(splitSeries(parse(diff)).map((p) => [p.index, p.subject, p.patch.firstLine])).toEqual([[1, 'p.patch', 1]]);
+    const saved = first.slice(first.indexOf('\n') + 1);
+    expect(splitSeries(parse(saved)).map((p) => p.subject)).toEqual(['[PATCH 1/2] KVM: x: café — no change']);
+  });
+
+  it('leaves out a thread\'s replies, with or without a diff, and refuses another message without one', () => {
+    const review = mail('3'.repeat(40), 'Re: [PATCH 1/2] KVM: x: café', 'Looks good, but:', 'c.c');
+    const ack = mail('4'.repeat(40), 'RE: [PATCH 2/2] KVM: x: a subject', 'Acked-by: B <b@example.org>', 'x.c').replace(/\n---\n[\s\S]*$/, '\n');
+    expect(splitSeries(parse(first + review + second + ack)).map((p) => [p.index, p.patch.files.map((f) => f.newPath)])).toEqual([[1, ['a.c']], [2, ['b.c']]]);
+    const notes = mail('5'.repeat(40), '[PATCH 2/3] KVM: x: the diff went missing', 'Body.', 'x.c').replace(/\n---\n[\s\S]*$/, '\n');
+    expect(() => splitSeries(parse(first + notes + second))).toThrow(
+      `p.patch: the message at line ${first.split('\n').length} ([PATCH 2/3] KVM: x: the diff went missing) holds no diff: it is not a patch of the series`);
+  });
+
+  it('decodes RFC 2047 words as git writes them, and leaves an unknown charset as written', () => {
+    expect(decodeHeader(' =?UTF-8?q?a=5Fb_c?= =?UTF-8?q?=C3=A9?= plain')).toBe(' a_b cé plain');
+    expect(decodeHeader('=?x-unknown?q?a?=')).toBe('=?x-unknown?q?a?=');
   });
 });
 

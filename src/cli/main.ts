@@ -13,12 +13,14 @@ import { readUserModel } from '../model/user-model.js';
 import { readBaseline } from '../report/baseline.js';
 import { formatComparisonSarif, formatComparisonText, type ComparisonReport } from '../report/comparison.js';
 import { fingerprintFindings } from '../report/fingerprint.js';
-import { formatComparisonJson, formatJson } from '../report/json.js';
+import { formatComparisonJson, formatJson, formatSeriesJson } from '../report/json.js';
+import { formatSeriesSarif, formatSeriesText } from '../report/series.js';
 import { ANALYSIS_SCOPE, helpText, wrap } from '../report/help.js';
 import { formatSarif } from '../report/sarif.js';
 import { formatText, wantsColor } from '../report/text.js';
 import { runDiffMode } from '../patch/diff-mode.js';
 import { runPatchMode, type ModeOptions, type SourceReaders } from '../patch/patch-mode.js';
+import { runSeriesMode } from '../patch/series-mode.js';
 import { RULES, findRule } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
 import { collectFiles } from '../scan/collect.js';
@@ -133,7 +135,7 @@ interface ScanOptions extends AnalysisOptions {
 }
 
 interface CompareOptions extends AnalysisOptions {
-  tree?: string; wholeScope?: boolean;
+  tree?: string; wholeScope?: boolean; each?: boolean;
 }
 
 function checkFormat(format: string): void {
@@ -182,12 +184,9 @@ async function scan(paths: string[], opts: ScanOptions): Promise<number> {
   return exitStatus(opts, result.findings, [result.summary]);
 }
 
-function modeOptions(opts: CompareOptions): ModeOptions {
+/** What the patch and diff modes analyse, and how (the report's form aside). */
+function comparedAnalysis(opts: CompareOptions): Omit<ModeOptions, 'render'> {
   checkFormat(opts.format);
-  const render = (report: ComparisonReport, sources: SourceReaders): string =>
-    opts.format === 'json' ? formatComparisonJson(report) :
-    opts.format === 'sarif' ? formatComparisonSarif(report, sources) :
-    formatComparisonText(report, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout) });
   return {
     analyze: {
       rules: selectRules(opts.rules), configuration: configurationOf(opts), models: opts.model.map((m) => readUserModel(m, opts.maxFileSize)),
@@ -196,12 +195,34 @@ function modeOptions(opts: CompareOptions): ModeOptions {
       maxFileSize: opts.maxFileSize,
     },
     wholeScope: opts.wholeScope,
-    render,
   };
+}
+
+function modeOptions(opts: CompareOptions): ModeOptions {
+  const render = (report: ComparisonReport, sources: SourceReaders): string =>
+    opts.format === 'json' ? formatComparisonJson(report) :
+    opts.format === 'sarif' ? formatComparisonSarif(report, sources) :
+    formatComparisonText(report, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout) });
+  return { ...comparedAnalysis(opts), render };
+}
+
+/** `eqscheck patch --each FILE|-`: every patch of a series on top of the ones before it; exit 1 when one introduces findings. */
+async function patchEach(source: string, opts: CompareOptions): Promise<number> {
+  const { report, output } = await runSeriesMode(source, opts.tree, {
+    ...comparedAnalysis(opts),
+    render: (series, textOf) =>
+      opts.format === 'json' ? formatSeriesJson(series) :
+      opts.format === 'sarif' ? formatSeriesSarif(series, { textOf }) :
+      formatSeriesText(series, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout) }),
+  });
+  emit(opts, output);
+  return exitStatus(opts, report.steps.flatMap((s) => s.report.introduced.map((x) => x.finding)),
+    report.steps.flatMap((s) => [s.report.before, s.report.after]));
 }
 
 /** `eqscheck patch FILE|-`: exit 1 when the patch introduces findings. */
 async function patch(source: string, opts: CompareOptions): Promise<number> {
+  if (opts.each) return patchEach(source, opts);
   const { report, output } = await runPatchMode(source, opts.tree, modeOptions(opts));
   emit(opts, output);
   return exitStatus(opts, report.introduced.map((x) => x.finding), [report.before, report.after]);
@@ -272,6 +293,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<patch>', 'the patch file (unified diff, as git diff or git format-patch write it), or - for standard input'))
     .option('--tree <dir>', 'the tree the patch applies to (default: the kernel tree around the current directory, or the current directory)', nonEmpty('--tree', 'a directory'))
     .option('--whole-scope', 'analyse the whole default scope (every arch/*/kvm and virt/kvm) before and after, not only what the patch touches')
+    .option('--each', 'a series (git format-patch mails in one mbox): report every patch on top of the ones before it')
     .action(async (source: string, opts: CompareOptions) => { exitCode = await patch(source, opts); });
   analysisOptions(program.command('diff')
     .description('report the findings introduced (exit 1) and fixed: the working tree since HEAD, since REV, or commit B since commit A')

@@ -36,10 +36,12 @@ export function explainApplyFailure(patch: ParsedPatch, stderr: string): string 
       : `the hunk at line ${at}`;
     return `patch does not apply: ${file}: ${hunk} does not match the tree (its context or removed lines differ)`;
   }
+  // git counts the lines of what it was given: one patch of a series starts further down the input.
+  const inputLine = (line: string) => Number(line) + patch.firstLine - 1;
   const corrupt = /^error: corrupt patch at line (\d+)$/m.exec(stderr);
-  if (corrupt) return `malformed patch at line ${corrupt[1]}: git apply reads it as corrupt`;
+  if (corrupt) return `malformed patch at line ${inputLine(corrupt[1]!)}: git apply reads it as corrupt`;
   const garbage = /^error: patch with only garbage at line (\d+)$/m.exec(stderr);
-  if (garbage) return `malformed patch at line ${garbage[1]}: no hunk there`;
+  if (garbage) return `malformed patch at line ${inputLine(garbage[1]!)}: no hunk there`;
   if (/No valid patches in input/.test(stderr)) return 'malformed patch: no file changes in it';
   const missing = /^error: (.+): (No such file or directory|does not exist in index)$/m.exec(stderr);
   if (missing) return `patch does not apply: ${missing[1]} is not in the tree`;

@@ -33,6 +33,8 @@ export interface ParsedPatch {
   /** The bytes as read (what `git apply` is given). */
   bytes: Buffer;
   files: FilePatch[];
+  /** The line of the input where `bytes` start (1, or later for one patch of a series). */
+  firstLine: number;
 }
 
 /** The patch's bytes: a file, or standard input for `-`, read under a size cap.
@@ -67,11 +69,12 @@ async function readStream(stream: NodeJS.ReadableStream, name: string, maxBytes:
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function decode(bytes: Buffer): string {
+/** A patch's text: UTF-8, or Latin-1 byte for byte when it is not valid UTF-8. */
+export function decodePatchText(bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    return bytes.toString('latin1');
+    return Buffer.from(bytes).toString('latin1');
   }
 }
 
@@ -92,7 +95,7 @@ function unquote(s: string): string {
       bytes.push(({ n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11 } as Record<string, number>)[n] ?? n.charCodeAt(0));
     }
   }
-  return decode(Buffer.from(bytes));
+  return decodePatchText(Buffer.from(bytes));
 }
 
 /** A `---`/`+++` name: quoted or up to a tab (traditional diffs append a date). */
@@ -164,7 +167,7 @@ function treePath(p: PatchSyntax, raw: string, strip: boolean, line: number): st
 /** Parses and checks a patch; every problem is an InputError naming the patch. */
 export function parsePatch(name: string, bytes: Buffer): ParsedPatch {
   const p = new PatchSyntax(name);
-  const text = decode(bytes);
+  const text = decodePatchText(bytes);
   if (!text.trim()) throw new InputError(name, 'empty patch');
   const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   const files: FilePatch[] = [];
@@ -273,7 +276,7 @@ export function parsePatch(name: string, bytes: Buffer): ParsedPatch {
   }
   finish();
   if (!files.length) throw new InputError(name, 'not a patch: no diff --git, ---/+++ or @@ lines found');
-  return { name, bytes, files };
+  return { name, bytes, files, firstLine: 1 };
 }
 
 /** Every path the patch reads or writes, relative to the tree, sorted. */

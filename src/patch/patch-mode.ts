@@ -78,15 +78,20 @@ export function patchTree(dir: string | undefined): string {
   throw new InputError(dir, `is inside the kernel tree ${kernel}: give that as --tree (the patch's paths are relative to it)`);
 }
 
+/** A path the patch `name` touches beyond a symbolic link of the tree is refused, as git apply refuses it. */
+export function refuseBeyondLinks(root: string, name: string, touched: readonly string[]): void {
+  for (const rel of touched) {
+    const link = linkOnTheWay(root, rel);
+    if (link) throw new InputError(name, `patch does not apply: ${rel} is beyond a symbolic link of the tree (${link})`);
+  }
+}
+
 export async function runPatchMode(patchSource: string, treeDir: string | undefined, options: ModeOptions): Promise<ModeResult> {
   const root = patchTree(treeDir);
   const { name, bytes } = await readPatch(patchSource, options.analyze.maxFileSize);
   const patch = parsePatch(name, bytes);
   const touched = touchedPaths(patch);
-  for (const rel of touched) {
-    const link = linkOnTheWay(root, rel);
-    if (link) throw new InputError(name, `patch does not apply: ${rel} is beyond a symbolic link of the tree (${link})`);
-  }
+  refuseBeyondLinks(root, name, touched);
   return withTempSpace(async (space) => {
     const scratch = new ScratchTree(root, space.path('tree'));
     const scope = scopeOf(touched, [root], { whole: options.wholeScope });

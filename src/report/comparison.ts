@@ -34,24 +34,35 @@ function headings(c: ComparisonReport): { introduced: string; fixed: string } {
   return { introduced: `Introduced in ${c.to} (since ${c.from})`, fixed: `Fixed in ${c.to} (since ${c.from})` };
 }
 
-export function formatComparisonText(c: ComparisonReport, options: { color?: boolean; quiet?: boolean } = {}): string {
+export interface ComparisonTextOptions { color?: boolean; quiet?: boolean }
+
+/** The introduced and the fixed findings under their titles (with -q, only the lists that hold some). */
+export function comparisonSections(c: ComparisonReport, titles: { introduced: string; fixed: string }, options: ComparisonTextOptions = {}): string[] {
   const paint = painter(options.color);
-  const h = headings(c);
   const lines: string[] = [];
-  for (const [title, list] of [[h.introduced, c.introduced], [h.fixed, c.fixed]] as const) {
+  for (const [title, list] of [[titles.introduced, c.introduced], [titles.fixed, c.fixed]] as const) {
     if (options.quiet && !list.length) continue;
     if (lines.length) lines.push('');
     lines.push(list.length ? `${title}: ${countFindings(list.map((x) => x.finding))}` : `${title}: none`);
     lines.push(...findingLines(list.map((x) => x.finding), paint));
   }
+  return lines;
+}
+
+/** What was analysed on both sides, in words: `analysed arch/x/kvm, virt/kvm: 4 files, 9 functions before, …`. */
+export function scopeWords(scope: readonly string[], before: RunSummary, after: RunSummary, sides = { before: 'before', after: 'after' }): string {
+  const size = (s: RunSummary) => `${plural(s.files, 'file')}, ${plural(s.functions, 'function')}`;
+  return scope.length
+    ? `analysed ${scope.join(', ')}: ${size(before)} ${sides.before}, ${size(after)} ${sides.after}`
+    : 'nothing the default scan reads was touched';
+}
+
+export function formatComparisonText(c: ComparisonReport, options: ComparisonTextOptions = {}): string {
+  const lines = comparisonSections(c, headings(c), options);
   if (options.quiet) { lines.push(...skippedLines(c.after)); return lines.length ? lines.join('\n') + '\n' : ''; }
   const touched = `${plural(c.touched.length, 'file')} touched`;
-  const size = (s: RunSummary) => `${plural(s.files, 'file')}, ${plural(s.functions, 'function')}`;
-  const scope = c.scope.length
-    ? `analysed ${c.scope.join(', ')}: ${size(c.before)} before, ${size(c.after)} after`
-    : 'nothing the default scan reads was touched';
   lines.push('');
-  lines.push(`eqscheck: ${c.introduced.length} introduced, ${c.fixed.length} fixed (${c.from} -> ${c.to}); ${touched}; ${scope}`);
+  lines.push(`eqscheck: ${c.introduced.length} introduced, ${c.fixed.length} fixed (${c.from} -> ${c.to}); ${touched}; ${scopeWords(c.scope, c.before, c.after)}`);
   lines.push(...runNotices(c.after));
   return lines.join('\n') + '\n';
 }

@@ -7,6 +7,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { describeEvent } from './describe.js';
 import { countBySeverity } from './severity.js';
 import type { ComparisonReport } from './comparison.js';
+import { seriesCounts, type SeriesReport } from './series.js';
 import { fingerprintFindings, type FingerprintOptions } from './fingerprint.js';
 
 export interface JsonOptions extends FingerprintOptions {
@@ -63,12 +64,9 @@ export function formatJson(result: AnalyzeResult, options: JsonOptions = {}): st
   return JSON.stringify(report, null, 2) + '\n';
 }
 
-/** The patch and diff modes: `{version, tool, mode, introduced, fixed, summary}`. */
-export function formatComparisonJson(c: ComparisonReport): string {
-  const report = {
-    version: 1,
-    tool: { name: TOOL_NAME, version: TOOL_VERSION },
-    mode: c.mode,
+/** A comparison's `introduced`, `fixed` and `summary`. */
+function comparisonJson(c: ComparisonReport) {
+  return {
     introduced: c.introduced.map((x) => findingJson(x.finding, x.fingerprint)),
     fixed: c.fixed.map((x) => findingJson(x.finding, x.fingerprint)),
     summary: {
@@ -80,6 +78,29 @@ export function formatComparisonJson(c: ComparisonReport): string {
       scope: c.scope,
       before: summaryJson(c.before),
       after: summaryJson(c.after),
+    },
+  };
+}
+
+/** The patch and diff modes: `{version, tool, mode, introduced, fixed, summary}`. */
+export function formatComparisonJson(c: ComparisonReport): string {
+  const report = { version: 1, tool: { name: TOOL_NAME, version: TOOL_VERSION }, mode: c.mode, ...comparisonJson(c) };
+  return JSON.stringify(report, null, 2) + '\n';
+}
+
+/** `patch --each`: `{version, tool, mode, patches: [{index, subject, introduced, fixed, summary}], summary}`,
+ *  each patch's part as a single patch's report (compared with the tree after the patches before it). */
+export function formatSeriesJson(s: SeriesReport): string {
+  const report = {
+    version: 1,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    mode: 'patch',
+    patches: s.steps.map((step) => ({ index: step.index, subject: step.subject, ...comparisonJson(step.report) })),
+    summary: {
+      patches: s.steps.length,
+      ...seriesCounts(s),
+      touchedFiles: s.touched,
+      scope: s.scope,
     },
   };
   return JSON.stringify(report, null, 2) + '\n';

@@ -4,7 +4,7 @@
 // could not analyse. Output is deterministic: no timestamps, fixed key order.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AnalyzeResult } from '../run/types.js';
+import type { AnalyzeResult, RunSummary } from '../run/types.js';
 import { MAX_CALL_DEPTH, type Finding } from '../analysis/interpreter.js';
 import { stateAfter, type StateSnapshot } from '../analysis/state.js';
 import { MAX_NESTING } from '../cfg/build.js';
@@ -56,7 +56,16 @@ export interface SarifOptions {
   /** Source text for the findings whose baselineState is `absent`: the baseline's
    *  version of the file (default: readText). */
   readBaselineText?: (file: string) => string | undefined;
+  /** Per finding, in order: the version of the source it names, when the findings come
+   *  from several versions (a patch series); it overrides readText and readBaselineText. */
+  readTextOf?: readonly ReadText[];
+  /** Per finding, in order: more properties of its result (a patch series names the patch). */
+  resultProperties?: readonly Record<string, unknown>[];
+  /** Other versions analysed for this run (a patch series): their notifications too, each once. */
+  moreSummaries?: readonly { summary: RunSummary; readText: ReadText }[];
 }
+
+type ReadText = (file: string) => string | undefined;
 
 /** SARIF's result.baselineState: new (introduced), absent (fixed), unchanged. */
 export type BaselineState = 'new' | 'absent' | 'unchanged';
@@ -243,7 +252,15 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
   // equals over every finding (before any are left out below).
   const fingerprints = options.fingerprints ?? fingerprintFindings(result.findings, { root, sources });
   const states = options.baselineStates;
-  const extra = new Map(result.findings.map((f, i) => [f, { fingerprint: fingerprints[i]!, state: states?.[i] }]));
+  const linesOf = new Map<ReadText, SourceLines>();
+  const versionOf = (read: ReadText | undefined): SourceLines | undefined => {
+    if (!read) return undefined;
+    if (!linesOf.has(read)) linesOf.set(read, new SourceLines(read));
+    return linesOf.get(read)!;
+  };
+  const extra = new Map(result.findings.map((f, i) => [f, {
+    fingerprint: fingerprints[i]!, state: states?.[i], text: versionOf(options.readTextOf?.[i]), properties: options.resultProperties?.[i],
+  }]));
 
   // Results beyond the limit: keep the most severe, in report order.
   let findings = result.findings;
@@ -263,8 +280,8 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
   let truncatedFlows = 0;
 
   const results = findings.map((f) => {
-    const { fingerprint, state } = extra.get(f)!;
-    const text = state === 'absent' ? baselineSources : sources;
+    const { fingerprint, state, text: version, properties } = extra.get(f)!;
+    const text = version ?? (state === 'absent' ? baselineSources : sources);
     if (!artifactIndex.has(f.file)) { artifactIndex.set(f.file, artifactFiles.length); artifactFiles.push(f.file); }
     const loc = physical(f.file, f.line, f.column, text);
     loc.artifactLocation.index = artifactIndex.get(f.file)!;
@@ -300,7 +317,7 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
       message: { text: `witness path in ${f.function}()${cause ? `, from: ${cause.message}` : ''}` },
       threadFlows: [{ locations }],
     }];
-    if (f.notes.length) out['properties'] = { notes: f.notes };
+    if (f.notes.length || properties) out['properties'] = { ...(f.notes.length ? { notes: f.notes } : {}), ...properties };
     return out;
   });
   if (truncatedFlows) {
@@ -309,7 +326,59 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
       'stores per result: their middle steps were left out (--format json has them all)'));
   }
 
-  const s = result.summary;
+  // What each version analysed could not analyse fully; the same notice of two versions once.
+  const seen = new Set<string>();
+  const versions = [{ summary: result.summary, text: sources }, ...(options.moreSummaries ?? []).map((v) => ({ summary: v.summary, text: versionOf(v.readText)! }))];
+  versions.forEach(({ summary, text }, v) => {
+    for (const n of summaryNotifications(summary, { physical: (file, line, column) => physical(file, line, column, text), artifact: artifactLocation })) {
+      const key = JSON.stringify(n);
+      if (v > 0 && seen.has(key)) continue;
+      seen.add(key);
+      notifications.push(n);
+    }
+  });
+
+  const latin1 = new Set(versions.flatMap((v) => v.summary.latin1Files));
+  const invocation: Record<string, unknown> = { executionSuccessful: true };
+  if (notifications.length) invocation['toolExecutionNotifications'] = notifications;
+
+  return {
+    $schema: SARIF_SCHEMA_URI,
+    version: SARIF_VERSION,
+    runs: [{
+      tool: {
+        driver: {
+          name: TOOL_NAME,
+          version: TOOL_VERSION,
+          semanticVersion: TOOL_VERSION,
+          informationUri: INFORMATION_URI,
+          rules: RULES.map((r) => reportingDescriptor(r, limits)),
+          notifications: NOTIFICATIONS.map((n) => ({
+            id: n.id, shortDescription: { text: n.text }, fullDescription: { text: n.full }, help: { text: n.help },
+          })),
+        },
+      },
+      invocations: [invocation],
+      originalUriBaseIds: { [SRCROOT]: { uri: rootUri } },
+      artifacts: artifactFiles.map((file) => {
+        const a: Record<string, unknown> = { location: artifactLocation(file), sourceLanguage: 'c' };
+        if (latin1.has(file)) a['encoding'] = 'iso-8859-1';
+        return a;
+      }),
+      results,
+      defaultEncoding: 'utf-8',
+      defaultSourceLanguage: 'c',
+      columnKind: 'utf16CodeUnits',
+    }],
+  };
+}
+
+/** The notifications of what one analysed version could not analyse fully. */
+function summaryNotifications(s: RunSummary, at: {
+  physical: (file: string, line: number, column: number) => PhysicalLocation; artifact: (file: string) => ArtifactLocation;
+}): Notification[] {
+  const notifications: Notification[] = [];
+  const { physical, artifact: artifactLocation } = at;
   for (const k of s.skipped) {
     notifications.push(notification('skipped-file', 'warning', describeSkipped(k),
       [{ physicalLocation: { artifactLocation: artifactLocation(k.file) } }]));
@@ -346,40 +415,7 @@ export function buildSarif(result: AnalyzeResult, options: SarifOptions = {}) {
     notifications.push(notification('precision-lost', 'note',
       `precision lost to state joins in ${s.analysis.precisionLost.length} function(s): ${s.analysis.precisionLost.join(', ')}`));
   }
-
-  const latin1 = new Set(s.latin1Files);
-  const invocation: Record<string, unknown> = { executionSuccessful: true };
-  if (notifications.length) invocation['toolExecutionNotifications'] = notifications;
-
-  return {
-    $schema: SARIF_SCHEMA_URI,
-    version: SARIF_VERSION,
-    runs: [{
-      tool: {
-        driver: {
-          name: TOOL_NAME,
-          version: TOOL_VERSION,
-          semanticVersion: TOOL_VERSION,
-          informationUri: INFORMATION_URI,
-          rules: RULES.map((r) => reportingDescriptor(r, limits)),
-          notifications: NOTIFICATIONS.map((n) => ({
-            id: n.id, shortDescription: { text: n.text }, fullDescription: { text: n.full }, help: { text: n.help },
-          })),
-        },
-      },
-      invocations: [invocation],
-      originalUriBaseIds: { [SRCROOT]: { uri: rootUri } },
-      artifacts: artifactFiles.map((file) => {
-        const a: Record<string, unknown> = { location: artifactLocation(file), sourceLanguage: 'c' };
-        if (latin1.has(file)) a['encoding'] = 'iso-8859-1';
-        return a;
-      }),
-      results,
-      defaultEncoding: 'utf-8',
-      defaultSourceLanguage: 'c',
-      columnKind: 'utf16CodeUnits',
-    }],
-  };
+  return notifications;
 }
 
 /** One location of a code flow: where, at which call depth, its words, and the state after it. */

@@ -14,6 +14,8 @@ import { readBaseline } from '../report/baseline.js';
 import { formatComparisonSarif, formatComparisonText, type ComparisonReport } from '../report/comparison.js';
 import { fingerprintFindings } from '../report/fingerprint.js';
 import { formatComparisonJson, formatJson } from '../report/json.js';
+import { formatComparisonHtml, formatHtml, type HtmlReport } from '../report/html.js';
+import { writeHtmlReport } from '../report/html-directory.js';
 import { ANALYSIS_SCOPE, helpText, wrap } from '../report/help.js';
 import { formatSarif } from '../report/sarif.js';
 import { formatText, wantsColor } from '../report/text.js';
@@ -80,7 +82,7 @@ function repeatable(option: string, what: string, check: (value: string) => bool
   };
 }
 
-const FORMATS = ['text', 'json', 'sarif'] as const;
+const FORMATS = ['text', 'json', 'sarif', 'html'] as const;
 
 function knownRule(id: string): Rule {
   const rule = findRule(id);
@@ -126,10 +128,11 @@ interface CompareOptions extends AnalysisOptions {
   tree?: string; wholeScope?: boolean;
 }
 
-function checkFormat(format: string): void {
-  if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`unknown format '${format}' (known formats: ${FORMATS.join(', ')})`);
+function checkFormat(opts: AnalysisOptions): void {
+  if (!(FORMATS as readonly string[]).includes(opts.format)) {
+    throw new UsageError(`unknown format '${opts.format}' (known formats: ${FORMATS.join(', ')})`);
   }
+  if (opts.format === 'html' && !opts.output) throw new UsageError('--format html writes a directory of pages: give it with -o DIR');
 }
 
 function writeFile(file: string, text: string, what: string): void {
@@ -140,13 +143,14 @@ function writeFile(file: string, text: string, what: string): void {
   }
 }
 
-function emit(opts: AnalysisOptions, out: string): void {
-  if (opts.output) writeFile(opts.output, out, 'output');
+function emit(opts: AnalysisOptions, out: string | HtmlReport): void {
+  if (typeof out !== 'string') writeHtmlReport(opts.output!, out);
+  else if (opts.output) writeFile(opts.output, out, 'output');
   else process.stdout.write(out);
 }
 
 async function scan(paths: string[], opts: ScanOptions): Promise<number> {
-  checkFormat(opts.format);
+  checkFormat(opts);
   const rules = selectRules(opts.rules);
   const models = opts.model.map((m) => readUserModel(m, opts.maxFileSize));
   const baseline = opts.baseline ? readBaseline(opts.baseline, opts.maxFileSize) : null;
@@ -166,16 +170,18 @@ async function scan(paths: string[], opts: ScanOptions): Promise<number> {
   const matched = all.findings.length - result.findings.length;
   const out = opts.format === 'json' ? formatJson(result, { fingerprints, baseline: baseline ? { file: opts.baseline!, matched } : undefined }) :
     opts.format === 'sarif' ? formatSarif(result, { fingerprints, baselineStates: baseline ? result.findings.map(() => 'new' as const) : undefined }) :
+    opts.format === 'html' ? formatHtml(result, { baselineMatched: matched }) :
     formatText(result, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout), baselineMatched: matched });
   emit(opts, out);
   return exitStatus(opts, result.findings, [result.summary]);
 }
 
-function modeOptions(opts: CompareOptions): ModeOptions {
-  checkFormat(opts.format);
-  const render = (report: ComparisonReport, sources: SourceReaders): string =>
+function modeOptions(opts: CompareOptions): ModeOptions<string | HtmlReport> {
+  checkFormat(opts);
+  const render = (report: ComparisonReport, sources: SourceReaders): string | HtmlReport =>
     opts.format === 'json' ? formatComparisonJson(report) :
     opts.format === 'sarif' ? formatComparisonSarif(report, sources) :
+    opts.format === 'html' ? formatComparisonHtml(report, sources) :
     formatComparisonText(report, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout) });
   return {
     analyze: {
@@ -227,7 +233,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const analysisOptions = (cmd: Command): Command => cmd
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('text'))
-    .option('-o, --output <file>', 'write the report to a file', nonEmpty('--output', 'a file name'))
+    .option('-o, --output <file>', 'write the report to a file (html: a directory of pages)', nonEmpty('--output', 'a file name'))
     .option('-r, --rules <ids>', 'comma-separated rule ids to run')
     .option('-D, --define <name>', 'treat #ifdef NAME / #if defined(NAME) / IS_ENABLED(NAME) as true (repeatable)',
       repeatable('--define', 'a macro name', (v) => /^[A-Za-z_]\w*$/.test(v)), [] as string[])

@@ -29,14 +29,14 @@ export interface ComparisonReport {
   after: RunSummary;
 }
 
-function headings(c: ComparisonReport): { introduced: string; fixed: string } {
+export function comparisonHeadings(c: ComparisonReport): { introduced: string; fixed: string } {
   if (c.mode === 'patch') return { introduced: 'Introduced by the patch', fixed: 'Fixed by the patch' };
   return { introduced: `Introduced in ${c.to} (since ${c.from})`, fixed: `Fixed in ${c.to} (since ${c.from})` };
 }
 
 export function formatComparisonText(c: ComparisonReport, options: { color?: boolean; quiet?: boolean } = {}): string {
   const paint = painter(options.color);
-  const h = headings(c);
+  const h = comparisonHeadings(c);
   const lines: string[] = [];
   for (const [title, list] of [[h.introduced, c.introduced], [h.fixed, c.fixed]] as const) {
     if (options.quiet && !list.length) continue;
@@ -45,15 +45,18 @@ export function formatComparisonText(c: ComparisonReport, options: { color?: boo
     lines.push(...findingLines(list.map((x) => x.finding), paint));
   }
   if (options.quiet) { lines.push(...skippedLines(c.after)); return lines.length ? lines.join('\n') + '\n' : ''; }
+  lines.push('', comparisonSummaryLine(c), ...runNotices(c.after));
+  return lines.join('\n') + '\n';
+}
+
+/** "eqscheck: I introduced, F fixed (from -> to); N files touched; analysed …". */
+export function comparisonSummaryLine(c: ComparisonReport): string {
   const touched = `${plural(c.touched.length, 'file')} touched`;
   const size = (s: RunSummary) => `${plural(s.files, 'file')}, ${plural(s.functions, 'function')}`;
   const scope = c.scope.length
     ? `analysed ${c.scope.join(', ')}: ${size(c.before)} before, ${size(c.after)} after`
     : 'nothing the default scan reads was touched';
-  lines.push('');
-  lines.push(`eqscheck: ${c.introduced.length} introduced, ${c.fixed.length} fixed (${c.from} -> ${c.to}); ${touched}; ${scope}`);
-  lines.push(...runNotices(c.after));
-  return lines.join('\n') + '\n';
+  return `eqscheck: ${c.introduced.length} introduced, ${c.fixed.length} fixed (${c.from} -> ${c.to}); ${touched}; ${scope}`;
 }
 
 export interface ComparisonSarifOptions extends Pick<SarifOptions, 'limits'> {

@@ -206,7 +206,7 @@ describe.runIf(chromium || required)('the HTML report in Chromium', () => {
 });
 
 const SKIPPED = 'skipped: chromium is not installed (apt-get install chromium, or set CHROMIUM to a Chromium executable)';
-if (!chromium && !required) console.warn(`test/html-browser.test.ts: ${SKIPPED}`);
-describe.skipIf(chromium || required)('the HTML report in Chromium', () => {
-  it.skip(SKIPPED, () => {});
-});
+if (!chromium && !required) {
+  console.warn(`test/html-browser.test.ts: ${SKIPPED}`);
+  describe('the HTML report in Chromium', () => { it.skip(SKIPPED, () => {}); });
+}

@@ -54,6 +54,8 @@ mark { background: var(--mark); border-radius: 2px; }
 .step .links a { margin-right: 10px; font-size: 12.5px; }
 .step:target, ol.path li:target { outline: 2px solid #0b57d0; outline-offset: 1px; border-radius: 3px; }
 .unread { color: var(--dim); padding: 6px 10px; }
+.badge.also { background: #6b4fbb; } .also { padding: 3px 0; }
+.also:target { outline: 2px solid #0b57d0; outline-offset: 1px; border-radius: 3px; }
 `;
 
 /** Sorting (a click on a header; again: the other way) and filtering (text, and a

@@ -273,6 +273,12 @@ function findingPage(site: Site, i: number, sources: SourceFiles): string {
   const level = levelOf(f.severity);
   const steps = pathSteps(f);
   const shown = listings(f, change, steps, sources);
+  // The related locations (a window's other offending calls) a listing shows: each in the first that does.
+  const alsoIn = new Map<number, number>();
+  (f.related ?? []).forEach((r, k) => {
+    const at = shown.findIndex((l) => inListing(l, r.file, r.line));
+    if (at >= 0) alsoIn.set(k, at);
+  });
   const nav = `<nav><a href="index.html">all findings</a>` +
     (i > 0 ? `<a href="${findingPageName(i - 1)}">&larr; previous</a>` : '') +
     (i + 1 < site.findings.length ? `<a href="${findingPageName(i + 1)}">next &rarr;</a>` : '') +
@@ -287,7 +293,10 @@ function findingPage(site: Site, i: number, sources: SourceFiles): string {
   const notes = f.notes.length || f.related?.length
     ? `<div class="notes">` +
       (f.notes.length ? `<strong>notes</strong><ul>${f.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '') +
-      (f.related?.length ? `<strong>also</strong><ul>${f.related.map((r) => `<li><span class="mono">${escapeHtml(`${r.file}:${r.line}:${r.column}`)}</span> ${escapeHtml(r.message)}</li>`).join('')}</ul>` : '') +
+      (f.related?.length ? `<strong>also</strong><ul>${f.related.map((r, k) => {
+        const where = `<span class="mono">${escapeHtml(`${r.file}:${r.line}:${r.column}`)}</span>`;
+        return `<li>${alsoIn.has(k) ? `<a href="#also-${k + 1}">${where}</a>` : where} ${escapeHtml(r.message)}</li>`;
+      }).join('')}</ul>` : '') +
       `</div>\n`
     : '';
   const path = `<h2>Path (${f.trace.length} ${f.trace.length === 1 ? 'step' : 'steps'})</h2>\n<ol class="path">\n` +
@@ -296,17 +305,22 @@ function findingPage(site: Site, i: number, sources: SourceFiles): string {
       return `<li id="path-${s.index + 1}" style="--depth:${t.depth}"><a class="num" href="#step-${s.index + 1}">${s.index + 1}</a> ` +
         `<span class="mono">${escapeHtml(`${t.file}:${t.line}`)}</span> ${escapeHtml(describeEvent(t.event))}</li>\n`;
     }).join('') + '</ol>\n';
-  const source = `<h2>Source of the functions on the path</h2>\n` + shown.map((l, k) => listingHtml(f, l, k, steps)).join('');
+  const source = `<h2>Source of the functions on the path</h2>\n` + shown.map((l, k) => listingHtml(f, l, k, steps, alsoIn)).join('');
   const title = `${level}: ${f.message}`;
   const body = nav + `<h1>${levelBadge(level)} ${escapeHtml(f.message)}</h1>\n` + facts + notes + path + source;
   return page(title, body);
 }
 
-function listingHtml(f: Finding, l: Listing, k: number, steps: PathStep[]): string {
+function inListing(l: Listing, file: string, line: number): boolean {
+  return l.file === file && l.range !== null && l.range[0] <= line && line <= l.range[1];
+}
+
+function listingHtml(f: Finding, l: Listing, k: number, steps: PathStep[], alsoIn: ReadonlyMap<number, number>): string {
   const head = `<section class="fn" id="fn-${k + 1}" data-file="${escapeHtml(l.file)}" data-function="${escapeHtml(l.name)}"` +
     (l.range ? ` data-start="${l.range[0]}" data-end="${l.range[1]}"` : '') + '>\n' +
     `<header><h3><code>${escapeHtml(l.name)}()</code></h3><span class="loc mono">${escapeHtml(l.file)}` +
-    (l.range ? `:${l.range[0]}&ndash;${l.range[1]}` : '') + '</span></header>\n';
+    (l.range ? `:${l.range[0]}&ndash;${l.range[1]}` : '') + '</span>' +
+    (l.approximate && l.range ? '<span class="loc">the lines around its steps (no definition found there)</span>' : '') + '</header>\n';
   if (!l.range || !l.lines) {
     return head + `<p class="unread">the source of ${escapeHtml(l.file)} could not be read; its steps:</p>\n` +
       `<div class="steps">${l.steps.map((s) => stepHtml(f, steps, s)).join('')}</div>\n</section>\n`;
@@ -316,14 +330,21 @@ function listingHtml(f: Finding, l: Listing, k: number, steps: PathStep[]): stri
     const line = f.trace[s]!.line;
     atLine.set(line, [...(atLine.get(line) ?? []), s]);
   }
+  const alsoAt = new Map<number, number[]>();
+  for (const [r, at] of alsoIn) {
+    const line = f.related![r]!.line;
+    if (at === k) alsoAt.set(line, [...(alsoAt.get(line) ?? []), r]);
+  }
   let rows = '';
   for (let n = l.range[0]; n <= l.range[1]; n++) {
     const here = atLine.get(n) ?? [];
+    const also = alsoAt.get(n) ?? [];
     const text = l.lines[n - 1] ?? '';
-    rows += `<tr data-line="${n}"${here.length ? ' class="stepped"' : ''}>` +
-      `<td class="g">${here.map((s) => `<a class="badge" href="#step-${s + 1}">${s + 1}</a>`).join(' ')}</td>` +
-      `<td class="ln">${n}</td><td class="code">${codeHtml(text, here.map((s) => f.trace[s]!.column))}</td>` +
-      `<td class="ann">${here.map((s) => stepHtml(f, steps, s)).join('')}</td></tr>\n`;
+    rows += `<tr data-line="${n}"${here.length || also.length ? ' class="stepped"' : ''}>` +
+      `<td class="g">${[...here.map((s) => `<a class="badge" href="#step-${s + 1}">${s + 1}</a>`), ...also.map(() => '<span class="badge also">also</span>')].join(' ')}</td>` +
+      `<td class="ln">${n}</td><td class="code">${codeHtml(text, [...here.map((s) => f.trace[s]!.column), ...also.map((r) => f.related![r]!.column)])}</td>` +
+      `<td class="ann">${here.map((s) => stepHtml(f, steps, s)).join('')}` +
+      also.map((r) => `<div class="also" id="also-${r + 1}"><span class="badge also">also</span> ${escapeHtml(f.related![r]!.message)}</div>`).join('') + '</td></tr>\n';
   }
   return head + `<table class="src"><colgroup><col class="g"><col class="ln"><col><col class="ann"></colgroup>\n<tbody>\n${rows}</tbody></table>\n</section>\n`;
 }

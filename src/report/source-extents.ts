@@ -26,7 +26,7 @@ export function functionExtents(file: string, text: string, lines: readonly stri
     // Definitions not built have no body to end at (too large: see parser/parse).
     if (def.opaque || def.tooLarge !== undefined) continue;
     let start = def.line;
-    while (start > 1 && def.line - start < HEAD_LINES && DECLARATION_HEAD.test(lines[start - 2] ?? '')) start--;
+    while (start > 1 && def.line - start < HEAD_LINES && DECLARATION_HEAD.test(lines[start - 2] ?? '') && !continued(lines, start - 2)) start--;
     extents.push({ name: def.name, start, end: Math.max(def.line, def.body.endRow + 1) });
   }
   for (const m of parsed.macros) {
@@ -35,6 +35,11 @@ export function functionExtents(file: string, text: string, lines: readonly stri
     extents.push({ name: m.name, start, end: m.row + 1 + (m.body.match(/\r\n|\n|\r/g)?.length ?? 0) });
   }
   return extents;
+}
+
+/** Whether line `i` (0-based) continues a directive: the line above ends with a backslash. */
+function continued(lines: readonly string[], i: number): boolean {
+  return i > 0 && /\\\s*$/.test(lines[i - 1]!);
 }
 
 /** The innermost extent holding `line` (a macro #defined inside a function body is inside it). */

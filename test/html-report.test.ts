@@ -126,7 +126,7 @@ describe('a finding the report cannot place in a function', () => {
     const page = formatHtml({ summary, findings: [finding([
       { file: 'gone.c', line: 3, column: 1, depth: 0, event: { kind: 'symptom', symptom: 'here', after: off } },
     ])] }, { readText: () => undefined }).get('finding-1.html')!;
-    expect(page).toContain('the source of gone.c could not be read; its steps:');
+    expect(page).toContain('gone.c could not be read, or does not have these lines; the steps:');
     expect(page).toContain('id="step-1" data-step="1" data-file="gone.c" data-line="3"');
   });
 });

@@ -102,11 +102,10 @@ function buildSite(site: Site): HtmlReport {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Text for an element or a quoted attribute. C0 controls other than tab (which
- *  HTML would render as nothing, or refuse) are shown as their control pictures. */
+/** Text for an element or a quoted attribute. Control characters other than tab and
+ *  newline (which HTML shows as nothing, or refuses) are shown as their pictures (U+24xx). */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!)
-    // eslint-disable-next-line no-control-regex
     .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => String.fromCharCode(c === '\x7f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
 }
 
@@ -155,7 +154,7 @@ function columns(site: Site): Column[] {
       const arch = archOfFinding(r.finding) || NO_ARCH;
       return { html: escapeHtml(arch), sort: arch, label: arch };
     } },
-    { head: 'file', cell: (r) => ({ html: `<span class="mono">${escapeHtml(`${r.finding.file}:${r.finding.line}`)}</span>`, sort: `${r.finding.file}\0${String(r.finding.line).padStart(9, '0')}` }) },
+    { head: 'file', cell: (r) => ({ html: `<span class="mono">${escapeHtml(`${r.finding.file}:${r.finding.line}`)}</span>`, sort: `${r.finding.file}\t${String(r.finding.line).padStart(9, '0')}` }) },
     { head: 'function', cell: (r) => ({ html: `<code>${escapeHtml(r.finding.function)}()</code>`, sort: r.finding.function }) },
     { head: 'message', cell: (r, i) => ({ html: `<a href="${findingPageName(i)}">${escapeHtml(r.finding.message)}</a>` }) },
   );
@@ -230,7 +229,7 @@ const CONTEXT_LINES = 3;
 interface Listing {
   file: string;
   name: string;
-  /** 1-based, inclusive; null: the file could not be read. */
+  /** 1-based, inclusive; null: the file could not be read, or has no such line (changed since the scan). */
   range: [number, number] | null;
   lines: string[] | null;
   /** The range is the steps' lines (no definition encloses them): shown with some context. */
@@ -322,7 +321,7 @@ function listingHtml(f: Finding, l: Listing, k: number, steps: PathStep[], alsoI
     (l.range ? `:${l.range[0]}&ndash;${l.range[1]}` : '') + '</span>' +
     (l.approximate && l.range ? '<span class="loc">the lines around its steps (no definition found there)</span>' : '') + '</header>\n';
   if (!l.range || !l.lines) {
-    return head + `<p class="unread">the source of ${escapeHtml(l.file)} could not be read; its steps:</p>\n` +
+    return head + `<p class="unread">${escapeHtml(l.file)} could not be read, or does not have these lines; the steps:</p>\n` +
       `<div class="steps">${l.steps.map((s) => stepHtml(f, steps, s)).join('')}</div>\n</section>\n`;
   }
   const atLine = new Map<number, number[]>();

@@ -6,7 +6,7 @@
 import { lstatSync, mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { readRegularFile } from '../io/read-file.js';
+import { DEFAULT_MAX_FILE_SIZE, readRegularFile } from '../io/read-file.js';
 import { isHtmlReportIndex, type HtmlReport } from './html.js';
 
 const PAGE_NAME = /^(?:index|finding-\d+)\.html$/;
@@ -49,7 +49,7 @@ export function writeHtmlReport(dir: string, report: HtmlReport): void {
 function holdsReport(dir: string, entries: readonly string[]): boolean {
   if (!entries.includes('index.html')) return false;
   try {
-    return isHtmlReportIndex(readRegularFile(path.join(dir, 'index.html'), 64 * 2 ** 20).toString('utf8'));
+    return isHtmlReportIndex(readRegularFile(path.join(dir, 'index.html'), DEFAULT_MAX_FILE_SIZE).toString('utf8'));
   } catch {
     return false;
   }

@@ -15,6 +15,8 @@ import { formatComparisonSarif, formatComparisonText, type ComparisonReport } fr
 import { fingerprintFindings } from '../report/fingerprint.js';
 import { formatComparisonJson, formatJson, formatSeriesJson } from '../report/json.js';
 import { formatSeriesSarif, formatSeriesText } from '../report/series.js';
+import { formatComparisonHtml, formatHtml, type HtmlReport } from '../report/html.js';
+import { writeHtmlReport } from '../report/html-directory.js';
 import { ANALYSIS_SCOPE, helpText, wrap } from '../report/help.js';
 import { formatSarif } from '../report/sarif.js';
 import { formatText, wantsColor } from '../report/text.js';
@@ -84,7 +86,7 @@ function repeatable(option: string, what: string, check: (value: string) => bool
   };
 }
 
-const FORMATS = ['text', 'json', 'sarif'] as const;
+const FORMATS = ['text', 'json', 'sarif', 'html'] as const;
 
 function knownRule(id: string): Rule {
   const rule = findRule(id);
@@ -138,10 +140,11 @@ interface CompareOptions extends AnalysisOptions {
   tree?: string; wholeScope?: boolean; each?: boolean;
 }
 
-function checkFormat(format: string): void {
-  if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError(`unknown format '${format}' (known formats: ${FORMATS.join(', ')})`);
+function checkFormat(opts: AnalysisOptions): void {
+  if (!(FORMATS as readonly string[]).includes(opts.format)) {
+    throw new UsageError(`unknown format '${opts.format}' (known formats: ${FORMATS.join(', ')})`);
   }
+  if (opts.format === 'html' && !opts.output) throw new UsageError('--format html writes a directory of pages: give it with -o DIR');
 }
 
 function writeFile(file: string, text: string, what: string): void {
@@ -152,13 +155,14 @@ function writeFile(file: string, text: string, what: string): void {
   }
 }
 
-function emit(opts: AnalysisOptions, out: string): void {
-  if (opts.output) writeFile(opts.output, out, 'output');
+function emit(opts: AnalysisOptions, out: string | HtmlReport): void {
+  if (typeof out !== 'string') writeHtmlReport(opts.output!, out);
+  else if (opts.output) writeFile(opts.output, out, 'output');
   else process.stdout.write(out);
 }
 
 async function scan(paths: string[], opts: ScanOptions): Promise<number> {
-  checkFormat(opts.format);
+  checkFormat(opts);
   const rules = selectRules(opts.rules);
   const models = opts.model.map((m) => readUserModel(m, opts.maxFileSize));
   const baseline = opts.baseline ? readBaseline(opts.baseline, opts.maxFileSize) : null;
@@ -179,6 +183,7 @@ async function scan(paths: string[], opts: ScanOptions): Promise<number> {
   const matched = all.findings.length - result.findings.length;
   const out = opts.format === 'json' ? formatJson(result, { fingerprints, baseline: baseline ? { file: opts.baseline!, matched } : undefined }) :
     opts.format === 'sarif' ? formatSarif(result, { fingerprints, baselineStates: baseline ? result.findings.map(() => 'new' as const) : undefined }) :
+    opts.format === 'html' ? formatHtml(result, { baselineMatched: matched }) :
     formatText(result, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout), baselineMatched: matched });
   emit(opts, out);
   return exitStatus(opts, result.findings, [result.summary]);
@@ -186,7 +191,7 @@ async function scan(paths: string[], opts: ScanOptions): Promise<number> {
 
 /** What the patch and diff modes analyse, and how (the report's form aside). */
 function comparedAnalysis(opts: CompareOptions): Omit<ModeOptions, 'render'> {
-  checkFormat(opts.format);
+  checkFormat(opts);
   return {
     analyze: {
       rules: selectRules(opts.rules), configuration: configurationOf(opts), models: opts.model.map((m) => readUserModel(m, opts.maxFileSize)),
@@ -198,16 +203,18 @@ function comparedAnalysis(opts: CompareOptions): Omit<ModeOptions, 'render'> {
   };
 }
 
-function modeOptions(opts: CompareOptions): ModeOptions {
-  const render = (report: ComparisonReport, sources: SourceReaders): string =>
+function modeOptions(opts: CompareOptions): ModeOptions<string | HtmlReport> {
+  const render = (report: ComparisonReport, sources: SourceReaders): string | HtmlReport =>
     opts.format === 'json' ? formatComparisonJson(report) :
     opts.format === 'sarif' ? formatComparisonSarif(report, sources) :
+    opts.format === 'html' ? formatComparisonHtml(report, sources) :
     formatComparisonText(report, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout) });
   return { ...comparedAnalysis(opts), render };
 }
 
 /** `eqscheck patch --each FILE|-`: every patch of a series on top of the ones before it; exit 1 when one introduces findings. */
 async function patchEach(source: string, opts: CompareOptions): Promise<number> {
+  if (opts.format === 'html') throw new UsageError('--each reports a series as text, JSON or SARIF; --format html is for one patch, a diff or a scan');
   const { report, output } = await runSeriesMode(source, opts.tree, {
     ...comparedAnalysis(opts),
     render: (series, textOf) =>
@@ -261,7 +268,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const analysisOptions = (cmd: Command): Command => cmd
     .addOption(new Option('-f, --format <format>', 'output format').choices([...FORMATS]).default('text'))
-    .option('-o, --output <file>', 'write the report to a file', nonEmpty('--output', 'a file name'))
+    .option('-o, --output <file>', 'write the report to a file (html: a directory of pages)', nonEmpty('--output', 'a file name'))
     .option('-r, --rules <ids>', 'comma-separated rule ids to run')
     .option('-D, --define <name[=value]>', 'treat NAME as defined, in every spelling of a test of it: #ifdef, #if defined(), IS_ENABLED() … (repeatable)',
       repeatable('--define', 'a macro name, or NAME=VALUE', isDefineSpec), [] as string[])

@@ -101,7 +101,7 @@ async function materialise(space: TempSpace, name: string, repo: string, commit:
   return scratch.root;
 }
 
-export async function runDiffMode(spec: string | undefined, dir: string, options: ModeOptions): Promise<ModeResult> {
+export async function runDiffMode<Output>(spec: string | undefined, dir: string, options: ModeOptions<Output>): Promise<ModeResult<Output>> {
   const cwd = treeRoot(dir);
   const parsed = parseDiffSpec(spec);
   const repo = await repositoryRoot(cwd, dir);

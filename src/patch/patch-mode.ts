@@ -24,17 +24,17 @@ export interface SourceReaders {
   readBaselineText: (file: string) => string | undefined;
 }
 
-export interface ModeOptions {
+export interface ModeOptions<Output = string> {
   analyze: AnalyzeOptions;
   /** Analyse the tree's whole default scope, whatever the change touches. */
   wholeScope?: boolean;
   /** Formats the report while both versions still exist (SARIF reads their lines). */
-  render: (report: ComparisonReport, sources: SourceReaders) => string;
+  render: (report: ComparisonReport, sources: SourceReaders) => Output;
 }
 
-export interface ModeResult {
+export interface ModeResult<Output = string> {
   report: ComparisonReport;
-  output: string;
+  output: Output;
   /** Both sides' own results (their paths name the versions, which no longer exist). */
   compared: Compared;
 }
@@ -86,7 +86,7 @@ export function refuseBeyondLinks(root: string, name: string, touched: readonly 
   }
 }
 
-export async function runPatchMode(patchSource: string, treeDir: string | undefined, options: ModeOptions): Promise<ModeResult> {
+export async function runPatchMode<Output>(patchSource: string, treeDir: string | undefined, options: ModeOptions<Output>): Promise<ModeResult<Output>> {
   const root = patchTree(treeDir);
   const { name, bytes } = await readPatch(patchSource, options.analyze.maxFileSize);
   const patch = parsePatch(name, bytes);

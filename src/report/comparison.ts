@@ -29,7 +29,7 @@ export interface ComparisonReport {
   after: RunSummary;
 }
 
-function headings(c: ComparisonReport): { introduced: string; fixed: string } {
+export function comparisonHeadings(c: ComparisonReport): { introduced: string; fixed: string } {
   if (c.mode === 'patch') return { introduced: 'Introduced by the patch', fixed: 'Fixed by the patch' };
   return { introduced: `Introduced in ${c.to} (since ${c.from})`, fixed: `Fixed in ${c.to} (since ${c.from})` };
 }
@@ -58,13 +58,16 @@ export function scopeWords(scope: readonly string[], before: RunSummary, after: 
 }
 
 export function formatComparisonText(c: ComparisonReport, options: ComparisonTextOptions = {}): string {
-  const lines = comparisonSections(c, headings(c), options);
+  const lines = comparisonSections(c, comparisonHeadings(c), options);
   if (options.quiet) { lines.push(...skippedLines(c.after)); return lines.length ? lines.join('\n') + '\n' : ''; }
-  const touched = `${plural(c.touched.length, 'file')} touched`;
-  lines.push('');
-  lines.push(`eqscheck: ${c.introduced.length} introduced, ${c.fixed.length} fixed (${c.from} -> ${c.to}); ${touched}; ${scopeWords(c.scope, c.before, c.after)}`);
-  lines.push(...runNotices(c.after));
+  lines.push('', comparisonSummaryLine(c), ...runNotices(c.after));
   return lines.join('\n') + '\n';
+}
+
+/** "eqscheck: I introduced, F fixed (from -> to); N files touched; analysed …". */
+export function comparisonSummaryLine(c: ComparisonReport): string {
+  const touched = `${plural(c.touched.length, 'file')} touched`;
+  return `eqscheck: ${c.introduced.length} introduced, ${c.fixed.length} fixed (${c.from} -> ${c.to}); ${touched}; ${scopeWords(c.scope, c.before, c.after)}`;
 }
 
 export interface ComparisonSarifOptions extends Pick<SarifOptions, 'limits'> {

@@ -17,9 +17,14 @@ export function stateParts(s: StateSnapshot): [name: string, value: string][] {
   return parts;
 }
 
+/** One part of a state in words: "interrupts off", "guest context (EQS)". */
+export function statePhrase([name, value]: [name: string, value: string]): string {
+  return name === 'context' ? value : `${name} ${value}`;
+}
+
 /** "interrupts off; guest context (EQS); guest time accounting on". */
 export function describeState(s: StateSnapshot): string {
-  return stateParts(s).map(([name, value]) => (name === 'context' ? value : `${name} ${value}`)).join('; ');
+  return stateParts(s).map(statePhrase).join('; ');
 }
 
 const CONTEXT_WORDS: Record<Context, string> = {

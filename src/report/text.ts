@@ -63,13 +63,17 @@ export function formatText(result: AnalyzeResult, options: TextOptions = {}): st
   const lines = findingLines(result.findings, painter(options.color));
   // What was not read is shown whatever -q says: a quiet report must not look complete when it is not.
   if (options.quiet) { lines.push(...skippedLines(result.summary)); return lines.length ? lines.join('\n') + '\n' : ''; }
-  const s = result.summary;
-  lines.push(`eqscheck: ${countFindings(result.findings)}; ` +
-    (options.baselineMatched ? `${options.baselineMatched} more in the baseline not shown; ` : '') +
-    `${s.files} files, ${s.functions} functions analysed` +
-    (s.filesParsed < s.files || s.opaqueFunctions ? ` (${s.filesParsed} files parsed; ${s.opaqueFunctions} functions that cannot matter skipped)` : ''));
-  lines.push(...runNotices(s));
+  lines.push(summaryLine(result, options.baselineMatched), ...runNotices(result.summary));
   return lines.join('\n') + '\n';
+}
+
+/** "eqscheck: N findings: …; F files, G functions analysed". */
+export function summaryLine(result: AnalyzeResult, baselineMatched?: number): string {
+  const s = result.summary;
+  return `eqscheck: ${countFindings(result.findings)}; ` +
+    (baselineMatched ? `${baselineMatched} more in the baseline not shown; ` : '') +
+    `${s.files} files, ${s.functions} functions analysed` +
+    (s.filesParsed < s.files || s.opaqueFunctions ? ` (${s.filesParsed} files parsed; ${s.opaqueFunctions} functions that cannot matter skipped)` : '');
 }
 
 /** The files and directories a run did not read, one line each. */

@@ -19,7 +19,7 @@ const source = path.join(corpus, 'linux-source-6.1');
 const jobs = String(Math.max(1, os.availableParallelism()));
 
 const MUTATIONS = [
-  { file: 'arch/x86/kvm/vmx/vmx.c', from: '\tguest_state_exit_irqoff();\n', to: '\n', expect: 'irq-enabled-in-eqs' },
+  { file: 'arch/x86/kvm/vmx/vmx.c', from: 'static noinstr void vmx_l1d_flush(', to: 'static void vmx_l1d_flush(', expect: 'instrumentation-in-eqs' },
   { file: 'arch/x86/kvm/x86.c', from: '\tguest_timing_enter_irqoff();\n\n\tfor (;;) {\n', to: '\n\n\tfor (;;) {\n\t\tguest_timing_enter_irqoff();\n', expect: 'vtime-unbalanced' },
   { file: 'arch/x86/kvm/vmx/vmx.c', from: '\t\t\t\t\tunsigned long flags)\n{\n\tguest_state_enter_irqoff();\n',
     to: '\t\t\t\t\tunsigned long flags)\n{\n\tguest_state_enter_irqoff();\n\ttrace_kvm_entry(vcpu, false);\n', expect: 'instrumentation-in-eqs' },

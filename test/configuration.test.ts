@@ -1,7 +1,8 @@
 // A build configuration (--config, -D, -U; kbuild's autoconf.h for `check`):
 // reading it, the #if arithmetic under it, the arms it rules out (in .c files and
 // headers alike, offsets kept), and what a scan of a tree reports under each.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -196,6 +197,22 @@ describe('check: kbuild\'s CHECK=', () => {
     // The same findings as scan --config with the same configuration, line for line.
     const scanned = await run(['scan', TREE, '--no-cache', '--config', file('same.config', '# Linux/arm64 6.1.0 Kernel Configuration\nCONFIG_CONTEXT_TRACKING_USER=y\nCONFIG_KVM=m\n')]);
     expect(scanned.stdout.split('\n').filter((l) => / (error|warning|note): /.test(l) && !l.startsWith(' ')).map((l) => /^(\S+?):(\d+):\d+: (\w+):/.exec(l)!.slice(1).join(' '))).toEqual(heads);
+  });
+
+  it('make -j: checkers run at once share one analysis and print the same', async () => {
+    const cache = path.join(dir, 'check-cache');
+    const check = (source: string) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'eqscheck.js'), 'check', `--cache-dir=${cache}`, '-O2', source], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    const [a, b, c] = await Promise.all([check(`${TREE}/arch/arm64/kvm/arm.c`), check(`${TREE}/arch/arm64/kvm/arm.c`), check(`${TREE}/virt/kvm/kvm_main.c`)]);
+    expect([a.code, b.code, c.code]).toEqual([0, 0, 0]);
+    expect(a.stderr).toContain('arm.c:15:2: error:');
+    expect(b.stderr).toBe(a.stderr);
+    expect(c.stderr).not.toContain(': error:');
+    expect(readdirSync(cache).filter((f) => f.endsWith('.lock'))).toEqual([]);
   });
 
   it('reports a file outside the KVM scope on its own, and a run with no C file is a usage error', async () => {

@@ -1,6 +1,7 @@
 // `npm run bench:kbuild-check`: eqscheck as kbuild's checker, for real. In a
-// copy of the 6.1 corpus tree: `make defconfig` with KVM (Intel and AMD) and
-// NO_HZ_FULL turned on, `make prepare`, three known bugs injected into
+// copy of the 6.1 corpus tree: `make defconfig` with KVM (Intel and AMD),
+// NO_HZ_FULL and the function tracer turned on (x86's defconfig has no
+// instrumentation at all), `make prepare`, three known bugs injected into
 // arch/x86/kvm (so that there is something to find), `make arch/x86/kvm/`, then
 // `make C=2 CHECK="eqscheck check" arch/x86/kvm/` (C=2: every file checked,
 // compiled or not). The diagnostics kbuild's run prints must be those of
@@ -18,11 +19,11 @@ const corpus = process.env.EQSCHECK_CORPUS ?? path.join(os.homedir(), '.cache', 
 const source = path.join(corpus, 'linux-source-6.1');
 const jobs = String(Math.max(1, os.availableParallelism()));
 
+// Each in a window of its own: one window's defects are one finding.
 const MUTATIONS = [
   { file: 'arch/x86/kvm/vmx/vmx.c', from: 'static noinstr void vmx_l1d_flush(', to: 'static void vmx_l1d_flush(', expect: 'instrumentation-in-eqs' },
   { file: 'arch/x86/kvm/x86.c', from: '\tguest_timing_enter_irqoff();\n\n\tfor (;;) {\n', to: '\n\n\tfor (;;) {\n\t\tguest_timing_enter_irqoff();\n', expect: 'vtime-unbalanced' },
-  { file: 'arch/x86/kvm/vmx/vmx.c', from: '\t\t\t\t\tunsigned long flags)\n{\n\tguest_state_enter_irqoff();\n',
-    to: '\t\t\t\t\tunsigned long flags)\n{\n\tguest_state_enter_irqoff();\n\ttrace_kvm_entry(vcpu, false);\n', expect: 'instrumentation-in-eqs' },
+  { file: 'arch/x86/kvm/svm/svm.c', from: '\tguest_state_enter_irqoff();\n\n', to: '\tguest_state_enter_irqoff();\n\ttrace_kvm_entry(vcpu, false);\n\n', expect: 'instrumentation-in-eqs' },
 ];
 
 function sh(cwd, command, args) {
@@ -37,7 +38,7 @@ function prepare() {
     console.error(`copying ${source} to ${tree}`);
     cpSync(source, tree, { recursive: true });
     sh(tree, 'make', ['-s', 'defconfig']);
-    sh(tree, 'scripts/config', ['-e', 'KVM', '-e', 'KVM_INTEL', '-e', 'KVM_AMD', '-e', 'NO_HZ_FULL']);
+    sh(tree, 'scripts/config', ['-e', 'KVM', '-e', 'KVM_INTEL', '-e', 'KVM_AMD', '-e', 'NO_HZ_FULL', '-e', 'FTRACE', '-e', 'FUNCTION_TRACER']);
     sh(tree, 'make', ['-s', 'olddefconfig']);
     sh(tree, 'make', ['-s', `-j${jobs}`, 'prepare']);
   }

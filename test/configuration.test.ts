@@ -139,17 +139,27 @@ describe('scan --config on a tree', () => {
   }
 
   it('without one, every arm is a path and every arch is scanned', async () => {
-    expect((await scan()).found).toEqual(['arm.c:15 error', 'arm.c:45 error', 'arm.c:60 error', 'x86.c:11 note']);
+    expect((await scan()).found).toEqual(['arm.c:15 error', 'arm.c:45 error', 'arm.c:60 error', 'arm.c:77 error', 'arm.c:96 error', 'x86.c:11 note']);
   });
 
   it('follows the configuration in the .c (#ifdef, #if expressions, IS_MODULE() in C) and in headers, and scans its arch only', async () => {
-    const modular = config('modular.config', ['arm64', 'CONFIG_CONTEXT_TRACKING_USER=y', 'CONFIG_KVM=m', 'CONFIG_DEBUG_EXIT=y', 'CONFIG_ARM64_EXIT_HOOKS=3']);
+    const modular = config('modular.config', ['arm64', 'CONFIG_CONTEXT_TRACKING_USER=y', 'CONFIG_KVM=m', 'CONFIG_DEBUG_EXIT=y', 'CONFIG_ARM64_EXIT_HOOKS=3',
+      'CONFIG_TRACEPOINTS=y', 'CONFIG_FUNCTION_TRACER=y']);
     // The header's arm that enables interrupts is the one built: its window reports (line 30), which no scan without a configuration sees.
-    expect((await scan('--config', modular)).found).toEqual(['arm.c:15 error', 'arm.c:30 error', 'arm.c:45 error', 'arm.c:60 error']);
+    expect((await scan('--config', modular)).found).toEqual(['arm.c:15 error', 'arm.c:30 error', 'arm.c:45 error', 'arm.c:60 error', 'arm.c:77 error', 'arm.c:96 error']);
     const fixed = config('fixed.config', ['arm64', 'CONFIG_CONTEXT_TRACKING_USER=y', 'CONFIG_KVM=y', 'CONFIG_ARM64_FIXED_EXIT=y', 'CONFIG_KVM_SAFE_WINDOW=y', 'CONFIG_DEBUG_EXIT=y']);
     expect(await scan('--config', fixed)).toMatchObject({ code: 0, found: [] });
     // -U and -D go over the file.
     expect((await scan('--config', fixed, '-U', 'CONFIG_ARM64_FIXED_EXIT', '-D', 'CONFIG_ARM64_EXIT_HOOKS=5')).found).toEqual(['arm.c:15 error', 'arm.c:60 error']);
+  });
+
+  it('without CONFIG_TRACEPOINTS there is no tracepoint, and without any instrumentation nothing is instrumentable', async () => {
+    const bare = config('bare.config', ['arm64', 'CONFIG_CONTEXT_TRACKING_USER=y', 'CONFIG_ARM64_FIXED_EXIT=y', 'CONFIG_KVM_SAFE_WINDOW=y']);
+    expect((await scan('--config', bare)).found).toEqual([]);
+    const traced = config('traced.config', ['arm64', 'CONFIG_CONTEXT_TRACKING_USER=y', 'CONFIG_ARM64_FIXED_EXIT=y', 'CONFIG_KVM_SAFE_WINDOW=y', 'CONFIG_TRACEPOINTS=y', 'CONFIG_KCOV=y']);
+    const r = await scan('--config', traced);
+    expect(r.found).toEqual(['arm.c:77 error', 'arm.c:96 error']);
+    expect(r.messages[1]).toMatch(/kvm_count_exit\(\) is instrumentable \(built with kcov[;)]/);
   });
 
   it('without context tracking, the configuration never enters the EQS: notes that say so', async () => {

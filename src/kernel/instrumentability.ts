@@ -8,7 +8,7 @@
 // (__no_kcsan and friends remove one kind each, and never all of them).
 import path from 'node:path';
 import { readRegularFile } from '../io/read-file.js';
-import { INSTRUMENTATION_OPTIONS, NOINSTR_KINDS, attributeFacts, kernelApiFacts, type InstrumentationKind, type KernelApiFacts } from '../model/instrumentation.js';
+import { INSTRUMENTATION_OPTIONS, KERNEL_API_OPTIONS, NOINSTR_KINDS, attributeFacts, kernelApiFacts, type InstrumentationKind, type KernelApiFacts } from '../model/instrumentation.js';
 import type { Configuration } from './configuration.js';
 import { FN_ALWAYS_INLINE, FN_CPUIDLE, FN_INLINE, FN_NOINSTR, FN_NOTRACE } from '../scan/name-index.js';
 import { Kbuild, type KbuildSetting, type KindVerdicts } from './kbuild.js';
@@ -59,9 +59,11 @@ export class InstrumentationFacts {
 
   /** What a call to the kernel API function `name` made from `file` runs, or
    *  undefined when the name is none (or a trace_*_rcuidle() tracepoint where it
-   *  makes RCU watch without a warning). */
+   *  makes RCU watch without a warning, or the configuration compiles its class out). */
   kernelApiCall(name: string, file: string, arch: string | null): KernelApiFacts | undefined {
     const facts = kernelApiFacts(name);
+    const option = facts && KERNEL_API_OPTIONS[facts.class];
+    if (option && this.configuration?.option(option) === false) return undefined;
     if (facts?.class !== 'tracepoint-rcuidle') return facts;
     const root = kernelRootOf(file);
     return root && arch && this.kbuild(root).rcuidleTracepointsWarn(arch) ? facts : undefined;

@@ -113,6 +113,13 @@ export type KernelApiClass =
 
 export interface KernelApiFacts { class: KernelApiClass; why: string }
 
+/** The Kconfig option without which a class of the API compiles to nothing (tracepoint.h's
+ *  empty trace_<event>() without CONFIG_TRACEPOINTS; lockdep.h's no-op lock_acquire() without
+ *  CONFIG_LOCKDEP; printk.h's empty printk() without CONFIG_PRINTK). RCU and SRCU are always there. */
+export const KERNEL_API_OPTIONS: Partial<Record<KernelApiClass, string>> = {
+  tracepoint: 'TRACEPOINTS', 'tracepoint-rcuidle': 'TRACEPOINTS', lockdep: 'LOCKDEP', printk: 'PRINTK',
+};
+
 const RCU_READER_WHY = 'a CPU in an EQS is ignored by RCU, so the read side protects nothing; rcupdate.h warns (RCU_LOCKDEP_WARN(!rcu_is_watching()))';
 const RCU_DEREF_WHY = 'rcu_dereference*_check() asks rcu_read_lock*_held(), false while RCU is not watching (kernel/rcu/update.c)';
 const SRCU_READER_WHY = 'SRCU readers may run on idle CPUs (Documentation/RCU/Design/Requirements/Requirements.rst), but srcu_read_lock() calls __srcu_read_lock() (kernel/rcu/srcutree.c, instrumentable) and, under lockdep, lock_acquire()';

@@ -149,6 +149,7 @@ describe('scan --config on a tree', () => {
     expect((await scan('--config', modular)).found).toEqual(['arm.c:15 error', 'arm.c:30 error', 'arm.c:45 error', 'arm.c:60 error', 'arm.c:77 error', 'arm.c:96 error']);
     const fixed = config('fixed.config', ['arm64', 'CONFIG_CONTEXT_TRACKING_USER=y', 'CONFIG_KVM=y', 'CONFIG_ARM64_FIXED_EXIT=y', 'CONFIG_KVM_SAFE_WINDOW=y', 'CONFIG_DEBUG_EXIT=y']);
     expect(await scan('--config', fixed)).toMatchObject({ code: 0, found: [] });
+    expect((await run(['scan', TREE, '--no-cache', '--config', fixed])).stdout).toContain(`eqscheck: configuration ${fixed}: arch/arm64/kvm and virt/kvm scanned\n`);
     // -U and -D go over the file.
     expect((await scan('--config', fixed, '-U', 'CONFIG_ARM64_FIXED_EXIT', '-D', 'CONFIG_ARM64_EXIT_HOOKS=5')).found).toEqual(['arm.c:15 error', 'arm.c:60 error']);
   });

@@ -3,7 +3,8 @@
 // skipped (when --fail-on names `skipped`), 3 an internal error (a
 // bug: one line naming what was being analysed; EQSCHECK_DEBUG=1 for the trace).
 import { Command, CommanderError, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Cache, defaultCacheDir } from '../cache/cache.js';
 import { InputError, InternalError } from '../errors.js';
 import { DEFAULT_MAX_FILE_SIZE } from '../io/read-file.js';
@@ -25,8 +26,8 @@ import { runPatchMode, type ModeOptions, type SourceReaders } from '../patch/pat
 import { runSeriesMode } from '../patch/series-mode.js';
 import { RULES, findRule } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
-import { collectFiles } from '../scan/collect.js';
-import { NO_CONFIGURATION, isDefineSpec, isMacroName, readDotConfig, withCommandLine, type ConfigSpec } from '../kernel/configuration.js';
+import { collectFiles, isKernelRoot } from '../scan/collect.js';
+import { NO_CONFIGURATION, configArch, isDefineSpec, isMacroName, readDotConfig, withCommandLine, type ConfigSpec } from '../kernel/configuration.js';
 import { runCheck } from './check.js';
 import { progressLine } from './progress.js';
 import { TOOL_VERSION } from '../version.js';
@@ -103,6 +104,15 @@ function parseJobs(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--jobs wants a whole number from 1 to 64, not '${value}'`);
   return n;
+}
+
+/** What a scan with --config took from it, for the text summary: the arch whose scope it scanned. */
+function configurationLine(file: string, configuration: ConfigSpec, paths: string[]): string {
+  const root = (paths.length ? paths : ['.']).find(isKernelRoot);
+  if (!root) return `eqscheck: configuration ${file} applied to the files named\n`;
+  const arch = configArch(configuration, (dir) => existsSync(path.join(root, 'arch', dir)));
+  return arch ? `eqscheck: configuration ${file}: arch/${arch}/kvm and virt/kvm scanned\n`
+    : `eqscheck: configuration ${file} names no arch of the tree (its 'Linux/ARCH' header): every arch's kvm directory scanned\n`;
 }
 
 /** --config FILE, then -D and -U over it. */
@@ -184,7 +194,8 @@ async function scan(paths: string[], opts: ScanOptions): Promise<number> {
   const out = opts.format === 'json' ? formatJson(result, { fingerprints, baseline: baseline ? { file: opts.baseline!, matched } : undefined }) :
     opts.format === 'sarif' ? formatSarif(result, { fingerprints, baselineStates: baseline ? result.findings.map(() => 'new' as const) : undefined }) :
     opts.format === 'html' ? formatHtml(result, { baselineMatched: matched }) :
-    formatText(result, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout), baselineMatched: matched });
+    formatText(result, { quiet: opts.quiet, color: !opts.output && wantsColor(process.stdout), baselineMatched: matched }) +
+      (opts.quiet || !opts.config ? '' : configurationLine(opts.config, configuration, paths));
   emit(opts, out);
   return exitStatus(opts, result.findings, [result.summary]);
 }

@@ -3,7 +3,7 @@
 // amd64 kernels (package linux-config-6.1 / -6.12, installed if missing) against
 // the tree of their version, and `make defconfig` for arm64, riscv and x86,
 // made with O= in a scratch directory (host gcc, flex and bison; the corpus tree
-// is not written). One table: per tree and configuration, the findings by
+// is not written), alone and with KVM, NO_HZ_FULL and the function tracer on. One table: per tree and configuration, the findings by
 // severity and rule, and what moved against the scan without a configuration.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,11 +25,20 @@ function debianConfig(version) {
   return out;
 }
 
-function defconfig(tree, arch) {
-  const out = path.join(scratch, `${path.basename(tree)}-${arch}`);
-  execFileSync('make', ['-s', '-C', tree, `O=${out}`, `ARCH=${arch}`, 'defconfig'], { stdio: ['ignore', 'ignore', 'inherit'] });
+/** `make defconfig` for the arch; with `enable`, those options turned on over it (scripts/config, then olddefconfig). */
+function defconfig(tree, arch, enable = []) {
+  const out = path.join(scratch, `${path.basename(tree)}-${arch}${enable.length ? '-more' : ''}`);
+  const make = (...targets) => execFileSync('make', ['-s', '-C', tree, `O=${out}`, `ARCH=${arch}`, ...targets], { stdio: ['ignore', 'ignore', 'inherit'] });
+  make('defconfig');
+  if (enable.length) {
+    execFileSync(path.join(tree, 'scripts', 'config'), ['--file', path.join(out, '.config'), ...enable.flatMap((o) => ['-e', o])]);
+    make('olddefconfig');
+  }
   return path.join(out, '.config');
 }
+
+/** What a developer of nohz_full guests turns on over defconfig: KVM, nohz_full, and the tracers. */
+const NOHZ_TRACING = ['KVM', 'NO_HZ_FULL', 'FTRACE', 'FUNCTION_TRACER'];
 
 function scan(tree, config) {
   const args = [path.join(repo, 'bin', 'eqscheck.js'), 'scan', tree, '--no-cache', '-f', 'json', '-j', '1', ...(config ? ['--config', config] : [])];
@@ -70,7 +79,10 @@ try {
     const base = scan(tree, null);
     row(`linux-source-${version}`, 'none (every arch, every arm)', null, base, base);
     row(`linux-source-${version}`, 'Debian amd64', 'x86', scan(tree, debianConfig(version)), base);
-    for (const arch of ['arm64', 'riscv', 'x86']) row(`linux-source-${version}`, `defconfig ${arch}`, arch, scan(tree, defconfig(tree, arch)), base);
+    for (const arch of ['arm64', 'riscv', 'x86']) {
+      row(`linux-source-${version}`, `defconfig ${arch}`, arch, scan(tree, defconfig(tree, arch)), base);
+      row(`linux-source-${version}`, `defconfig ${arch} + ${NOHZ_TRACING.join(', ')}`, arch, scan(tree, defconfig(tree, arch, NOHZ_TRACING)), base);
+    }
   }
   console.log('');
   for (const d of details) console.log(`- ${d}`);

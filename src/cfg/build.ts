@@ -549,7 +549,6 @@ class CfgBuilder {
     this.current = null;
   }
 
-  /** The symbol `IS_ENABLED(CONFIG_X)` / IS_BUILTIN / IS_MODULE asks about, or null. */
   /** `IS_ENABLED(CONFIG_X)` and its kin: the symbol whose fact it is, and what the configuration says of it. */
   private configMacroCall(node: SyntaxNode): { symbol: string; truth: boolean | undefined } | null {
     const args = namedChildren(child(node, 'arguments')!);

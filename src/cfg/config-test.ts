@@ -6,6 +6,8 @@
 // IS_MODULE(X) is the kernel's defined(X_MODULE); IS_ENABLED(X) is read as
 // defined(X), which it is for a bool symbol (for a tristate it is also true when X
 // is a module: correlating the two may drop such a path — a miss, not a guess).
+// Tests a build configuration decides never get here: parser/live-arms blanks
+// the arms it rules out, and cfg/build decides `if (IS_ENABLED(X))` by it.
 
 /** A test of one config symbol: the symbol whose definedness it asks, and whether it asks for it undefined. */
 export interface ConfigTest {

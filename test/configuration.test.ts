@@ -1,8 +1,8 @@
 // A build configuration (--config, -D, -U; kbuild's autoconf.h for `check`):
 // reading it, the #if arithmetic under it, the arms it rules out (in .c files and
 // headers alike, offsets kept), and what a scan of a tree reports under each.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -62,6 +62,13 @@ CONFIG_LOCALVERSION="-test"
     const c = new Configuration(spec);
     expect([c.isDefined('CONFIG_KVM'), c.option('VIRTIO'), c.valueOf('CONFIG_HZ'), c.isDefined('CONFIG_OTHER')]).toEqual([true, true, '250', false]);
     expect(configArch(spec, (d) => d === 'arm64')).toBe('arm64');
+  });
+
+  it('a .config and the autoconf.h kconfig makes of it are one configuration (one cache key)', () => {
+    const fromConfig = new Configuration(readDotConfig(file('same-x.config', DOT_CONFIG)));
+    const fromHeader = new Configuration(readAutoconf(file('same-autoconf.h', '#define CONFIG_KVM_MODULE 1\n#define CONFIG_KVM_INTEL 1\n#define CONFIG_HZ 250\n#define CONFIG_LOCALVERSION "-test"\n')));
+    expect(fromHeader.hash).toBe(fromConfig.hash);
+    expect(new Configuration(readDotConfig(file('empty-string.config', 'CONFIG_LOCALVERSION=""\n'))).valueOf('CONFIG_LOCALVERSION')).toBe('""');
   });
 
   it('takes the arch from the header as the top Makefile maps ARCH to a source directory', () => {
@@ -191,7 +198,6 @@ describe('scan --config on a tree', () => {
 describe('check: kbuild\'s CHECK=', () => {
   it('takes the compiler\'s flags, reads the configuration from autoconf.h, prints gcc-form diagnostics and exits 0', async () => {
     const generated = path.join(dir, 'objtree', 'include', 'generated');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(generated, { recursive: true });
     writeFileSync(path.join(generated, 'autoconf.h'), '/* Linux/arm64 6.1.0 Kernel Configuration */\n#define CONFIG_CONTEXT_TRACKING_USER 1\n#define CONFIG_KVM_MODULE 1\n');
     const source = `${TREE}/arch/arm64/kvm/arm.c`;
@@ -224,6 +230,20 @@ describe('check: kbuild\'s CHECK=', () => {
     expect(b.stderr).toBe(a.stderr);
     expect(c.stderr).not.toContain(': error:');
     expect(readdirSync(cache).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
+  it('reads back what an earlier scan --config of the same configuration left in the cache', () => {
+    const cache = path.join(dir, 'scan-then-check');
+    const generated = path.join(dir, 'objtree2', 'include', 'generated');
+    mkdirSync(generated, { recursive: true });
+    writeFileSync(path.join(generated, 'autoconf.h'), '/* Linux/arm64 6.1.0 Kernel Configuration */\n#define CONFIG_CONTEXT_TRACKING_USER 1\n');
+    const dotConfig = file('scan-then-check.config', '# Linux/arm64 6.1.0 Kernel Configuration\nCONFIG_CONTEXT_TRACKING_USER=y\n# CONFIG_KVM is not set\n');
+    const eqscheck = (...args: string[]) => spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'eqscheck.js'), ...args],
+      { encoding: 'utf8', env: { ...process.env, EQSCHECK_TIMINGS: '1' } });
+    expect(eqscheck('scan', TREE, '--config', dotConfig, '--cache-dir', cache).stderr).toContain('phase index');
+    const checked = eqscheck('check', `--cache-dir=${cache}`, '-I', path.dirname(generated), '-include', 'include/linux/kconfig.h', `${TREE}/arch/arm64/kvm/arm.c`);
+    expect(checked.stderr).toContain('arm.c:15:2: error:');
+    expect(checked.stderr).not.toContain('phase index');
   });
 
   it('reports a file outside the KVM scope on its own, and a run with no C file is a usage error', async () => {

@@ -64,10 +64,13 @@ export class Configuration {
     return builtin === false && module === false ? false : undefined;
   }
 
-  /** A stable hash of what it decides ('' when nothing), for cache keys. */
+  /** A stable hash of what it decides ('' when nothing), for cache keys: the same for a
+   *  .config and the autoconf.h made from it (a closed configuration's unset CONFIG_
+   *  symbols go without saying), so that kbuild's checker finds what a scan left in the cache. */
   get hash(): string {
     if (this.empty) return '';
-    this.memoHash ??= createHash('sha1').update(JSON.stringify([[...this.values].sort(byName), [...this.cleared].sort(), this.spec.closed])).digest('hex');
+    const cleared = [...this.cleared].filter((n) => !(this.spec.closed && n.startsWith('CONFIG_'))).sort();
+    this.memoHash ??= createHash('sha1').update(JSON.stringify([[...this.values].sort(byName), cleared, this.spec.closed])).digest('hex');
     return this.memoHash;
   }
 
@@ -126,7 +129,7 @@ export function readDotConfig(file: string): ConfigSpec {
     const [, name, value] = m as unknown as [string, string, string];
     if (value === 'y') defined.push([name, '1']);
     else if (value === 'm') defined.push([`${name}_MODULE`, '1']);
-    else if (value === 'n' || value === '') cleared.push(name);
+    else if (value === 'n') cleared.push(name);
     else defined.push([name, value]);
   });
   if (!symbols) throw new InputError(file, 'not a kernel configuration: no CONFIG_ line (a .config, as make defconfig writes it)');

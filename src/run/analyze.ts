@@ -55,7 +55,8 @@ const MAX_BUILT = 100_000;
 
 export async function analyzeFiles(files: string[], options: AnalyzeOptions): Promise<AnalyzeResult> {
   const models = options.models ?? [];
-  const modelConfig: ModelConfig = { generations: [...BUILTIN_MODEL, ...models.map((m) => m.generation)], builtinWrappers: options.builtinWrappers };
+  // The option as the model reads it (only false turns the table off): a run key must not tell "unset" from "on".
+  const modelConfig: ModelConfig = { generations: [...BUILTIN_MODEL, ...models.map((m) => m.generation)], builtinWrappers: options.builtinWrappers !== false };
   const setup: WorkerSetup = { model: modelConfig, configuration: options.configuration ?? NO_CONFIGURATION };
   const pool = WorkerPool.start(workerCount(options.jobs, files.length), setup);
   try {

@@ -146,7 +146,7 @@ describe('scan --config on a tree', () => {
   }
 
   it('without one, every arm is a path and every arch is scanned', async () => {
-    expect((await scan()).found).toEqual(['arm.c:15 error', 'arm.c:45 error', 'arm.c:60 error', 'arm.c:77 error', 'arm.c:96 error', 'x86.c:11 note']);
+    expect((await scan()).found).toEqual(['arm.c:15 error', 'arm.c:45 error', 'arm.c:60 error', 'arm.c:77 error', 'arm.c:96 error', 'pmu-extra.c:11 error', 'x86.c:11 note']);
   });
 
   it('follows the configuration in the .c (#ifdef, #if expressions, IS_MODULE() in C) and in headers, and scans its arch only', async () => {
@@ -162,12 +162,26 @@ describe('scan --config on a tree', () => {
   });
 
   it('without CONFIG_TRACEPOINTS there is no tracepoint, and without any instrumentation nothing is instrumentable', async () => {
-    const bare = config('bare.config', ['arm64', 'CONFIG_CONTEXT_TRACKING_USER=y', 'CONFIG_ARM64_FIXED_EXIT=y', 'CONFIG_KVM_SAFE_WINDOW=y']);
+    const bare = config('bare.config', ['arm64', 'CONFIG_KVM=y', 'CONFIG_CONTEXT_TRACKING_USER=y', 'CONFIG_ARM64_FIXED_EXIT=y', 'CONFIG_KVM_SAFE_WINDOW=y']);
     expect((await scan('--config', bare)).found).toEqual([]);
-    const traced = config('traced.config', ['arm64', 'CONFIG_CONTEXT_TRACKING_USER=y', 'CONFIG_ARM64_FIXED_EXIT=y', 'CONFIG_KVM_SAFE_WINDOW=y', 'CONFIG_TRACEPOINTS=y', 'CONFIG_KCOV=y']);
+    const traced = config('traced.config', ['arm64', 'CONFIG_KVM=y', 'CONFIG_CONTEXT_TRACKING_USER=y', 'CONFIG_ARM64_FIXED_EXIT=y', 'CONFIG_KVM_SAFE_WINDOW=y', 'CONFIG_TRACEPOINTS=y', 'CONFIG_KCOV=y']);
     const r = await scan('--config', traced);
     expect(r.found).toEqual(['arm.c:77 error', 'arm.c:96 error']);
     expect(r.messages[1]).toMatch(/kvm_count_exit\(\) is instrumentable \(built with kcov[;)]/);
+  });
+
+  it('does not analyse a file kbuild builds only under a symbol the configuration leaves unset, and names it', async () => {
+    const withKvm = config('with-kvm.config', ['arm64', 'CONFIG_KVM=y', 'CONFIG_CONTEXT_TRACKING_USER=y', 'CONFIG_ARM64_FIXED_EXIT=y', 'CONFIG_KVM_SAFE_WINDOW=y']);
+    const json = JSON.parse((await run(['scan', TREE, '--no-cache', '-f', 'json', '--config', withKvm])).stdout);
+    expect(json.findings).toEqual([]);
+    expect(json.summary.notBuiltByConfiguration).toEqual([{ file: `${TREE}/arch/arm64/kvm/pmu-extra.c`,
+      namedAt: { file: 'arch/arm64/kvm/Makefile', line: 4, text: 'kvm-$(CONFIG_KVM_ARM_PMU_EXTRA) += pmu-extra.o' } }]);
+    const text = (await run(['scan', TREE, '--no-cache', '--config', withKvm])).stdout;
+    expect(text).toContain(`eqscheck: 1 file the configuration does not build, not analysed:\n  ${TREE}/arch/arm64/kvm/pmu-extra.c (arch/arm64/kvm/Makefile:4: kvm-$(CONFIG_KVM_ARM_PMU_EXTRA) += pmu-extra.o)\n`);
+    // With the symbol set, it is built and analysed; without CONFIG_KVM, nothing of the directory is.
+    expect((await scan('--config', withKvm, '-D', 'CONFIG_KVM_ARM_PMU_EXTRA')).found).toEqual(['pmu-extra.c:11 error']);
+    const noKvm = JSON.parse((await run(['scan', TREE, '--no-cache', '-f', 'json', '--config', config('no-kvm.config', ['arm64', 'CONFIG_CONTEXT_TRACKING_USER=y'])])).stdout);
+    expect(noKvm.summary.notBuiltByConfiguration.map((n: { file: string }) => path.basename(n.file))).toEqual(['arm.c', 'pmu-extra.c']);
   });
 
   it('without context tracking, the configuration never enters the EQS: notes that say so', async () => {
@@ -236,8 +250,8 @@ describe('check: kbuild\'s CHECK=', () => {
     const cache = path.join(dir, 'scan-then-check');
     const generated = path.join(dir, 'objtree2', 'include', 'generated');
     mkdirSync(generated, { recursive: true });
-    writeFileSync(path.join(generated, 'autoconf.h'), '/* Linux/arm64 6.1.0 Kernel Configuration */\n#define CONFIG_CONTEXT_TRACKING_USER 1\n');
-    const dotConfig = file('scan-then-check.config', '# Linux/arm64 6.1.0 Kernel Configuration\nCONFIG_CONTEXT_TRACKING_USER=y\n# CONFIG_KVM is not set\n');
+    writeFileSync(path.join(generated, 'autoconf.h'), '/* Linux/arm64 6.1.0 Kernel Configuration */\n#define CONFIG_CONTEXT_TRACKING_USER 1\n#define CONFIG_KVM 1\n');
+    const dotConfig = file('scan-then-check.config', '# Linux/arm64 6.1.0 Kernel Configuration\nCONFIG_CONTEXT_TRACKING_USER=y\nCONFIG_KVM=y\n');
     const eqscheck = (...args: string[]) => spawnSync(process.execPath, [path.join(__dirname, '..', 'bin', 'eqscheck.js'), ...args],
       { encoding: 'utf8', env: { ...process.env, EQSCHECK_TIMINGS: '1' } });
     expect(eqscheck('scan', TREE, '--config', dotConfig, '--cache-dir', cache).stderr).toContain('phase index');

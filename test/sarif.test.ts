@@ -353,7 +353,7 @@ describe('notifications', () => {
 
 describe('GitHub limits', () => {
   const SUMMARY = {
-    files: 1, functions: 1, functionsWithParseErrors: [], functionsCut: [], unnamedFunctions: 0, skipped: [], latin1Files: [], userSpace: [], entryFactsNotApplied: [],
+    files: 1, functions: 1, functionsWithParseErrors: [], functionsCut: [], unnamedFunctions: 0, skipped: [], latin1Files: [], userSpace: [], entryFactsNotApplied: [], notBuilt: [],
     analysis: { functionsAnalysed: 1, summaries: 1, precisionLost: [], overBudget: [], callsTooDeep: [], unknownCallees: 0, indirectCalls: 0 },
   };
   const SOURCE = Array.from({ length: 3000 }, (_, i) => `\tstep_${i + 1}();`).join('\n');

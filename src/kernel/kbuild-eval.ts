@@ -62,7 +62,11 @@ function conditionPlace(c: FileCondition): KbuildCondition {
   return { file: c.file, line: c.line, test: c.negated ? `not: ${c.test}` : c.test };
 }
 
-/** Object lists, read as the union over configurations. */
+/** A Kconfig symbol's value in a list's name (`obj-$(CONFIG_X)`): y, m, '' (unset), or undefined (not known). */
+export type KconfigValue = (symbol: string) => 'y' | 'm' | '' | undefined;
+
+/** Object lists, read as the union over configurations (or, given `kconfig`, over
+ *  the configurations that agree with it on the symbols in list names). */
 export class ObjectLists {
   private readonly values = new Map<string, string>();
   /** Where each word of an object list first appeared. */
@@ -70,10 +74,11 @@ export class ObjectLists {
   /** Suffixes of pattern rules `$(obj)/%SUFFIX.o: $(src)/%.c` (arm64 nVHE's `.nvhe`). */
   readonly patternSuffixes: string[] = [];
 
-  constructor(statements: FileStatement[]) {
+  constructor(statements: FileStatement[], kconfig: KconfigValue = () => undefined) {
     const lookup: Lookup = (name) => this.values.get(name) ?? baseVariable(name);
-    // A Kconfig symbol in a list's name (`obj-$(CONFIG_KVM)`) may be y or m: either lists the object.
-    const nameLookup: Lookup = (name) => (name.startsWith('CONFIG_') ? 'y' : lookup(name));
+    // A Kconfig symbol in a list's name (`obj-$(CONFIG_KVM)`) may be y or m: either lists the
+    // object; unset, it names no list (`obj-`), and the object is not built.
+    const nameLookup: Lookup = (name) => (name.startsWith('CONFIG_') ? kconfig(name) ?? 'y' : lookup(name));
     for (const fs of statements) {
       const s = fs.statement;
       if (s.kind === 'rule') { this.notePatternRule(s.targets, s.prerequisites, lookup); continue; }
@@ -139,11 +144,26 @@ export class ObjectLists {
     return [...this.firstSeen.keys()].some(unresolved);
   }
 
+  /** Whether a word expansion could not resolve may be the object: `crash_core_$(BITS).o`
+   *  may be crash_core_32.o, not doublefault_32.o; `$(objs)` may be anything. */
+  mayBeUnresolved(object: string): boolean {
+    return [...this.firstSeen.keys()].some((w) => unresolved(w) && unresolvedPattern(w.replace(`${OBJ}/`, '')).test(object));
+  }
+
   /** Where a list first named the object. */
   namedAt(object: string): FileStatement | undefined {
     for (const [w, fs] of this.firstSeen) if (path.posix.normalize(w.replace(`${OBJ}/`, '')) === object) return fs;
     return undefined;
   }
+}
+
+/** A word with references left in it as a pattern: each reference stands for any text. */
+function unresolvedPattern(word: string): RegExp {
+  const HOLE = '\0';
+  let w = word;
+  // Innermost references first: `$(patsubst %,$(x),y)` nests.
+  for (let before = ''; before !== w;) { before = w; w = w.replace(/\$[({][^(){}]*[)}]/g, HOLE); }
+  return new RegExp(`^${w.split(HOLE).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
 /** Object lists and the parts of composites; not flag variables (ccflags-y, asflags-y...). */

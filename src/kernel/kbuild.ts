@@ -31,6 +31,7 @@ import {
 import { TreeFiles, archSelects, kconfigDependency, pgRemovesFtrace, switchRule, type SwitchRule } from './kbuild-tree.js';
 import { words } from './make-expand.js';
 import type { MakeCondition } from './makefile.js';
+import type { Configuration } from './configuration.js';
 
 export type { KbuildCondition, KbuildSetting } from './kbuild-eval.js';
 
@@ -236,6 +237,40 @@ export class Kbuild {
   private lists(dir: string): ObjectLists {
     let lists = this.listsByDir.get(dir);
     if (!lists) { lists = new ObjectLists(this.statements(dir)); this.listsByDir.set(dir, lists); }
+    return lists;
+  }
+
+  /** Where kbuild names the source, when a configuration builds none of its objects: every
+   *  list that names one is `obj-$(CONFIG_X)` (or a composite's part of such an object) for an
+   *  X the configuration leaves unset. Undefined when it builds one, or may: no kbuild file
+   *  names the source, it is built as part of an includer, or a list cannot be expanded. */
+  notBuiltBy(source: string, configuration: Configuration): KbuildObject['namedAt'] | undefined {
+    const rel = this.tree.relative(source);
+    if (rel === undefined || configuration.empty) return undefined;
+    const builds = this.buildsOf(rel, new Set());
+    if (!builds.length || builds.some((b) => b.includedFrom !== undefined)) return undefined;
+    for (const b of builds) {
+      const lists = this.configuredLists(b.dir, configuration);
+      if (lists.mayBeUnresolved(`${b.stem}.o`) || lists.builtObjects().has(`${b.stem}.o`)) return undefined;
+    }
+    const named = builds.find((b) => b.namedAt)?.namedAt;
+    return named && { file: named.file, line: named.statement.line, text: named.statement.text };
+  }
+
+  private readonly configuredListsByDir = new Map<string, ObjectLists>();
+
+  private configuredLists(dir: string, configuration: Configuration): ObjectLists {
+    const key = `${configuration.hash}\0${dir}`;
+    let lists = this.configuredListsByDir.get(key);
+    if (!lists) {
+      lists = new ObjectLists(this.statements(dir), (symbol) => {
+        const option = configuration.option(symbol.replace(/^CONFIG_/, ''));
+        if (option === false) return '';
+        if (option === undefined) return undefined;
+        return configuration.isDefined(symbol) ? 'y' : 'm';
+      });
+      this.configuredListsByDir.set(key, lists);
+    }
     return lists;
   }
 

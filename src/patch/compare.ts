@@ -34,7 +34,7 @@ export interface Compared {
 }
 
 const EMPTY_SUMMARY: RunSummary = {
-  files: 0, filesParsed: 0, functions: 0, opaqueFunctions: 0, functionsWithParseErrors: [], functionsCut: [], unnamedFunctions: 0, skipped: [], latin1Files: [], userSpace: [], entryFactsNotApplied: [],
+  files: 0, filesParsed: 0, functions: 0, opaqueFunctions: 0, functionsWithParseErrors: [], functionsCut: [], unnamedFunctions: 0, skipped: [], latin1Files: [], userSpace: [], entryFactsNotApplied: [], notBuilt: [],
   analysis: { functionsAnalysed: 0, summaries: 0, precisionLost: [], overBudget: [], callsTooDeep: [], unknownCallees: 0, indirectCalls: 0 },
 };
 

@@ -42,6 +42,7 @@ export function summaryJson(s: RunSummary) {
     skippedFiles: s.skipped,
     latin1Files: s.latin1Files,
     entryFactsNotApplied: s.entryFactsNotApplied,
+    notBuiltByConfiguration: s.notBuilt,
     precisionLost: s.analysis.precisionLost,
     overBudget: s.analysis.overBudget,
     callsTooDeep: s.analysis.callsTooDeep,

@@ -14,7 +14,7 @@ import type { RuleMeta } from '../rules/types.js';
 import { FINGERPRINT_KEY, SourceLines, defaultReadText, fingerprintFindings, normaliseLine, relativeUri } from './fingerprint.js';
 import { describeEvent, stateParts } from './describe.js';
 import { helpMarkdown, helpText } from './help.js';
-import { describeSkipped } from './text.js';
+import { describeNotBuilt, describeSkipped } from './text.js';
 import { levelOf } from './severity.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
@@ -100,6 +100,11 @@ interface Notification {
 // ---- notification descriptors ---------------------------------------------------
 
 const NOTIFICATIONS = [
+  {
+    id: 'not-built', text: 'A file the build configuration does not compile was not analysed.',
+    full: 'With --config (or kbuild\'s autoconf.h), a .c file whose every object its kbuild files list only under Kconfig symbols the configuration leaves unset (obj-$(CONFIG_X) += file.o with CONFIG_X not set) is not part of that kernel; it was not analysed. The message names the kbuild line.',
+    help: 'Scan without --config, or with a configuration that sets the symbol, to analyse it.',
+  },
   {
     id: 'skipped-file', text: 'A file could not be read as C source and was skipped.',
     full: 'A file found under a scanned directory is binary (contains NUL bytes), is not a regular file (a FIFO, a directory, a symbolic link), is larger than the size cap or could not be read, a header is not a regular file or too large, or an #include (or a header that is a symbolic link, or a directory of the default scope that is one) leads outside the tree; it was skipped. A file named on the command line that cannot be read is an error instead.',
@@ -379,6 +384,9 @@ function summaryNotifications(s: RunSummary, at: {
 }): Notification[] {
   const notifications: Notification[] = [];
   const { physical, artifact: artifactLocation } = at;
+  for (const n of s.notBuilt) {
+    notifications.push(notification('not-built', 'note', describeNotBuilt(n), [{ physicalLocation: { artifactLocation: artifactLocation(n.file) } }]));
+  }
   for (const k of s.skipped) {
     notifications.push(notification('skipped-file', 'warning', describeSkipped(k),
       [{ physicalLocation: { artifactLocation: artifactLocation(k.file) } }]));

@@ -1,6 +1,7 @@
 // gcc/sparse-style text: `file:line:col: warning: message [rule-id]`, then the
 // indented witness path, then what the run could not analyse.
 import type { AnalyzeResult, RunSummary, SkippedFile } from '../run/types.js';
+import type { NotBuiltFile } from '../kernel/built-sources.js';
 import { MAX_CALL_DEPTH, type Finding } from '../analysis/interpreter.js';
 import { describeEvent } from './describe.js';
 import { SEVERITIES, countBySeverity, levelOf } from './severity.js';
@@ -86,6 +87,11 @@ export function describeSkipped(k: SkippedFile): string {
   return k.include ? `skipped #include ${k.include} in ${k.file}: ${k.reason}` : `skipped ${k.file}: ${k.reason}`;
 }
 
+/** "arch/x86/kernel/doublefault_32.c (arch/x86/kernel/Makefile:108: obj-$(CONFIG_X86_32) += doublefault_32.o)". */
+export function describeNotBuilt(n: NotBuiltFile): string {
+  return `${n.file} (${n.namedAt.file}:${n.namedAt.line}: ${n.namedAt.text.trim()})`;
+}
+
 /** What a run could not fully analyse, one line each (the summary's tail). */
 export function runNotices(s: RunSummary): string[] {
   const lines: string[] = [];
@@ -101,6 +107,11 @@ export function runNotices(s: RunSummary): string[] {
     const files = s.userSpace.reduce((n, p) => n + p.files, 0);
     lines.push(`eqscheck: ${plural(files, 'file')} of programs linked apart from the kernel not analysed (user space, boot code): ` +
       `${s.userSpace.slice(0, 6).map((p) => `${p.program} (${p.files})`).join(', ')}${s.userSpace.length > 6 ? ', …' : ''}`);
+  }
+  if (s.notBuilt.length) {
+    lines.push(`eqscheck: ${plural(s.notBuilt.length, 'file')} the configuration does not build, not analysed:`);
+    for (const n of s.notBuilt.slice(0, 20)) lines.push(`  ${describeNotBuilt(n)}`);
+    if (s.notBuilt.length > 20) lines.push(`  … and ${s.notBuilt.length - 20} more (see --format json)`);
   }
   for (const f of s.entryFactsNotApplied) lines.push(`eqscheck: entry fact of ${f.name}() (${f.source}) not applied: ${f.reason}`);
   if (s.analysis.overBudget.length) lines.push(`eqscheck: ${s.analysis.overBudget.length} function(s) too large to analyse within the budget, nothing reported from them: ${s.analysis.overBudget.slice(0, 5).join(', ')}${s.analysis.overBudget.length > 5 ? ', …' : ''}`);

@@ -12,6 +12,7 @@ import { Program } from '../analysis/program.js';
 import { sha1, type Cache } from '../cache/cache.js';
 import { declaredNoinstr, declaredUninstrumented } from '../kernel/instrumentability.js';
 import { archDirOf, archOf, linkDomainOf } from '../kernel/paths.js';
+import { notBuiltBy } from '../kernel/built-sources.js';
 import { NO_CONFIGURATION } from '../kernel/configuration.js';
 import { BUILTIN_MODEL } from '../model/primitives.js';
 import type { EntryFact } from '../model/user-model.js';
@@ -78,12 +79,16 @@ function phaseDone(name: string): void {
   timings.at = now;
 }
 
-async function runPhases(files: string[], options: AnalyzeOptions, setup: WorkerSetup, runner: TaskRunner): Promise<AnalyzeResult> {
+async function runPhases(given: string[], options: AnalyzeOptions, setup: WorkerSetup, runner: TaskRunner): Promise<AnalyzeResult> {
   timings.at = performance.now();
   const cache = options.cache ?? null;
   const progress = options.onProgress ?? (() => {});
   const work = makeFileWork(setup);
   const { model, configuration } = work;
+  // Read from the kbuild files on every run, before the run's key: what is not built is not among its inputs.
+  const notBuilt = notBuiltBy(given, configuration);
+  const unbuilt = new Set(notBuilt.map((n) => n.file));
+  const files = unbuilt.size ? given.filter((f) => !unbuilt.has(f)) : given;
   const { facts: entryFacts, notApplied } = entryFactsFor(files, options);
   const usePrefilter = options.prefilter !== false;
   const optionsKey = sha1(JSON.stringify({
@@ -95,6 +100,7 @@ async function runPhases(files: string[], options: AnalyzeOptions, setup: Worker
   const earlier = cache && runKey ? cachedRun(cache, runKey) : null;
   if (earlier) {
     earlier.summary.entryFactsNotApplied = notApplied;
+    earlier.summary.notBuilt = notBuilt;
     progress({ phase: 'analyse', done: 1, total: 1 });
     qualifyByArch(earlier.findings, configuration);
     return earlier;
@@ -169,7 +175,7 @@ async function runPhases(files: string[], options: AnalyzeOptions, setup: Worker
         return reason ? [{ file: f.def.file, function: f.def.name, line: f.def.line, reason }] : [];
       }),
       unnamedFunctions: builder.unnamedFunctions,
-      skipped: [...skipped, ...linked.included.skipped()], latin1Files: indexed.latin1Files, userSpace, entryFactsNotApplied: notApplied,
+      skipped: [...skipped, ...linked.included.skipped()], latin1Files: indexed.latin1Files, userSpace, entryFactsNotApplied: notApplied, notBuilt,
       analysis: analysis.stats,
     },
   };

@@ -1,6 +1,7 @@
 // What a run takes and gives (see run/analyze).
 import type { Cache } from '../cache/cache.js';
 import type { ConfigSpec } from '../kernel/configuration.js';
+import type { NotBuiltFile } from '../kernel/built-sources.js';
 import type { AnalysisStats, Finding } from '../analysis/interpreter.js';
 import type { UserModel } from '../model/user-model.js';
 import type { Rule } from '../rules/types.js';
@@ -77,6 +78,8 @@ export interface RunSummary {
   userSpace: { program: string; files: number }[];
   /** Entry facts the scanned tree does not show, so not applied. */
   entryFactsNotApplied: FactNotApplied[];
+  /** Files the build configuration does not compile (kernel/built-sources): not analysed. */
+  notBuilt: NotBuiltFile[];
   analysis: AnalysisStats;
 }
 

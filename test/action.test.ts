@@ -249,6 +249,9 @@ describe('action.yml: the steps, run here', () => {
     expect(none.status).toBe(2);
     expect(none.log).toContain('::error::eqscheck: no base commit to compare with');
     expect(none.outputs['sarif-file']).toBe('');
+    const newBranch = runAction(ws, {}, { before: '0'.repeat(40) });
+    expect(newBranch.status).toBe(2);
+    expect(newBranch.log).toContain('::error::eqscheck: no base commit to compare with');
     const unknown = runAction(ws, { base: 'f'.repeat(40) });
     expect(unknown.status).toBe(2);
     expect(unknown.log).toContain(`::error::eqscheck: commit ${'f'.repeat(40)} is not in the checkout and could not be fetched`);

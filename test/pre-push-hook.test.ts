@@ -73,6 +73,12 @@ describe('pre-push hook', () => {
     expect(r.stderr).toContain('Introduced in HEAD (since @{upstream}): 1 finding');
     expect(r.stderr).toContain(FINDING);
     expect(r.stderr).toContain('a push would be refused');
+    // EQSCHECK_HOOK_ARGS reach eqscheck: without the rule of the finding, nothing is introduced.
+    const narrowed = spawnSync('dash', [HOOK], {
+      cwd: repo, env: { ...GIT_ENV, EQSCHECK, EQSCHECK_HOOK_ARGS: '--rules vtime-unbalanced' }, encoding: 'utf8', input: '',
+    });
+    expect(narrowed.status, narrowed.stderr).toBe(0);
+    expect(narrowed.stderr).toContain('HEAD (@{upstream}..HEAD): nothing introduced');
   });
 
   it('lets a clean change through', () => {

@@ -104,6 +104,7 @@ describe('pre-push hook', () => {
     expect(clean.output).toContain('nothing introduced');
     const deleted = push(['origin', '--delete', 'topic']);
     expect(deleted.status, deleted.output).toBe(0);
+    expect(deleted.output).toContain('eqscheck pre-push: refs/heads/topic: deleted, nothing to check');
     expect(remoteHas('refs/heads/topic')).toBe(null);
     git(repo, 'checkout', '-q', 'main');
   });

@@ -130,6 +130,15 @@ describe('the arms a configuration rules out', () => {
     expect(kept('#ifdef CONFIG_B\n/*\n#endif\n*/\na();\n#endif\nz();')).toEqual(['z();']);
   });
 
+  it('keeps a comment that a directive\'s line leaves open where the lines after it are kept', () => {
+    // `#endif /* A &&` over two lines (arch/xtensa/include/asm/initialize_mmu.h): the comment's last line is no code.
+    expect(liveArms('#if 1 /* a\n b */\nc();\n#endif\n', c)).toBe('      /* a\n b */\nc();\n      \n');
+    expect(liveArms('#ifdef CONFIG_A\na();\n#endif /* CONFIG_A &&\n B */\n', c)).toBe('               \na();\n       /* CONFIG_A &&\n B */\n');
+    expect(liveArms('#if X /* a\n b */\na();\n#endif\n', c)).toBe('#if X /* a\n b */\na();\n#endif\n');
+    // In a dead arm the comment's lines are blanked with its start.
+    expect(kept('#ifdef CONFIG_B\n#if X /* a\n b */\n#endif\n#endif\nz();')).toEqual(['z();']);
+  });
+
   it('changes nothing without a configuration', () => {
     const text = '#ifdef CONFIG_A\na();\n#endif\n';
     expect(liveArms(text, new Configuration(NO_CONFIGURATION))).toBe(text);

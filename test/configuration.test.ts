@@ -85,7 +85,7 @@ CONFIG_LOCALVERSION="-test"
 
 describe('#if under a configuration', () => {
   const c = new Configuration(withCommandLine({ ...NO_CONFIGURATION, closed: true },
-    ['CONFIG_A', 'CONFIG_B_MODULE', 'CONFIG_HZ=250'], ['FOO']));
+    ['CONFIG_A', 'CONFIG_B_MODULE', 'CONFIG_HZ=250', 'CONFIG_ZERO=0', 'CONFIG_EMPTY=', 'CONFIG_ALIAS=OTHER_MACRO'], ['FOO']));
 
   it.each([
     ['defined(CONFIG_A)', 1], ['defined CONFIG_A', 1], ['!defined(CONFIG_C)', 1],
@@ -95,6 +95,8 @@ describe('#if under a configuration', () => {
     ['BAR', null], ['defined(BAR) && defined(CONFIG_A)', null], ['defined(BAR) && 0', 0], ['defined(BAR) || CONFIG_A', 1],
     ['__has_attribute(__fallthrough__)', null], ['IS_REACHABLE(CONFIG_B)', null], ['CONFIG_A ? 2 : BAR', 2],
     ['defined(', null], ["'a' == 97", null],
+    // kconfig.h's IS_ENABLED() is true of a symbol defined to 1 alone (-D X=0 is defined, not enabled).
+    ['IS_ENABLED(CONFIG_ZERO)', 0], ['defined(CONFIG_ZERO)', 1], ['IS_BUILTIN(CONFIG_HZ)', 0], ['IS_ENABLED(CONFIG_EMPTY)', 0], ['IS_ENABLED(CONFIG_ALIAS)', null],
   ])('%s is %s', (expression, value) => {
     expect(evaluateIf(expression, c)).toBe(value);
   });

@@ -12,15 +12,27 @@ export type IfValue = number | typeof UNKNOWN;
  *  "built in or a module", IS_BUILTIN only the first, IS_MODULE only the second
  *  (CONFIG_X_MODULE); IS_REACHABLE also counts a module when the code is one (MODULE). */
 export function configMacroTruth(config: Configuration, macro: string, symbol: string): boolean | undefined {
-  const builtin = config.isDefined(symbol);
-  const module = config.isDefined(`${symbol}_MODULE`);
+  const builtin = definedAsOne(config, symbol);
+  const module = definedAsOne(config, `${symbol}_MODULE`);
   switch (macro) {
     case 'IS_ENABLED': return or(builtin, module);
     case 'IS_BUILTIN': return builtin;
     case 'IS_MODULE': return module;
-    case 'IS_REACHABLE': return or(builtin, and(module, config.isDefined('MODULE')));
+    case 'IS_REACHABLE': return or(builtin, and(module, definedAsOne(config, 'MODULE')));
     default: return undefined;
   }
+}
+
+/** kconfig.h's __is_defined(x): true only when x expands to `1` (it pastes
+ *  __ARG_PLACEHOLDER_ to the expansion, and only __ARG_PLACEHOLDER_1 is a macro),
+ *  so a symbol defined to 0, to 123 or to nothing is not enabled. A value that
+ *  is a macro name expands further: not known. */
+function definedAsOne(config: Configuration, name: string): boolean | undefined {
+  const value = config.valueOf(name);
+  if (value === undefined) return undefined;
+  if (value === null) return false;
+  const v = value.trim();
+  return v === '1' ? true : v === '' || /^\d\w*$/.test(v) ? false : undefined;
 }
 
 function or(a: boolean | undefined, b: boolean | undefined): boolean | undefined {

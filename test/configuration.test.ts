@@ -96,6 +96,9 @@ describe('#if under a configuration', () => {
     ['__has_attribute(__fallthrough__)', null], ['IS_REACHABLE(CONFIG_B)', null], ['CONFIG_A ? 2 : BAR', 2],
     ['defined(', null], ["'a' == 97", null],
     // kconfig.h's IS_ENABLED() is true of a symbol defined to 1 alone (-D X=0 is defined, not enabled).
+    // C's #if integers: intmax_t and uintmax_t, 64 bits, octal after a 0.
+    ['010 == 8', 1], ['08', null], ['-1 > 0u', 1], ['~0u == 0xffffffffffffffff', 1], ['0xffffffffffffffff == -1', 1],
+    ['(0x100000000 & 0x100000000) != 0', 1], ['(1 << 40) >> 40', 1], ['1 << 64', null], ['-7 / 2 == -3 && -7 % 2 == -1', 1],
     ['IS_ENABLED(CONFIG_ZERO)', 0], ['defined(CONFIG_ZERO)', 1], ['IS_BUILTIN(CONFIG_HZ)', 0], ['IS_ENABLED(CONFIG_EMPTY)', 0], ['IS_ENABLED(CONFIG_ALIAS)', null],
   ])('%s is %s', (expression, value) => {
     expect(evaluateIf(expression, c)).toBe(value);

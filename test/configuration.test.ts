@@ -80,6 +80,9 @@ CONFIG_LOCALVERSION="-test"
   it('-D and -U go over it', () => {
     const c = new Configuration(withCommandLine(readDotConfig(file('z.config', DOT_CONFIG)), ['CONFIG_NO_HZ_FULL', 'LEVEL=3'], ['CONFIG_KVM_INTEL']));
     expect([c.isDefined('CONFIG_NO_HZ_FULL'), c.valueOf('LEVEL'), c.isDefined('CONFIG_KVM_INTEL')]).toEqual([true, '3', false]);
+    // An option is on as IS_ENABLED() says: defined to 1 (y, m), not -D CONFIG_X=0.
+    const zero = new Configuration(withCommandLine(readDotConfig(file('zero.config', DOT_CONFIG)), ['CONFIG_NO_HZ_FULL=0'], []));
+    expect([zero.isDefined('CONFIG_NO_HZ_FULL'), zero.option('NO_HZ_FULL'), zero.option('KVM')]).toEqual([true, false, true]);
   });
 });
 

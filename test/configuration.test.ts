@@ -147,6 +147,11 @@ describe('the arms a configuration rules out', () => {
     expect(kept('#ifdef CONFIG_B\n#if X /* a\n b */\n#endif\n#endif\nz();')).toEqual(['z();']);
   });
 
+  it('reads the directives after a string that holds a comment\'s opening (xt_recent.c\'s "/proc/net/xt_recent/* files")', () => {
+    expect(kept('p = "/sys/*";\n#ifdef CONFIG_B\nb();\n#endif\nc(); /* x */')).toEqual(['p = "/sys/*";', 'c(); /* x */']);
+    expect(kept("q = '\"';\n#ifdef CONFIG_B\nb();\n#endif\nc(); // \"")).toEqual(["q = '\"';", 'c(); // "']);
+  });
+
   it('changes nothing without a configuration', () => {
     const text = '#ifdef CONFIG_A\na();\n#endif\n';
     expect(liveArms(text, new Configuration(NO_CONFIGURATION))).toBe(text);

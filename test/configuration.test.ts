@@ -80,12 +80,15 @@ CONFIG_LOCALVERSION="-test"
   it('-D and -U go over it', () => {
     const c = new Configuration(withCommandLine(readDotConfig(file('z.config', DOT_CONFIG)), ['CONFIG_NO_HZ_FULL', 'LEVEL=3'], ['CONFIG_KVM_INTEL']));
     expect([c.isDefined('CONFIG_NO_HZ_FULL'), c.valueOf('LEVEL'), c.isDefined('CONFIG_KVM_INTEL')]).toEqual([true, '3', false]);
+    // An option is on as IS_ENABLED() says: defined to 1 (y, m), not -D CONFIG_X=0.
+    const zero = new Configuration(withCommandLine(readDotConfig(file('zero.config', DOT_CONFIG)), ['CONFIG_NO_HZ_FULL=0'], []));
+    expect([zero.isDefined('CONFIG_NO_HZ_FULL'), zero.option('NO_HZ_FULL'), zero.option('KVM')]).toEqual([true, false, true]);
   });
 });
 
 describe('#if under a configuration', () => {
   const c = new Configuration(withCommandLine({ ...NO_CONFIGURATION, closed: true },
-    ['CONFIG_A', 'CONFIG_B_MODULE', 'CONFIG_HZ=250'], ['FOO']));
+    ['CONFIG_A', 'CONFIG_B_MODULE', 'CONFIG_HZ=250', 'CONFIG_ZERO=0', 'CONFIG_EMPTY=', 'CONFIG_ALIAS=OTHER_MACRO'], ['FOO']));
 
   it.each([
     ['defined(CONFIG_A)', 1], ['defined CONFIG_A', 1], ['!defined(CONFIG_C)', 1],
@@ -95,6 +98,11 @@ describe('#if under a configuration', () => {
     ['BAR', null], ['defined(BAR) && defined(CONFIG_A)', null], ['defined(BAR) && 0', 0], ['defined(BAR) || CONFIG_A', 1],
     ['__has_attribute(__fallthrough__)', null], ['IS_REACHABLE(CONFIG_B)', null], ['CONFIG_A ? 2 : BAR', 2],
     ['defined(', null], ["'a' == 97", null],
+    // kconfig.h's IS_ENABLED() is true of a symbol defined to 1 alone (-D X=0 is defined, not enabled).
+    // C's #if integers: intmax_t and uintmax_t, 64 bits, octal after a 0.
+    ['010 == 8', 1], ['08', null], ['-1 > 0u', 1], ['~0u == 0xffffffffffffffff', 1], ['0xffffffffffffffff == -1', 1],
+    ['(0x100000000 & 0x100000000) != 0', 1], ['(1 << 40) >> 40', 1], ['1 << 64', null], ['-7 / 2 == -3 && -7 % 2 == -1', 1],
+    ['IS_ENABLED(CONFIG_ZERO)', 0], ['defined(CONFIG_ZERO)', 1], ['IS_BUILTIN(CONFIG_HZ)', 0], ['IS_ENABLED(CONFIG_EMPTY)', 0], ['IS_ENABLED(CONFIG_ALIAS)', null],
   ])('%s is %s', (expression, value) => {
     expect(evaluateIf(expression, c)).toBe(value);
   });
@@ -128,6 +136,20 @@ describe('the arms a configuration rules out', () => {
     expect(kept('#ifndef CONFIG_A\n# ifdef X\nx();\n# else\ny();\n# endif\n#endif\nz();')).toEqual(['z();']);
     expect(kept('#if defined(CONFIG_B) || \\\n    defined(CONFIG_C)\na();\n#endif\nz();')).toEqual(['z();']);
     expect(kept('#ifdef CONFIG_B\n/*\n#endif\n*/\na();\n#endif\nz();')).toEqual(['z();']);
+  });
+
+  it('keeps a comment that a directive\'s line leaves open where the lines after it are kept', () => {
+    // `#endif /* A &&` over two lines (arch/xtensa/include/asm/initialize_mmu.h): the comment's last line is no code.
+    expect(liveArms('#if 1 /* a\n b */\nc();\n#endif\n', c)).toBe('      /* a\n b */\nc();\n      \n');
+    expect(liveArms('#ifdef CONFIG_A\na();\n#endif /* CONFIG_A &&\n B */\n', c)).toBe('               \na();\n       /* CONFIG_A &&\n B */\n');
+    expect(liveArms('#if X /* a\n b */\na();\n#endif\n', c)).toBe('#if X /* a\n b */\na();\n#endif\n');
+    // In a dead arm the comment's lines are blanked with its start.
+    expect(kept('#ifdef CONFIG_B\n#if X /* a\n b */\n#endif\n#endif\nz();')).toEqual(['z();']);
+  });
+
+  it('reads the directives after a string that holds a comment\'s opening (xt_recent.c\'s "/proc/net/xt_recent/* files")', () => {
+    expect(kept('p = "/sys/*";\n#ifdef CONFIG_B\nb();\n#endif\nc(); /* x */')).toEqual(['p = "/sys/*";', 'c(); /* x */']);
+    expect(kept("q = '\"';\n#ifdef CONFIG_B\nb();\n#endif\nc(); // \"")).toEqual(["q = '\"';", 'c(); // "']);
   });
 
   it('changes nothing without a configuration', () => {

@@ -13,10 +13,11 @@
 // file go to stderr in gcc's form, and the exit status is 0 whatever they are,
 // so that the build goes on (as with sparse); so it is when eqscheck cannot
 // analyse: the reason is printed, and the build is not stopped for it.
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding } from '../analysis/interpreter.js';
 import { Cache, defaultCacheDir, sha1 } from '../cache/cache.js';
+import { oneAtATime } from './check-lock.js';
 import { InputError } from '../errors.js';
 import { readCompilerCommand, type CompilerCommand } from '../kernel/compiler-flags.js';
 import { NO_CONFIGURATION, configArch, readAutoconf, type ConfigSpec } from '../kernel/configuration.js';
@@ -73,39 +74,6 @@ async function checkFile(file: string, command: CompilerCommand, io: CheckIo): P
   const notParsed = result.summary.functionsWithParseErrors.filter((p) => p.file === checked)
     .map((p) => `${p.file}:${p.line}:1: note: eqscheck: ${p.function}() not fully parsed (analysed as far as it goes)\n`);
   return formatGcc(mine) + notParsed.join('');
-}
-
-/** A lock older than this was left by a checker that died: taken over. */
-const STALE_LOCK_MS = 10 * 60_000;
-const LOCK_POLL_MS = 200;
-
-/** make -j runs several checkers at once, and the files of one directory share
- *  one analysis: the first checker to reach it does it, and the others wait for
- *  it to be in the cache rather than each doing it again. */
-async function oneAtATime<T>(cacheDir: string | null, key: string, work: () => Promise<T>): Promise<T> {
-  if (cacheDir === null) return work();
-  try { mkdirSync(cacheDir, { recursive: true }); } catch { return work(); }
-  const lock = path.join(cacheDir, `check-${key}.lock`);
-  for (;;) {
-    try {
-      closeSync(openSync(lock, 'wx'));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return work();
-      const age = lockAge(lock);
-      if (age !== null && age > STALE_LOCK_MS) rmSync(lock, { force: true });
-      else if (age !== null) await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    rmSync(lock, { force: true });
-  }
-}
-
-function lockAge(lock: string): number | null {
-  try { return Date.now() - statSync(lock).mtimeMs; } catch { return null; }
 }
 
 /** The C file a finding's path starts in: its own file, or for one in a header the .c its path comes from. */

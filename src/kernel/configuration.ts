@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import { readRegularFile } from '../io/read-file.js';
+import { configMacroTruth } from '../parser/if-expression.js';
 
 /** A configuration as plain data (it crosses into worker threads and cache keys). */
 export interface ConfigSpec {
@@ -56,12 +57,10 @@ export class Configuration {
     return this.isDefined(name) === false ? null : undefined;
   }
 
-  /** A Kconfig option (`NO_HZ_FULL`) is y or m: true; n or unset: false; not known: undefined. */
+  /** A Kconfig option (`NO_HZ_FULL`) is y or m: true; n or unset: false; not known: undefined
+   *  (IS_ENABLED(CONFIG_NO_HZ_FULL), as the kernel's code asks it). */
   option(symbol: string): boolean | undefined {
-    const builtin = this.isDefined(`CONFIG_${symbol}`);
-    const module = this.isDefined(`CONFIG_${symbol}_MODULE`);
-    if (builtin || module) return true;
-    return builtin === false && module === false ? false : undefined;
+    return configMacroTruth(this, 'IS_ENABLED', `CONFIG_${symbol}`);
   }
 
   /** A stable hash of what it decides ('' when nothing), for cache keys: the same for a

@@ -29,7 +29,9 @@ export function isolateRange(text: string, start: number, end: number): string {
 }
 
 /** `text` with its C comments blanked (line breaks kept), for the readers that
- *  scan a file's text with patterns rather than parse it. */
+ *  scan a file's text with patterns rather than parse it. A string or character
+ *  literal is passed over whole: `"/sys/*"` opens no comment. */
 export function blankComments(text: string): string {
-  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, blank);
+  return text.replace(/("(?:[^"\\\n]|\\[\s\S])*"|'(?:[^'\\\n]|\\[\s\S])*')|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g,
+    (m: string, literal: string | undefined) => (literal === undefined ? blank(m) : m));
 }

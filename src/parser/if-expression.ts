@@ -3,6 +3,8 @@
 // UNKNOWN when it does not (a macro it does not know, `__has_attribute()`, a
 // function-like macro other than the kernel's config tests). `&&`, `||` and `?:`
 // decide as soon as one side does (`UNKNOWN && 0` is 0), as cpp's short circuit.
+// The arithmetic is C's for #if: 64-bit, signed or unsigned (BigInt, not a double's
+// 53 bits and 32-bit bitwise operators).
 import type { Configuration } from '../kernel/configuration.js';
 
 export const UNKNOWN = null;
@@ -12,15 +14,27 @@ export type IfValue = number | typeof UNKNOWN;
  *  "built in or a module", IS_BUILTIN only the first, IS_MODULE only the second
  *  (CONFIG_X_MODULE); IS_REACHABLE also counts a module when the code is one (MODULE). */
 export function configMacroTruth(config: Configuration, macro: string, symbol: string): boolean | undefined {
-  const builtin = config.isDefined(symbol);
-  const module = config.isDefined(`${symbol}_MODULE`);
+  const builtin = definedAsOne(config, symbol);
+  const module = definedAsOne(config, `${symbol}_MODULE`);
   switch (macro) {
     case 'IS_ENABLED': return or(builtin, module);
     case 'IS_BUILTIN': return builtin;
     case 'IS_MODULE': return module;
-    case 'IS_REACHABLE': return or(builtin, and(module, config.isDefined('MODULE')));
+    case 'IS_REACHABLE': return or(builtin, and(module, definedAsOne(config, 'MODULE')));
     default: return undefined;
   }
+}
+
+/** kconfig.h's __is_defined(x): true only when x expands to `1` (it pastes
+ *  __ARG_PLACEHOLDER_ to the expansion, and only __ARG_PLACEHOLDER_1 is a macro),
+ *  so a symbol defined to 0, to 123 or to nothing is not enabled. A value that
+ *  is a macro name expands further: not known. */
+function definedAsOne(config: Configuration, name: string): boolean | undefined {
+  const value = config.valueOf(name);
+  if (value === undefined) return undefined;
+  if (value === null) return false;
+  const v = value.trim();
+  return v === '1' ? true : v === '' || /^\d\w*$/.test(v) ? false : undefined;
 }
 
 function or(a: boolean | undefined, b: boolean | undefined): boolean | undefined {
@@ -31,7 +45,7 @@ function and(a: boolean | undefined, b: boolean | undefined): boolean | undefine
   return a === false || b === false ? false : a === true && b === true ? true : undefined;
 }
 
-const TOKEN = /\s*(?:(0[xX][0-9a-fA-F]+|\d+)[uUlL]*|([A-Za-z_]\w*)|(<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%<>!~&|^?:(),]))/y;
+const TOKEN = /\s*(?:((?:0[xX][0-9a-fA-F]+|\d+)[uUlL]*)|([A-Za-z_]\w*)|(<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%<>!~&|^?:(),]))/y;
 
 /** The expression's value, UNKNOWN when the configuration does not decide it or it cannot be read. */
 export function evaluateIf(expression: string, config: Configuration): IfValue {
@@ -51,7 +65,7 @@ export function evaluateIf(expression: string, config: Configuration): IfValue {
   try {
     const parser = new IfParser(tokens, config);
     const value = parser.conditional();
-    return parser.done() ? value : UNKNOWN;
+    return parser.done() && value !== UNKNOWN ? Number(value.v) : UNKNOWN;
   } catch (err) {
     if (err instanceof Unreadable) return UNKNOWN;
     throw err;
@@ -60,29 +74,67 @@ export function evaluateIf(expression: string, config: Configuration): IfValue {
 
 class Unreadable extends Error {}
 
+/** An integer as `#if` computes it (C11 6.10.1p4): every signed type is
+ *  intmax_t and every unsigned one uintmax_t, 64 bits. */
+interface Int { v: bigint; unsigned: boolean }
+type Value = Int | typeof UNKNOWN;
+
+function int(v: bigint, unsigned: boolean): Int {
+  return { v: unsigned ? BigInt.asUintN(64, v) : BigInt.asIntN(64, v), unsigned };
+}
+
+const TRUE = int(1n, false);
+const FALSE = int(0n, false);
+
+function truthOf(b: boolean): Int {
+  return b ? TRUE : FALSE;
+}
+
+/** A pp-number as C reads an integer constant (octal after a 0; a U suffix, or a
+ *  value past intmax_t's, is unsigned), or undefined when it is none. */
+function integerConstant(text: string): Int | undefined {
+  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)([uUlL]*)$/.exec(text);
+  if (!m) return undefined;
+  const digits = m[1]!;
+  const v = BigInt(/^0[0-7]+$/.test(digits) ? `0o${digits.slice(1)}` : digits);
+  return int(v, /u/i.test(m[2]!) || v > 2n ** 63n - 1n);
+}
+
 /** Binary operators by precedence, loosest first (below `&&`). */
 const BINARY: string[][] = [['|'], ['^'], ['&'], ['==', '!='], ['<', '>', '<=', '>='], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
 
-function apply(op: string, a: number, b: number): number | typeof UNKNOWN {
+function apply(op: string, a: Int, b: Int): Value {
+  if (op === '<<' || op === '>>') {
+    // The left operand's type; a count past the width (or negative) is undefined in C.
+    if (b.v < 0n || b.v >= 64n) return UNKNOWN;
+    return op === '<<' ? int(a.v << b.v, a.unsigned) : int(a.v >> b.v, a.unsigned);
+  }
+  // The usual arithmetic conversions: unsigned if either is.
+  const unsigned = a.unsigned || b.unsigned;
+  const x = unsigned ? BigInt.asUintN(64, a.v) : a.v;
+  const y = unsigned ? BigInt.asUintN(64, b.v) : b.v;
   switch (op) {
-    case '|': return a | b;
-    case '^': return a ^ b;
-    case '&': return a & b;
-    case '==': return Number(a === b);
-    case '!=': return Number(a !== b);
-    case '<': return Number(a < b);
-    case '>': return Number(a > b);
-    case '<=': return Number(a <= b);
-    case '>=': return Number(a >= b);
-    case '<<': return a * 2 ** b;
-    case '>>': return Math.floor(a / 2 ** b);
-    case '+': return a + b;
-    case '-': return a - b;
-    case '*': return a * b;
-    case '/': return b === 0 ? UNKNOWN : Math.trunc(a / b);
-    case '%': return b === 0 ? UNKNOWN : a % b;
+    case '|': return int(x | y, unsigned);
+    case '^': return int(x ^ y, unsigned);
+    case '&': return int(x & y, unsigned);
+    case '==': return truthOf(x === y);
+    case '!=': return truthOf(x !== y);
+    case '<': return truthOf(x < y);
+    case '>': return truthOf(x > y);
+    case '<=': return truthOf(x <= y);
+    case '>=': return truthOf(x >= y);
+    case '+': return int(x + y, unsigned);
+    case '-': return int(x - y, unsigned);
+    case '*': return int(x * y, unsigned);
+    // BigInt's / and % truncate toward zero, as C's.
+    case '/': return y === 0n ? UNKNOWN : int(x / y, unsigned);
+    case '%': return y === 0n ? UNKNOWN : int(x % y, unsigned);
     default: return UNKNOWN;
   }
+}
+
+function isTrue(v: Int): boolean {
+  return v.v !== 0n;
 }
 
 /** Recursive descent over C's precedence levels (C11 6.10.1: the `#if` grammar is C's constant expression). */
@@ -105,39 +157,43 @@ class IfParser {
     return t;
   }
 
-  conditional(): IfValue {
+  conditional(): Value {
     const test = this.logicalOr();
     if (this.peek() !== '?') return test;
     this.take('?');
     const yes = this.conditional();
     this.take(':');
     const no = this.conditional();
-    if (test === UNKNOWN) return yes === no ? yes : UNKNOWN;
-    return test !== 0 ? yes : no;
+    if (yes === UNKNOWN || no === UNKNOWN) return test !== UNKNOWN ? (isTrue(test) ? yes : no) : UNKNOWN;
+    // The result has the arms' common type.
+    const unsigned = yes.unsigned || no.unsigned;
+    if (test === UNKNOWN) return int(yes.v, unsigned).v === int(no.v, unsigned).v ? int(yes.v, unsigned) : UNKNOWN;
+    return int((isTrue(test) ? yes : no).v, unsigned);
   }
 
-  private logicalOr(): IfValue {
+  private logicalOr(): Value {
     let left = this.logicalAnd();
     while (this.peek() === '||') {
       this.take();
       const right = this.logicalAnd();
-      left = (left !== UNKNOWN && left !== 0) || (right !== UNKNOWN && right !== 0) ? 1
-        : left === 0 && right === 0 ? 0 : UNKNOWN;
+      left = (left !== UNKNOWN && isTrue(left)) || (right !== UNKNOWN && isTrue(right)) ? TRUE
+        : left !== UNKNOWN && right !== UNKNOWN ? FALSE : UNKNOWN;
     }
     return left;
   }
 
-  private logicalAnd(): IfValue {
+  private logicalAnd(): Value {
     let left = this.binary(0);
     while (this.peek() === '&&') {
       this.take();
       const right = this.binary(0);
-      left = left === 0 || right === 0 ? 0 : left !== UNKNOWN && right !== UNKNOWN ? 1 : UNKNOWN;
+      left = (left !== UNKNOWN && !isTrue(left)) || (right !== UNKNOWN && !isTrue(right)) ? FALSE
+        : left !== UNKNOWN && right !== UNKNOWN ? TRUE : UNKNOWN;
     }
     return left;
   }
 
-  private binary(level: number): IfValue {
+  private binary(level: number): Value {
     if (level === BINARY.length) return this.unary();
     const ops = BINARY[level]!;
     let left = this.binary(level + 1);
@@ -149,25 +205,29 @@ class IfParser {
     return left;
   }
 
-  private unary(): IfValue {
+  private unary(): Value {
     const t = this.peek();
     if (t === '!' || t === '-' || t === '~' || t === '+') {
       this.take();
       const v = this.unary();
       if (v === UNKNOWN) return UNKNOWN;
-      return t === '!' ? Number(v === 0) : t === '-' ? -v : t === '~' ? ~v : v;
+      return t === '!' ? truthOf(!isTrue(v)) : t === '-' ? int(-v.v, v.unsigned) : t === '~' ? int(~v.v, v.unsigned) : v;
     }
     return this.primary();
   }
 
-  private primary(): IfValue {
+  private primary(): Value {
     const t = this.take();
     if (t === '(') {
       const v = this.conditional();
       this.take(')');
       return v;
     }
-    if (/^\d/.test(t)) return Number(t.replace(/[uUlL]+$/, ''));
+    if (/^\d/.test(t)) {
+      const v = integerConstant(t);
+      if (!v) throw new Unreadable();
+      return v;
+    }
     if (!/^[A-Za-z_]/.test(t)) throw new Unreadable();
     if (t === 'defined') {
       const paren = this.peek() === '(';
@@ -178,13 +238,13 @@ class IfParser {
     }
     if (this.peek() === '(') return this.macroCall(t);
     const value = this.config.valueOf(t);
-    if (value === null) return 0;
+    if (value === null) return FALSE;
     if (value === undefined) return UNKNOWN;
-    return /^(?:0[xX][0-9a-fA-F]+|\d+)[uUlL]*$/.test(value) ? Number(value.replace(/[uUlL]+$/, '')) : UNKNOWN;
+    return integerConstant(value.trim()) ?? UNKNOWN;
   }
 
   /** IS_ENABLED(CONFIG_X) and its kin; any other function-like macro is not known. */
-  private macroCall(macro: string): IfValue {
+  private macroCall(macro: string): Value {
     this.take('(');
     let depth = 1;
     const args: string[] = [];
@@ -198,6 +258,6 @@ class IfParser {
   }
 }
 
-function truth(b: boolean | undefined): IfValue {
-  return b === undefined ? UNKNOWN : Number(b);
+function truth(b: boolean | undefined): Value {
+  return b === undefined ? UNKNOWN : truthOf(b);
 }

@@ -4,7 +4,9 @@
 // parser, the CFG builder) sees one definition where the configuration has one
 // and no path through code it does not build. What the configuration does not
 // decide stays a conditional: its arms are both paths, as without one. Blanking
-// keeps every offset, line and column (and byte: directives are ASCII).
+// keeps every offset, line and column (and byte: each byte of the file, read as
+// Latin-1, is one character). A comment on a kept arm's directive line stays: it
+// may go on over the next lines, which are code again only after its end.
 import type { Configuration } from '../kernel/configuration.js';
 import { blankComments } from './blank.js';
 import { conditionalRole, directiveOf } from './directives.js';
@@ -37,7 +39,9 @@ export function liveArms(text: string, config: Configuration): string {
     if (role === null) {
       out.push(dead() ? blank(text.slice(at, end)) : text.slice(at, end));
     } else {
-      out.push(directiveLine(line, directive!, role, stack, config, dead()));
+      const rewritten = directiveLine(line, directive!, role, stack, config, dead());
+      // A comment it leaves open goes on over the lines after it, kept or blanked as they are.
+      out.push(dead() ? rewritten : withComments(rewritten, line, text.slice(at, end)));
     }
     at = end;
   }
@@ -113,6 +117,17 @@ function logicalLineEnd(text: string, at: number): number {
 
 function blank(s: string): string {
   return s.replace(/[^\n]/g, ' ');
+}
+
+/** A directive line as rewritten on its comment-blanked text `scan`, with the
+ *  comments of the file's `raw` line put back: one left open there goes on over
+ *  the next lines, kept as the file has them (without its start, `#endif /* X`
+ *  would leave the comment's last line to be read as code). */
+function withComments(rewritten: string, scan: string, raw: string): string {
+  if (scan === raw) return rewritten;
+  let out = '';
+  for (let i = 0; i < raw.length; i++) out += scan[i] === raw[i] ? rewritten[i] : raw[i];
+  return out;
 }
 
 /** liveArms over a file's bytes (read as Latin-1, byte for byte, so byte offsets stay). */

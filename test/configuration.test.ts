@@ -290,3 +290,14 @@ describe('check: kbuild\'s CHECK=', () => {
     expect((await run(['check', '-O2', '-Wall'])).code).toBe(2);
   });
 });
+
+describe('reading a compiler command line', () => {
+  it('takes what kbuild passes, its own options in both spellings, and passes over the rest', async () => {
+    const { readCompilerCommand } = await import('../src/kernel/compiler-flags.js');
+    const c = readCompilerCommand(['-Wp,-MMD,x.d', '-nostdinc', '-I', 'a', '-Ib', '-isystem', 'c', '-include', 'k.h', '-DA', '-D', 'B=2', '-UC', '-x', 'c',
+      '-o', 'out.c', '--model', 'm.json', '--rules=r', '--no-cache', '-std=gnu11', '--weird', 'file.c']);
+    expect(c.files).toEqual(['file.c']);
+    expect([c.includeDirs, c.forcedIncludes, c.defines, c.undefines]).toEqual([['a', 'b', 'c'], ['k.h'], ['A', 'B=2'], ['C']]);
+    expect([...c.own]).toEqual([['--model', 'm.json'], ['--rules', 'r'], ['--no-cache', '']]);
+  });
+});

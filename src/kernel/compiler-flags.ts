@@ -34,7 +34,12 @@ export function readCompilerCommand(argv: readonly string[]): CompilerCommand {
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i]!;
     const own = OWN_OPTIONS.find((o) => word === o || word.startsWith(`${o}=`));
-    if (own) { out.own.set(own, word.slice(own.length + 1)); continue; }
+    if (own) {
+      // `--model FILE` as well as `--model=FILE`; --no-cache takes nothing.
+      const value = word === own && own !== '--no-cache' ? argv[++i] ?? '' : word.slice(own.length + 1);
+      out.own.set(own, value);
+      continue;
+    }
     if (!word.startsWith('-') || word === '-') {
       if (/\.c$/.test(word)) out.files.push(word);
       continue;

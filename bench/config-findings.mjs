@@ -25,10 +25,22 @@ function debianConfig(version) {
   return out;
 }
 
+/** Kconfig asks the compiler what it can do (6.12's arm64 KVM depends on AS_HAS_ARMV8_4): a
+ *  configuration for another arch is made with its cross compiler when there is one
+ *  (Debian's gcc-aarch64-linux-gnu, gcc-riscv64-linux-gnu), else with the host's. */
+const CROSS = { arm64: 'aarch64-linux-gnu-', riscv: 'riscv64-linux-gnu-' };
+
+function crossCompile(arch) {
+  const prefix = CROSS[arch];
+  return prefix && spawnSync(`${prefix}gcc`, ['--version']).status === 0 ? prefix : null;
+}
+
 /** `make defconfig` for the arch; with `enable`, those options turned on over it (scripts/config, then olddefconfig). */
 function defconfig(tree, arch, enable = []) {
   const out = path.join(scratch, `${path.basename(tree)}-${arch}${enable.length ? '-more' : ''}`);
-  const make = (...targets) => execFileSync('make', ['-s', '-C', tree, `O=${out}`, `ARCH=${arch}`, ...targets], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const cross = crossCompile(arch);
+  const make = (...targets) => execFileSync('make', ['-s', '-C', tree, `O=${out}`, `ARCH=${arch}`, ...(cross ? [`CROSS_COMPILE=${cross}`] : []), ...targets],
+    { stdio: ['ignore', 'ignore', 'inherit'] });
   make('defconfig');
   if (enable.length) {
     execFileSync(path.join(tree, 'scripts', 'config'), ['--file', path.join(out, '.config'), ...enable.flatMap((o) => ['-e', o])]);
@@ -80,8 +92,9 @@ try {
     row(`linux-source-${version}`, 'none (every arch, every arm)', null, base, base);
     row(`linux-source-${version}`, 'Debian amd64', 'x86', scan(tree, debianConfig(version)), base);
     for (const arch of ['arm64', 'riscv', 'x86']) {
-      row(`linux-source-${version}`, `defconfig ${arch}`, arch, scan(tree, defconfig(tree, arch)), base);
-      row(`linux-source-${version}`, `defconfig ${arch} + ${NOHZ_TRACING.join(', ')}`, arch, scan(tree, defconfig(tree, arch, NOHZ_TRACING)), base);
+      const made = crossCompile(arch) ? ` (${crossCompile(arch)}gcc)` : '';
+      row(`linux-source-${version}`, `defconfig ${arch}${made}`, arch, scan(tree, defconfig(tree, arch)), base);
+      row(`linux-source-${version}`, `defconfig ${arch}${made} + ${NOHZ_TRACING.join(', ')}`, arch, scan(tree, defconfig(tree, arch, NOHZ_TRACING)), base);
     }
   }
   console.log('');

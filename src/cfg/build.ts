@@ -5,7 +5,6 @@
 import { child, namedChildren, type SyntaxNode } from '../parser/syntax.js';
 import { configCondition, configMacroSymbol, configSubject } from './config-test.js';
 import { directiveOf } from '../parser/directives.js';
-import { configMacroTruth } from '../parser/if-expression.js';
 import type { Configuration } from '../kernel/configuration.js';
 import { isPredicateSubject, memoryOf, predicateDependencies, predicateSubject } from './predicate-subjects.js';
 import type { FunctionDef } from '../parser/parse.js';
@@ -556,7 +555,7 @@ class CfgBuilder {
     if (!name || args.length !== 1 || args[0]!.type !== 'identifier') return null;
     const argument = String(args[0]!.text);
     const symbol = configMacroSymbol(name, argument);
-    return symbol === null ? null : { symbol, truth: configMacroTruth(this.options.configuration, name, argument) };
+    return symbol === null ? null : { symbol, truth: this.options.configuration.test(name, argument) };
   }
 
   /** `a && b` / `a || b`, the left operands of a chain (`a && b && c` nests

@@ -24,7 +24,7 @@ import { NO_CONFIGURATION, configArch, readAutoconf, type ConfigSpec } from '../
 import { archOf, kernelRootOf } from '../kernel/paths.js';
 import { readUserModel } from '../model/user-model.js';
 import { formatGcc } from '../report/gcc.js';
-import { RULES, findRule } from '../rules/index.js';
+import { RULES, RuleSelectionError, rulesNamed } from '../rules/index.js';
 import { analyzeFiles } from '../run/analyze.js';
 import { collectFiles, displayPath, kvmScope } from '../scan/collect.js';
 
@@ -43,7 +43,7 @@ export async function runCheck(argv: readonly string[], io: CheckIo): Promise<nu
     try {
       io.stderr(await checkFile(file, command, io));
     } catch (err) {
-      if (!(err instanceof InputError)) throw err;
+      if (!(err instanceof InputError || err instanceof RuleSelectionError)) throw err;
       io.stderr(`eqscheck: error: ${err.message} (not analysed; the build goes on)\n`);
     }
   }
@@ -55,14 +55,11 @@ async function checkFile(file: string, command: CompilerCommand, io: CheckIo): P
   if (!configuration.origin) io.stderr(`eqscheck: ${file}: no generated/autoconf.h among the include paths: analysed for every configuration\n`);
   const checked = displayPath(file);
   const root = kernelRootOf(file);
-  const arch = archOf(checked) ?? (root ? configArch(configuration, (dir) => existsSync(path.join(root, 'arch', dir))) : null);
+  const arch = archOf(checked) ?? (root ? configArch(configuration, root) : null);
   const scope = root ? collectFiles(kvmScope(root, arch)) : null;
   const { files, explicit, roots, skipped } = scope?.files.includes(checked) ? scope : collectFiles([file]);
-  const rules = command.own.get('--rules')?.split(',').map((id) => {
-    const rule = findRule(id.trim());
-    if (!rule) throw new InputError('--rules', `unknown rule '${id}' (known rules: ${RULES.map((r) => r.id).join(', ')})`);
-    return rule;
-  }) ?? RULES;
+  const ruleList = command.own.get('--rules');
+  const rules = ruleList === undefined ? RULES : rulesNamed(ruleList);
   const model = command.own.get('--model');
   const cacheDir = command.own.has('--no-cache') ? null : command.own.get('--cache-dir') || defaultCacheDir();
   const lockKey = sha1('check', JSON.stringify([files, configuration, rules.map((r) => r.id), model ?? null]));

@@ -3,8 +3,7 @@
 // skipped (when --fail-on names `skipped`), 3 an internal error (a
 // bug: one line naming what was being analysed; EQSCHECK_DEBUG=1 for the trace).
 import { Command, CommanderError, Option } from 'commander';
-import { existsSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { Cache, defaultCacheDir } from '../cache/cache.js';
 import { InputError, InternalError } from '../errors.js';
 import { DEFAULT_MAX_FILE_SIZE } from '../io/read-file.js';
@@ -24,7 +23,7 @@ import { formatText, wantsColor } from '../report/text.js';
 import { runDiffMode } from '../patch/diff-mode.js';
 import { runPatchMode, type ModeOptions, type SourceReaders } from '../patch/patch-mode.js';
 import { runSeriesMode } from '../patch/series-mode.js';
-import { RULES, findRule } from '../rules/index.js';
+import { RULES, RuleSelectionError, knownRule, rulesNamed } from '../rules/index.js';
 import type { Rule } from '../rules/types.js';
 import { collectFiles, isKernelRoot } from '../scan/collect.js';
 import { NO_CONFIGURATION, configArch, isDefineSpec, isMacroName, readDotConfig, withCommandLine, type ConfigSpec } from '../kernel/configuration.js';
@@ -89,12 +88,6 @@ function repeatable(option: string, what: string, check: (value: string) => bool
 
 const FORMATS = ['text', 'json', 'sarif', 'html'] as const;
 
-function knownRule(id: string): Rule {
-  const rule = findRule(id);
-  if (!rule) throw new UsageError(`unknown rule '${id}' (known rules: ${RULES.map((r) => r.id).join(', ')})`);
-  return rule;
-}
-
 function openCache(opts: AnalysisOptions): Cache | null {
   return opts.cache ? new Cache(opts.cacheDir ?? defaultCacheDir(), undefined,
     { warn: (m) => process.stderr.write(`eqscheck: ${m}\n`), maxFileSize: opts.maxFileSize }) : null;
@@ -110,7 +103,7 @@ function parseJobs(value: string): number {
 function configurationLine(file: string, configuration: ConfigSpec, paths: string[]): string {
   const root = (paths.length ? paths : ['.']).find(isKernelRoot);
   if (!root) return `eqscheck: configuration ${file} applied to the files named\n`;
-  const arch = configArch(configuration, (dir) => existsSync(path.join(root, 'arch', dir)));
+  const arch = configArch(configuration, root);
   return arch ? `eqscheck: configuration ${file}: arch/${arch}/kvm and virt/kvm scanned\n`
     : `eqscheck: configuration ${file} names no arch of the tree (its 'Linux/ARCH' header): every arch's kvm directory scanned\n`;
 }
@@ -123,11 +116,8 @@ function configurationOf(opts: AnalysisOptions): ConfigSpec {
   return withCommandLine(opts.config ? readDotConfig(opts.config) : NO_CONFIGURATION, opts.define, opts.undefine);
 }
 
-function selectRules(spec: string | undefined) {
-  if (spec === undefined) return RULES;
-  const ids = spec.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!ids.length) throw new UsageError(`--rules wants rule ids (known rules: ${RULES.map((r) => r.id).join(', ')}), not '${spec}'`);
-  return ids.map(knownRule);
+function selectRules(spec: string | undefined): readonly Rule[] {
+  return spec === undefined ? RULES : rulesNamed(spec);
 }
 
 interface AnalysisOptions {
@@ -336,7 +326,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT_CLEAN : EXIT_USAGE;
     }
-    if (err instanceof InputError || err instanceof UsageError || err instanceof ModelError || err instanceof ScopeTooLargeError) {
+    if (err instanceof InputError || err instanceof UsageError || err instanceof ModelError || err instanceof ScopeTooLargeError || err instanceof RuleSelectionError) {
       process.stderr.write(`eqscheck: error: ${err.message}\n`);
       return EXIT_USAGE;
     }

@@ -6,10 +6,11 @@
 // `__KVM_NVHE_HYPERVISOR__`) stay unknown unless -D/-U names them: both arms of a
 // test of them are paths, as without a configuration.
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../errors.js';
 import { readRegularFile } from '../io/read-file.js';
-import { configMacroTruth } from '../parser/if-expression.js';
 
 /** A configuration as plain data (it crosses into worker threads and cache keys). */
 export interface ConfigSpec {
@@ -57,10 +58,47 @@ export class Configuration {
     return this.isDefined(name) === false ? null : undefined;
   }
 
+  /** include/linux/kconfig.h's tests of a config symbol, in three values: IS_ENABLED is
+   *  "built in or a module", IS_BUILTIN only the first, IS_MODULE only the second
+   *  (CONFIG_X_MODULE); IS_REACHABLE also counts a module when the code is one (MODULE).
+   *  Undefined for any other macro. */
+  test(macro: string, symbol: string): boolean | undefined {
+    const builtin = this.definedAsOne(symbol);
+    const module = this.definedAsOne(`${symbol}_MODULE`);
+    switch (macro) {
+      case 'IS_ENABLED': return or(builtin, module);
+      case 'IS_BUILTIN': return builtin;
+      case 'IS_MODULE': return module;
+      case 'IS_REACHABLE': return or(builtin, and(module, this.definedAsOne('MODULE')));
+      default: return undefined;
+    }
+  }
+
   /** A Kconfig option (`NO_HZ_FULL`) is y or m: true; n or unset: false; not known: undefined
    *  (IS_ENABLED(CONFIG_NO_HZ_FULL), as the kernel's code asks it). */
   option(symbol: string): boolean | undefined {
-    return configMacroTruth(this, 'IS_ENABLED', `CONFIG_${symbol}`);
+    return this.test('IS_ENABLED', `CONFIG_${symbol}`);
+  }
+
+  /** `$(CONFIG_X)` as kbuild reads it in a list's name: y, m, '' (unset), or undefined (not known). */
+  kbuildValue(symbol: string): 'y' | 'm' | '' | undefined {
+    const builtin = this.test('IS_BUILTIN', symbol);
+    if (builtin) return 'y';
+    const module = this.test('IS_MODULE', symbol);
+    if (module) return 'm';
+    return builtin === false && module === false ? '' : undefined;
+  }
+
+  /** kconfig.h's __is_defined(x): true only when x expands to `1` (it pastes
+   *  __ARG_PLACEHOLDER_ to the expansion, and only __ARG_PLACEHOLDER_1 is a macro),
+   *  so a symbol defined to 0, to 123 or to nothing is not enabled. A value that
+   *  is a macro name expands further: not known. */
+  private definedAsOne(name: string): boolean | undefined {
+    const value = this.valueOf(name);
+    if (value === undefined) return undefined;
+    if (value === null) return false;
+    const v = value.trim();
+    return v === '1' ? true : v === '' || /^\d\w*$/.test(v) ? false : undefined;
   }
 
   /** A stable hash of what it decides ('' when nothing), for cache keys: the same for a
@@ -74,6 +112,14 @@ export class Configuration {
   }
 
   private memoHash: string | undefined;
+}
+
+function or(a: boolean | undefined, b: boolean | undefined): boolean | undefined {
+  return a === true || b === true ? true : a === false && b === false ? false : undefined;
+}
+
+function and(a: boolean | undefined, b: boolean | undefined): boolean | undefined {
+  return a === false || b === false ? false : a === true && b === true ? true : undefined;
 }
 
 function byName(a: [string, string], b: [string, string]): number {
@@ -163,9 +209,13 @@ function configText(file: string): string {
 const SRCARCH: Record<string, string> = { i386: 'x86', x86_64: 'x86', sparc32: 'sparc', sparc64: 'sparc', parisc64: 'parisc', sh64: 'sh', tilepro: 'tile', tilegx: 'tile' };
 
 /** The arch directory a configuration was made for: its header's ARCH, as the top
- *  Makefile maps it to a source arch, if the tree has that directory. */
-export function configArch(spec: ConfigSpec, archExists: (dir: string) => boolean): string | null {
+ *  Makefile maps it to a source arch, if the kernel tree at `root` has that directory. */
+export function configArch(spec: ConfigSpec, root: string): string | null {
   if (!spec.makeArch) return null;
   const dir = SRCARCH[spec.makeArch] ?? spec.makeArch;
-  return archExists(dir) ? dir : null;
+  try {
+    return statSync(path.join(root, 'arch', dir)).isDirectory() ? dir : null;
+  } catch {
+    return null;
+  }
 }

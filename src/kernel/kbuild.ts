@@ -263,12 +263,7 @@ export class Kbuild {
     const key = `${configuration.hash}\0${dir}`;
     let lists = this.configuredListsByDir.get(key);
     if (!lists) {
-      lists = new ObjectLists(this.statements(dir), (symbol) => {
-        const option = configuration.option(symbol.replace(/^CONFIG_/, ''));
-        if (option === false) return '';
-        if (option === undefined) return undefined;
-        return configuration.isDefined(symbol) ? 'y' : 'm';
-      });
+      lists = new ObjectLists(this.statements(dir), (symbol) => configuration.kbuildValue(symbol));
       this.configuredListsByDir.set(key, lists);
     }
     return lists;

@@ -10,41 +10,6 @@ import type { Configuration } from '../kernel/configuration.js';
 export const UNKNOWN = null;
 export type IfValue = number | typeof UNKNOWN;
 
-/** include/linux/kconfig.h's tests of a config symbol, in three values. IS_ENABLED is
- *  "built in or a module", IS_BUILTIN only the first, IS_MODULE only the second
- *  (CONFIG_X_MODULE); IS_REACHABLE also counts a module when the code is one (MODULE). */
-export function configMacroTruth(config: Configuration, macro: string, symbol: string): boolean | undefined {
-  const builtin = definedAsOne(config, symbol);
-  const module = definedAsOne(config, `${symbol}_MODULE`);
-  switch (macro) {
-    case 'IS_ENABLED': return or(builtin, module);
-    case 'IS_BUILTIN': return builtin;
-    case 'IS_MODULE': return module;
-    case 'IS_REACHABLE': return or(builtin, and(module, definedAsOne(config, 'MODULE')));
-    default: return undefined;
-  }
-}
-
-/** kconfig.h's __is_defined(x): true only when x expands to `1` (it pastes
- *  __ARG_PLACEHOLDER_ to the expansion, and only __ARG_PLACEHOLDER_1 is a macro),
- *  so a symbol defined to 0, to 123 or to nothing is not enabled. A value that
- *  is a macro name expands further: not known. */
-function definedAsOne(config: Configuration, name: string): boolean | undefined {
-  const value = config.valueOf(name);
-  if (value === undefined) return undefined;
-  if (value === null) return false;
-  const v = value.trim();
-  return v === '1' ? true : v === '' || /^\d\w*$/.test(v) ? false : undefined;
-}
-
-function or(a: boolean | undefined, b: boolean | undefined): boolean | undefined {
-  return a === true || b === true ? true : a === false && b === false ? false : undefined;
-}
-
-function and(a: boolean | undefined, b: boolean | undefined): boolean | undefined {
-  return a === false || b === false ? false : a === true && b === true ? true : undefined;
-}
-
 const TOKEN = /\s*(?:((?:0[xX][0-9a-fA-F]+|\d+)[uUlL]*)|([A-Za-z_]\w*)|(<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%<>!~&|^?:(),]))/y;
 
 /** The expression's value, UNKNOWN when the configuration does not decide it or it cannot be read. */
@@ -254,7 +219,7 @@ class IfParser {
       else if (t === ')') depth--;
       if (depth > 0) args.push(t);
     }
-    return args.length === 1 ? truth(configMacroTruth(this.config, macro, args[0]!)) : UNKNOWN;
+    return args.length === 1 ? truth(this.config.test(macro, args[0]!)) : UNKNOWN;
   }
 }
 

@@ -10,7 +10,7 @@
 import type { Finding } from '../analysis/interpreter.js';
 import { archOf, kernelRootOf } from '../kernel/paths.js';
 import { findRule } from '../rules/index.js';
-import { archFacts } from '../scan/arch-facts.js';
+import { archFacts, type ArchFacts } from '../scan/arch-facts.js';
 import { displayPath } from '../scan/collect.js';
 import type { Configuration } from '../kernel/configuration.js';
 
@@ -27,9 +27,9 @@ export function qualifyByArch(findings: Finding[], configuration: Configuration)
       f.severity = 'note';
       f.message += ` [unchecked: arch/${arch} does not have objtool's noinstr validation, so its noinstr code may call ` +
         'instrumentable code once RCU watches (by convention, without instrumentation_begin()) and no build check says otherwise]';
-    } else if (configuration.option(facts.contextTrackingSymbol.replace(/^HAVE_/, '')) === false) {
+    } else if (configuration.option(contextTrackingOption(facts)) === false) {
       f.severity = 'note';
-      f.message += ` [configuration: ${configSetting(configuration, `CONFIG_${facts.contextTrackingSymbol.replace(/^HAVE_/, '')} is not set`)}, so this kernel never enters this EQS]`;
+      f.message += ` [configuration: ${configSetting(configuration, `CONFIG_${contextTrackingOption(facts)} is not set`)}, so this kernel never enters this EQS]`;
     } else if (configuration.option('NO_HZ_FULL') === true) {
       if (facts.contextTracking === false) f.message += ` [configuration: ${configSetting(configuration, 'CONFIG_NO_HZ_FULL=y')}: its nohz_full CPUs enter this EQS]`;
       if (facts.inRcuEqsHook && rule.archQualified === 'interrupts') handled(f, arch);
@@ -40,6 +40,11 @@ export function qualifyByArch(findings: Finding[], configuration: Configuration)
       handled(f, arch);
     }
   }
+}
+
+/** The option an arch's HAVE_CONTEXT_TRACKING[_USER] lets a configuration turn on. */
+function contextTrackingOption(facts: ArchFacts): string {
+  return facts.contextTrackingSymbol.replace(/^HAVE_/, '');
 }
 
 function handled(f: Finding, arch: string): void {

@@ -36,10 +36,6 @@ export function isKernelRoot(dir: string): boolean {
     existsSync(path.join(dir, 'include', 'linux'));
 }
 
-function isDirectory(p: string): boolean {
-  try { return statSync(p).isDirectory(); } catch { return false; }
-}
-
 /** The default scope in a kernel tree: every arch's kvm directory (or only
  *  `arch`'s: the one a configuration is made for) and virt/kvm. */
 export function kvmScope(root: string, arch: string | null = null): string[] {
@@ -101,7 +97,7 @@ export function collectFiles(paths: string[], options: CollectOptions = {}): Col
   const inputs = paths.flatMap((p) => {
     if (options.all || !isKernelRoot(p)) return [p];
     const tree = new RealBounds([p]);
-    const arch = options.configuration ? configArch(options.configuration, (dir) => isDirectory(path.join(p, 'arch', dir))) : null;
+    const arch = options.configuration ? configArch(options.configuration, p) : null;
     return kvmScope(p, arch).filter((dir) => {
       const real = tree.leadsOutside(dir);
       if (real !== null) skipped.set(displayPath(dir), `a symbolic link to ${real}, outside the tree: not scanned`);

@@ -19,12 +19,16 @@ describe.runIf(built)('worker threads', () => {
     const tasks = await import(pathToFileURL(path.join(dist, 'run', 'file-tasks.js')).href);
     const { BUILTIN_MODEL } = await import(pathToFileURL(path.join(dist, 'model', 'primitives.js')).href);
     const { collectFiles } = await import(pathToFileURL(path.join(dist, 'scan', 'collect.js')).href);
-    // A configuration that decides something: the workers read files as it compiles them, as this thread does.
+    // A configuration that decides some of the fixtures' #if arms (fixtures/trees/config): the
+    // workers read files as it compiles them, as this thread does.
     const setup = {
       model: { generations: BUILTIN_MODEL, builtinWrappers: undefined },
-      configuration: { defined: [['CONFIG_KVM', '1']], undefined: ['CONFIG_SAFE_EXIT'], closed: true, makeArch: null, origin: null },
+      configuration: { defined: [['CONFIG_ARM64_FIXED_EXIT', '1']], undefined: [], closed: true, makeArch: null, origin: null },
     };
     const work = tasks.makeFileWork(setup);
+    const unconfigured = tasks.makeFileWork({ ...setup, configuration: { defined: [], undefined: [], closed: false, makeArch: null, origin: null } });
+    const configured = path.join(fixtures, 'trees', 'config', 'arch', 'arm64', 'kvm', 'arm.c');
+    expect(tasks.indexFile({ file: configured }, work)).not.toEqual(tasks.indexFile({ file: configured }, unconfigured));
     const { files } = collectFiles([fixtures]);
     const pool = WorkerPool.start(2, setup);
     expect(pool).not.toBeNull();
